@@ -1,0 +1,838 @@
+package commission
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Engine records transactions for one program and computes, holds and
+// reverses their rewards, persisting through a Store. It is safe for
+// concurrent use, and several Engines (in one process or many) may share a
+// store: the store's Update makes every operation atomic and race-free.
+type Engine struct {
+	store Store
+	prog  Program
+	rules *rules
+	now   func() time.Time
+	newID func() string
+}
+
+// Option configures an Engine.
+type Option func(*Engine)
+
+// WithClock sets the engine's clock, read for every timestamp it records
+// and for the review-period status it reports. The default is time.Now.
+func WithClock(now func() time.Time) Option { return func(e *Engine) { e.now = now } }
+
+// WithIDGenerator sets how the engine makes ids for partners, customers,
+// rewards and keyless transactions. The default is a random UUID.
+func WithIDGenerator(newID func() string) Option { return func(e *Engine) { e.newID = newID } }
+
+// New returns an engine for program p on store. A program that cannot be
+// evaluated (an unknown kind or currency, an invalid or ambiguous rule) is
+// a *ValidationError naming every bad field.
+func New(store Store, p Program, opts ...Option) (*Engine, error) {
+	if store == nil {
+		return nil, errors.New("commission: New: nil store")
+	}
+	p.Rules.Products = append([]ProductRule(nil), p.Rules.Products...)
+	rs, err := p.validate()
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{store: store, prog: p, rules: rs, now: time.Now, newID: uuid.NewString}
+	for _, o := range opts {
+		o(e)
+	}
+	return e, nil
+}
+
+// Program returns the engine's program, with its defaults filled in.
+func (e *Engine) Program() Program {
+	p := e.prog
+	p.Rules.Products = append([]ProductRule(nil), p.Rules.Products...)
+	return p
+}
+
+// clock is the engine's time as stored: UTC, to the microsecond.
+func (e *Engine) clock() time.Time { return e.now().UTC().Truncate(time.Microsecond) }
+
+// maxRaceRetries bounds how often an operation is retried after losing a
+// race to create the same customer in another process.
+const maxRaceRetries = 3
+
+// update runs fn in a store Update, again when it lost a race to create a
+// customer (the retry then finds the winner's customer).
+func (e *Engine) update(ctx context.Context, fn func(StoreTx) error) error {
+	for attempt := 0; ; attempt++ {
+		err := e.store.Update(ctx, e.prog.ID, fn)
+		var lost *customerRaceError
+		if errors.As(err, &lost) && attempt < maxRaceRetries {
+			continue
+		}
+		return err
+	}
+}
+
+func (e *Engine) view(ctx context.Context, fn func(StoreTx) error) error {
+	return e.store.View(ctx, e.prog.ID, fn)
+}
+
+// customerRaceError marks a customer insert that found its key taken
+// during a transaction create: another writer created it first.
+type customerRaceError struct{ err error }
+
+func (e *customerRaceError) Error() string { return e.err.Error() }
+func (e *customerRaceError) Unwrap() error { return e.err }
+
+// keyTakenError marks a transaction insert that found its key taken.
+type keyTakenError struct {
+	index int
+	key   string
+	err   error
+}
+
+func (e *keyTakenError) Error() string { return e.err.Error() }
+func (e *keyTakenError) Unwrap() error { return e.err }
+
+// CreatePartner creates a partner. ErrDuplicateKey if its id, key or email
+// is taken; ErrPartnerNotFound if its referring partner does not exist.
+func (e *Engine) CreatePartner(ctx context.Context, in PartnerInput) (*Partner, error) {
+	v := &validator{}
+	in.validate(v)
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	p := &Partner{
+		ID: in.ID, Key: in.Key, Email: in.Email, Name: in.Name, Surname: in.Surname,
+		Tags: append([]string(nil), in.Tags...), Status: in.Status, CreatedAt: e.clock(),
+	}
+	p.ID, p.Key = e.idAndKey(p.ID, p.Key)
+	if p.Status == "" {
+		p.Status = PartnerActive
+	}
+	err := e.update(ctx, func(tx StoreTx) error {
+		if in.ReferringPartner != nil {
+			rp, err := tx.Partner(ctx, *in.ReferringPartner)
+			if err != nil {
+				return partnerErr(err, *in.ReferringPartner)
+			}
+			p.ReferringPartnerID = rp.ID
+		}
+		return tx.InsertPartner(ctx, p)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// idAndKey fills an absent id or key from the other, or both from a new id.
+func (e *Engine) idAndKey(id, key string) (string, string) {
+	switch {
+	case id == "" && key == "":
+		id = e.newID()
+		return id, id
+	case id == "":
+		return key, key
+	case key == "":
+		return id, id
+	}
+	return id, key
+}
+
+// Partner returns the partner ref names. ErrNotFound if there is none.
+func (e *Engine) Partner(ctx context.Context, ref PartnerRef) (*Partner, error) {
+	var p *Partner
+	err := e.view(ctx, func(tx StoreTx) error {
+		var err error
+		p, err = tx.Partner(ctx, ref)
+		return err
+	})
+	return p, err
+}
+
+// SetPartnerStatus changes a partner's status; an archived partner earns
+// nothing on later sales. ErrNotFound if there is no such partner.
+func (e *Engine) SetPartnerStatus(ctx context.Context, ref PartnerRef, status PartnerStatus) (*Partner, error) {
+	if !status.valid() {
+		return nil, &ValidationError{Fields: []FieldError{{Path: "status", Message: fmt.Sprintf("unknown partner status %q", status)}}}
+	}
+	var p *Partner
+	err := e.update(ctx, func(tx StoreTx) error {
+		var err error
+		if p, err = tx.Partner(ctx, ref); err != nil {
+			return err
+		}
+		p.Status = status
+		return tx.SetPartnerStatus(ctx, p.ID, status)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// CreateCustomer creates a customer, attributed to a partner (affiliate:
+// in.Partner or in.ReferralURL) or to its referring customer
+// (refer-a-friend). ErrDuplicateKey if its id, key or email is taken;
+// ErrPartnerNotFound or ErrCustomerNotFound if attribution names nobody.
+func (e *Engine) CreateCustomer(ctx context.Context, in CustomerInput) (*Customer, error) {
+	now := e.clock()
+	v := &validator{}
+	validateKey(v, "id", in.ID, false)
+	validateKey(v, "key", in.Key, false)
+	validateEmail(v, "email", in.Email)
+	in.validateNew(v, "", "referral_url", &e.prog, now)
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	var c *Customer
+	err := e.update(ctx, func(tx StoreTx) error {
+		var err error
+		c, err = e.newCustomer(ctx, tx, in, now, false)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// newCustomer builds the customer in describes, resolves its attribution
+// and, unless dry, stores it.
+func (e *Engine) newCustomer(ctx context.Context, tx StoreTx, in CustomerInput, now time.Time, dry bool) (*Customer, error) {
+	c := &Customer{
+		ID: in.ID, Key: in.Key, Email: in.Email, Name: in.Name, Surname: in.Surname,
+		Tags: append([]string(nil), in.Tags...), Status: CustomerActive, CreatedAt: now,
+	}
+	c.ID, c.Key = e.idAndKey(c.ID, c.Key)
+	if in.CreatedAt != nil {
+		c.CreatedAt = in.CreatedAt.UTC().Truncate(time.Microsecond)
+	}
+	switch e.prog.Kind {
+	case Affiliate:
+		var ref PartnerRef
+		if in.Partner != nil {
+			ref = *in.Partner
+		}
+		if ref.IsZero() {
+			// validateNew has checked the URL names a key.
+			ref.Key, _ = referralKey(in.ReferralURL, e.prog.ReferralParam)
+		}
+		p, err := tx.Partner(ctx, ref)
+		if err != nil {
+			return nil, partnerErr(err, ref)
+		}
+		c.PartnerID, c.PartnerKey = p.ID, p.Key
+	case ReferAFriend:
+		if in.ReferringCustomer != nil {
+			rc, err := tx.Customer(ctx, *in.ReferringCustomer)
+			if err != nil {
+				return nil, customerErr(err, "referring customer", *in.ReferringCustomer)
+			}
+			c.ReferringCustomerID, c.ReferringCustomerKey = rc.ID, rc.Key
+		}
+	}
+	if dry {
+		return c, nil
+	}
+	if err := tx.InsertCustomer(ctx, c); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func partnerErr(err error, ref PartnerRef) error {
+	if errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("%w: %s", ErrPartnerNotFound, describeRef(ref.ID, ref.Key, ref.Email))
+	}
+	return err
+}
+
+func customerErr(err error, who string, ref CustomerRef) error {
+	if errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("%w: %s %s", ErrCustomerNotFound, who, describeRef(ref.ID, ref.Key, ref.Email))
+	}
+	return err
+}
+
+func describeRef(id, key, email string) string {
+	switch {
+	case id != "":
+		return "id " + strconv.Quote(id)
+	case key != "":
+		return "key " + strconv.Quote(key)
+	}
+	return "email " + strconv.Quote(email)
+}
+
+// Customer returns the customer ref names. ErrNotFound if there is none.
+func (e *Engine) Customer(ctx context.Context, ref CustomerRef) (*Customer, error) {
+	var c *Customer
+	err := e.view(ctx, func(tx StoreTx) error {
+		var err error
+		c, err = tx.Customer(ctx, ref)
+		return err
+	})
+	return c, err
+}
+
+// SetCustomerStatus suspends a customer (later sales earn nothing) or
+// approves it again. ErrNotFound if there is no such customer.
+func (e *Engine) SetCustomerStatus(ctx context.Context, ref CustomerRef, status CustomerStatus) (*Customer, error) {
+	if !status.valid() {
+		return nil, &ValidationError{Fields: []FieldError{{Path: "status", Message: fmt.Sprintf("unknown customer status %q", status)}}}
+	}
+	var c *Customer
+	err := e.update(ctx, func(tx StoreTx) error {
+		var err error
+		if c, err = tx.Customer(ctx, ref); err != nil {
+			return err
+		}
+		c.Status = status
+		return tx.SetCustomerStatus(ctx, c.ID, status)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// CreateTransaction records a sale and the rewards it earns, atomically.
+//
+// Errors: *ValidationError (every bad field), ErrCustomerNotFound,
+// ErrPartnerNotFound, and *DuplicateError (ErrDuplicateKey) when the key
+// was ever used in the program, deleted transactions included; it carries
+// the stored transaction and whether the input is identical to it.
+func (e *Engine) CreateTransaction(ctx context.Context, in TransactionInput) (*Transaction, error) {
+	now := e.clock()
+	v := &validator{}
+	in.normalize(v, &e.prog, now)
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	if in.Key == "" {
+		in.Key = e.newID()
+	}
+	var t *Transaction
+	err := e.update(ctx, func(tx StoreTx) error {
+		var err error
+		t, err = e.record(ctx, tx, &in, now, false)
+		return err
+	})
+	if err != nil {
+		return nil, e.explainDuplicate(ctx, err, []TransactionInput{in}, now)
+	}
+	return e.present(t, now), nil
+}
+
+// CreateTransactions records several sales atomically: every input is
+// validated first (errors name transactions[i]), then either all are stored
+// with their rewards or none is. A failure of one item is an *ItemError
+// carrying its index.
+func (e *Engine) CreateTransactions(ctx context.Context, ins []TransactionInput) ([]*Transaction, error) {
+	now := e.clock()
+	v := &validator{}
+	if len(ins) == 0 {
+		v.add("transactions", "is empty")
+	}
+	ins = append([]TransactionInput(nil), ins...)
+	seen := make(map[string]int, len(ins))
+	for i := range ins {
+		v.prefix = "transactions[" + itoa(i) + "]."
+		ins[i].normalize(v, &e.prog, now)
+		if k := ins[i].Key; k != "" {
+			if j, dup := seen[k]; dup {
+				v.addf("key", "duplicates transactions[%d].key", j)
+			}
+			seen[k] = i
+		}
+	}
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	for i := range ins {
+		if ins[i].Key == "" {
+			ins[i].Key = e.newID()
+		}
+	}
+	out := make([]*Transaction, len(ins))
+	err := e.update(ctx, func(tx StoreTx) error {
+		for i := range ins {
+			t, err := e.record(ctx, tx, &ins[i], now, false)
+			if err != nil {
+				var kt *keyTakenError
+				if errors.As(err, &kt) {
+					kt.index = i
+					return kt
+				}
+				return &ItemError{Index: i, Err: err}
+			}
+			out[i] = t
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, e.explainDuplicate(ctx, err, ins, now)
+	}
+	for _, t := range out {
+		e.present(t, now)
+	}
+	return out, nil
+}
+
+// Preview computes the transaction and rewards in would create under the
+// current rules, without storing anything (the key is not checked).
+func (e *Engine) Preview(ctx context.Context, in TransactionInput) (*Transaction, error) {
+	now := e.clock()
+	v := &validator{}
+	in.normalize(v, &e.prog, now)
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	if in.Key == "" {
+		in.Key = e.newID()
+	}
+	var t *Transaction
+	err := e.view(ctx, func(tx StoreTx) error {
+		var err error
+		t, err = e.record(ctx, tx, &in, now, true)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return e.present(t, now), nil
+}
+
+// explainDuplicate turns a lost key into a *DuplicateError carrying the
+// stored transaction, read after the failed unit of work rolled back.
+func (e *Engine) explainDuplicate(ctx context.Context, err error, ins []TransactionInput, now time.Time) error {
+	var kt *keyTakenError
+	if !errors.As(err, &kt) {
+		return err
+	}
+	in := &ins[kt.index]
+	dup := &DuplicateError{Key: kt.key}
+	verr := e.view(ctx, func(tx StoreTx) error {
+		existing, err := tx.Transaction(ctx, kt.key)
+		if err != nil {
+			return err
+		}
+		c, err := tx.Customer(ctx, in.Customer.Ref())
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		dup.Identical = existing.sameSale(in, c)
+		dup.Existing = e.present(existing, now)
+		return nil
+	})
+	if verr != nil {
+		return fmt.Errorf("%w (reading the stored transaction: %v)", err, verr)
+	}
+	if len(ins) > 1 {
+		return &ItemError{Index: kt.index, Err: dup}
+	}
+	return dup
+}
+
+// record builds the transaction in describes with its rewards and, unless
+// dry, stores it (with its customer, when options.create_customer made
+// one).
+func (e *Engine) record(ctx context.Context, tx StoreTx, in *TransactionInput, now time.Time, dry bool) (*Transaction, error) {
+	c, err := tx.Customer(ctx, in.Customer.Ref())
+	switch {
+	case errors.Is(err, ErrNotFound) && in.Options.CreateCustomer:
+		ci := in.Customer
+		if in.Options.ReferralURL != "" {
+			ci.ReferralURL = in.Options.ReferralURL
+		}
+		if c, err = e.newCustomer(ctx, tx, ci, now, dry); err != nil {
+			if errors.Is(err, ErrDuplicateKey) {
+				return nil, &customerRaceError{err: err}
+			}
+			return nil, err
+		}
+	case errors.Is(err, ErrNotFound):
+		return nil, customerErr(err, "customer", in.Customer.Ref())
+	case err != nil:
+		return nil, err
+	}
+	t := &Transaction{
+		Key:         in.Key,
+		Action:      in.Action,
+		Amount:      *in.Amount,
+		Reward:      in.Reward,
+		AmountUnits: in.AmountUnits,
+		IsCurrency:  true,
+		ProductID:   in.ProductID,
+		ProductType: in.ProductType,
+		Products:    in.Products,
+		Rewarded:    in.Rewarded,
+		Rewardable:  *in.Rewardable,
+		CustomerID:  c.ID,
+		CustomerKey: c.Key,
+		PartnerID:   c.PartnerID,
+		PartnerKey:  c.PartnerKey,
+		CreatedAt:   now,
+		State:       TransactionActive,
+		Kind:        e.prog.Kind,
+	}
+	t.ReferringCustomerID, t.ReferringCustomerKey = c.ReferringCustomerID, c.ReferringCustomerKey
+	if in.CreatedAt != nil {
+		t.CreatedAt, t.Backdated = *in.CreatedAt, true
+	}
+	if err := e.reward(ctx, tx, t, c); err != nil {
+		return nil, err
+	}
+	if dry {
+		return t, nil
+	}
+	if err := tx.InsertTransaction(ctx, t); err != nil {
+		if errors.Is(err, ErrDuplicateKey) {
+			return nil, &keyTakenError{key: t.Key, err: err}
+		}
+		return nil, err
+	}
+	return t, nil
+}
+
+// reward computes t's rewards (SPEC §4): none for a sale that is not
+// rewardable, already rewarded, by a suspended customer, or whose
+// beneficiary cannot earn; else the set reward, or one reward per line by
+// the line's rule.
+func (e *Engine) reward(ctx context.Context, tx StoreTx, t *Transaction, c *Customer) error {
+	t.Qualified = t.Rewarded
+	if !t.Rewardable || t.Rewarded || c.Status != CustomerActive {
+		return nil
+	}
+	tmpl := Reward{
+		TransactionKey: t.Key,
+		Action:         t.Action,
+		CustomerID:     t.CustomerID,
+		CustomerKey:    t.CustomerKey,
+		AmountUnits:    t.AmountUnits,
+		IsCurrency:     t.IsCurrency,
+		Credit:         t.Credit,
+		CreatedAt:      t.CreatedAt,
+		Status:         RewardOK,
+		Kind:           t.Kind,
+	}
+	switch e.prog.Kind {
+	case Affiliate:
+		if c.PartnerID == "" {
+			return nil
+		}
+		p, err := tx.Partner(ctx, PartnerRef{ID: c.PartnerID})
+		if err != nil {
+			return err
+		}
+		if p.Status == PartnerArchived {
+			return nil
+		}
+		tmpl.PartnerID, tmpl.PartnerKey = p.ID, p.Key
+	case ReferAFriend:
+		if c.ReferringCustomerID == "" {
+			return nil
+		}
+		rc, err := tx.Customer(ctx, CustomerRef{ID: c.ReferringCustomerID})
+		if err != nil {
+			return err
+		}
+		if rc.Status != CustomerActive {
+			return nil
+		}
+		tmpl.RewardedCustomerID, tmpl.RewardedCustomerKey = rc.ID, rc.Key
+	}
+	if review := e.rules.review; review > 0 {
+		ends := t.CreatedAt.Add(review)
+		tmpl.Status, tmpl.ReviewEndsAt = RewardInReview, &ends
+	}
+	if t.Reward != nil {
+		r := tmpl
+		r.ID = e.newID()
+		r.Amount = *t.Reward
+		r.ProductID, r.ProductType = t.ProductID, t.ProductType
+		r.Explanation = Explanation{Rule: matchManual, RuleVersion: e.rules.version, Match: matchManual, Base: t.Amount, Value: *t.Reward}
+		t.Rewards = []Reward{r}
+	} else {
+		lines := t.lines()
+		for i := range lines {
+			l := &lines[i]
+			ru := e.rules.match(l.ProductID, l.ProductType)
+			if ru == nil {
+				continue
+			}
+			if t.Rewards == nil {
+				t.Rewards = make([]Reward, 0, len(lines))
+			}
+			r := tmpl
+			r.ID = e.newID()
+			r.Amount = ru.apply(l.ProductPrice)
+			r.ProductID, r.ProductType = l.ProductID, l.ProductType
+			r.Explanation = Explanation{
+				Rule: ru.id, RuleVersion: e.rules.version, Match: ru.match,
+				Base: l.ProductPrice, Type: ru.c.Type, Value: ru.c.Value,
+			}
+			t.Rewards = append(t.Rewards, r)
+		}
+	}
+	t.Qualified = len(t.Rewards) > 0
+	return nil
+}
+
+// present prepares a transaction for the caller: the program kind for its
+// JSON, and each reward's status as of now.
+func (e *Engine) present(t *Transaction, now time.Time) *Transaction {
+	t.Kind = e.prog.Kind
+	for i := range t.Rewards {
+		e.presentReward(&t.Rewards[i], now)
+	}
+	return t
+}
+
+func (e *Engine) presentReward(r *Reward, now time.Time) {
+	r.Kind = e.prog.Kind
+	r.Status = r.statusAt(now)
+}
+
+// Transaction returns the transaction with key. A deleted transaction is
+// ErrNotFound; an archived one is returned with its DeletedAt set.
+func (e *Engine) Transaction(ctx context.Context, key string) (*Transaction, error) {
+	now := e.clock()
+	var t *Transaction
+	err := e.view(ctx, func(tx StoreTx) error {
+		var err error
+		t, err = tx.Transaction(ctx, key)
+		if err == nil && t.State == TransactionDeleted {
+			err = fmt.Errorf("%w: transaction %q was deleted", ErrNotFound, key)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return e.present(t, now), nil
+}
+
+// Paging limits of Transactions.
+const (
+	DefaultLimit = 15
+	MaxLimit     = 250
+)
+
+// ListOptions selects a page of transactions.
+type ListOptions struct {
+	// Limit is the page size, 1 to MaxLimit; DefaultLimit when zero.
+	Limit int `json:"limit,omitempty"`
+	// Page is the 1-based page number; 1 when zero. Deep pages cost more
+	// than early ones; use Cursor to walk a large program.
+	Page int `json:"page,omitempty"`
+	// Cursor continues after the page that returned it as NextCursor.
+	Cursor string `json:"cursor,omitempty"`
+	// PartnerKey and CustomerKey filter by the attributed partner and by
+	// the buyer.
+	PartnerKey  string `json:"partner,omitempty"`
+	CustomerKey string `json:"customer,omitempty"`
+}
+
+// TransactionPage is one page of transactions, newest first.
+type TransactionPage struct {
+	Transactions []*Transaction `json:"data"`
+	Limit        int            `json:"limit"`
+	Page         int            `json:"page"`
+	// NextCursor continues the listing after this page; empty on the last.
+	NextCursor string `json:"next_cursor,omitempty"`
+}
+
+// Transactions lists the transactions that are not deleted, newest first
+// (archived ones included, with their DeletedAt).
+func (e *Engine) Transactions(ctx context.Context, opts ListOptions) (*TransactionPage, error) {
+	now := e.clock()
+	v := &validator{}
+	if opts.Limit == 0 {
+		opts.Limit = DefaultLimit
+	} else if opts.Limit < 1 || opts.Limit > MaxLimit {
+		v.addf("limit", "must be between 1 and %d", MaxLimit)
+	}
+	if opts.Page == 0 {
+		opts.Page = 1
+	} else if opts.Page < 1 {
+		v.add("page", "must be at least 1")
+	}
+	q := TransactionQuery{Limit: opts.Limit + 1, Offset: (opts.Page - 1) * opts.Limit}
+	if opts.Cursor != "" {
+		pos, ok := decodeCursor(opts.Cursor)
+		if !ok {
+			v.add("cursor", "is not a cursor this engine returned")
+		}
+		if opts.Page > 1 {
+			v.add("page", "cannot be combined with cursor")
+		}
+		q.After, q.Offset = &pos, 0
+	}
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	var list []*Transaction
+	err := e.view(ctx, func(tx StoreTx) error {
+		if opts.PartnerKey != "" {
+			p, err := tx.Partner(ctx, PartnerRef{Key: opts.PartnerKey})
+			if err != nil {
+				return partnerErr(err, PartnerRef{Key: opts.PartnerKey})
+			}
+			q.PartnerID = p.ID
+		}
+		if opts.CustomerKey != "" {
+			c, err := tx.Customer(ctx, CustomerRef{Key: opts.CustomerKey})
+			if err != nil {
+				return customerErr(err, "customer", CustomerRef{Key: opts.CustomerKey})
+			}
+			q.CustomerID = c.ID
+		}
+		var err error
+		list, err = tx.Transactions(ctx, q)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	page := &TransactionPage{Limit: opts.Limit, Page: opts.Page}
+	if len(list) > opts.Limit {
+		list = list[:opts.Limit]
+		page.NextCursor = encodeCursor(list[len(list)-1].Position())
+	}
+	for _, t := range list {
+		e.present(t, now)
+	}
+	page.Transactions = list
+	return page, nil
+}
+
+func encodeCursor(p Position) string {
+	s := strconv.FormatInt(p.CreatedAt.UnixMicro(), 10) + "." + strconv.FormatInt(p.Seq, 10)
+	return base64.RawURLEncoding.EncodeToString([]byte(s))
+}
+
+func decodeCursor(c string) (Position, bool) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return Position{}, false
+	}
+	at, seq, ok := strings.Cut(string(b), ".")
+	if !ok {
+		return Position{}, false
+	}
+	us, err1 := strconv.ParseInt(at, 10, 64)
+	n, err2 := strconv.ParseInt(seq, 10, 64)
+	if err1 != nil || err2 != nil {
+		return Position{}, false
+	}
+	return Position{CreatedAt: time.UnixMicro(us).UTC(), Seq: n}, true
+}
+
+// DeleteTransaction reverses a transaction (a refund or chargeback): it and
+// its rewards get deleted_at and stop counting, and it is no longer found.
+// Its key stays reserved, so a retried create can never pay twice.
+func (e *Engine) DeleteTransaction(ctx context.Context, key string) error {
+	return e.changeState(ctx, key, func(t *Transaction, now time.Time) (TransactionState, *time.Time, error) {
+		return TransactionDeleted, &now, nil
+	})
+}
+
+// ArchiveTransaction soft-deletes a transaction: its rewards are reversed
+// until it is restored. ErrAlreadyArchived if it is archived.
+func (e *Engine) ArchiveTransaction(ctx context.Context, key string) error {
+	return e.changeState(ctx, key, func(t *Transaction, now time.Time) (TransactionState, *time.Time, error) {
+		if t.State == TransactionArchived {
+			return "", nil, fmt.Errorf("%w: %q", ErrAlreadyArchived, key)
+		}
+		return TransactionArchived, &now, nil
+	})
+}
+
+// RestoreTransaction returns an archived transaction and its rewards to
+// their former state. ErrNotArchived if it is not archived.
+func (e *Engine) RestoreTransaction(ctx context.Context, key string) error {
+	return e.changeState(ctx, key, func(t *Transaction, now time.Time) (TransactionState, *time.Time, error) {
+		if t.State != TransactionArchived {
+			return "", nil, fmt.Errorf("%w: %q", ErrNotArchived, key)
+		}
+		return TransactionActive, nil, nil
+	})
+}
+
+func (e *Engine) changeState(ctx context.Context, key string, next func(*Transaction, time.Time) (TransactionState, *time.Time, error)) error {
+	now := e.clock()
+	return e.update(ctx, func(tx StoreTx) error {
+		t, err := tx.Transaction(ctx, key)
+		if err != nil {
+			return err
+		}
+		if t.State == TransactionDeleted {
+			return fmt.Errorf("%w: transaction %q was deleted", ErrNotFound, key)
+		}
+		state, at, err := next(t, now)
+		if err != nil {
+			return err
+		}
+		return tx.SetTransactionState(ctx, key, state, at)
+	})
+}
+
+// Reward returns the reward with id, its status as of the engine's clock.
+func (e *Engine) Reward(ctx context.Context, id string) (*Reward, error) {
+	now := e.clock()
+	var r *Reward
+	err := e.view(ctx, func(tx StoreTx) error {
+		var err error
+		r, err = tx.Reward(ctx, id)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	e.presentReward(r, now)
+	return r, nil
+}
+
+// ApproveReward releases a reward held in its review period before the
+// period ends. ErrNotInReview if it is not held.
+func (e *Engine) ApproveReward(ctx context.Context, id string) error {
+	return e.decide(ctx, id, RewardOK, "")
+}
+
+// RejectReward rejects a reward held in its review period, with a reason.
+// ErrNotInReview if it is not held.
+func (e *Engine) RejectReward(ctx context.Context, id, reason string) error {
+	return e.decide(ctx, id, RewardRejected, reason)
+}
+
+func (e *Engine) decide(ctx context.Context, id string, status RewardStatus, reason string) error {
+	now := e.clock()
+	return e.update(ctx, func(tx StoreTx) error {
+		r, err := tx.Reward(ctx, id)
+		if err != nil {
+			return err
+		}
+		if r.DeletedAt != nil || r.statusAt(now) != RewardInReview {
+			return fmt.Errorf("%w: reward %q is %s", ErrNotInReview, id, describeStatus(r, now))
+		}
+		return tx.SetRewardStatus(ctx, id, status, reason, now)
+	})
+}
+
+func describeStatus(r *Reward, now time.Time) string {
+	if r.DeletedAt != nil {
+		return "reversed"
+	}
+	return string(r.statusAt(now))
+}

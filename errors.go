@@ -1,0 +1,140 @@
+package commission
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Sentinel errors. Every error the engine returns for an expected condition
+// matches one of these with errors.Is, whichever store is underneath.
+var (
+	// ErrNotFound reports an unknown (or deleted) transaction, reward,
+	// partner or customer looked up by its identifier.
+	ErrNotFound = errors.New("commission: not found")
+
+	// ErrCustomerNotFound reports a transaction for a customer that does not
+	// exist, without options.create_customer ("Customer not found").
+	ErrCustomerNotFound = errors.New("commission: customer not found")
+
+	// ErrPartnerNotFound reports attribution to a partner that does not exist
+	// ("Invalid partner key").
+	ErrPartnerNotFound = errors.New("commission: invalid partner key")
+
+	// ErrDuplicateKey reports a key (or id or email) already taken in the
+	// program. For transactions the error is a *DuplicateError carrying the
+	// stored transaction.
+	ErrDuplicateKey = errors.New("commission: duplicate key")
+
+	// ErrInvalid is matched by every *ValidationError.
+	ErrInvalid = errors.New("commission: validation error")
+
+	// ErrAlreadyArchived reports archiving a transaction that is archived.
+	ErrAlreadyArchived = errors.New("commission: transaction already archived")
+
+	// ErrNotArchived reports restoring a transaction that is not archived.
+	ErrNotArchived = errors.New("commission: transaction not archived")
+
+	// ErrNotInReview reports approving or rejecting a reward that is not
+	// held in its review period (already released, rejected or reversed).
+	ErrNotInReview = errors.New("commission: reward not in review")
+)
+
+// FieldError is one invalid field, named by its JSON path in the request
+// ("amount", "customer.key", "products[2].product_price",
+// "transactions[5].amount").
+type FieldError struct {
+	Path    string `json:"path"`
+	Message string `json:"message"`
+}
+
+// ValidationError lists every invalid field of an input at once. Nothing is
+// stored when it is returned. It matches ErrInvalid with errors.Is.
+type ValidationError struct {
+	Fields []FieldError `json:"fields"`
+}
+
+func (e *ValidationError) Error() string {
+	var b strings.Builder
+	b.WriteString("commission: validation error: ")
+	for i, f := range e.Fields {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(f.Path)
+		b.WriteString(": ")
+		b.WriteString(f.Message)
+	}
+	return b.String()
+}
+
+// Is reports whether target is ErrInvalid.
+func (e *ValidationError) Is(target error) bool { return target == ErrInvalid }
+
+// Field returns the error for path and whether there is one.
+func (e *ValidationError) Field(path string) (FieldError, bool) {
+	for _, f := range e.Fields {
+		if f.Path == path {
+			return f, true
+		}
+	}
+	return FieldError{}, false
+}
+
+// DuplicateError reports a transaction key that the program has already
+// accepted (SPEC §3.5): keys are accepted once per program, ever, even after
+// the transaction is deleted. It matches ErrDuplicateKey with errors.Is.
+type DuplicateError struct {
+	// Key is the duplicated transaction key.
+	Key string
+	// Existing is the stored transaction with that key (possibly deleted).
+	Existing *Transaction
+	// Identical is true when the rejected input describes the same sale as
+	// the stored one: a retry rather than a conflict.
+	Identical bool
+}
+
+func (e *DuplicateError) Error() string {
+	kind := "conflicting"
+	if e.Identical {
+		kind = "identical"
+	}
+	return fmt.Sprintf("commission: duplicate key: transaction %q already exists (%s input)", e.Key, kind)
+}
+
+// Is reports whether target is ErrDuplicateKey.
+func (e *DuplicateError) Is(target error) bool { return target == ErrDuplicateKey }
+
+// ItemError reports which item of a bulk create failed. Nothing of the bulk
+// is stored when it is returned.
+type ItemError struct {
+	Index int
+	Err   error
+}
+
+func (e *ItemError) Error() string {
+	return fmt.Sprintf("transactions[%d]: %v", e.Index, e.Err)
+}
+
+func (e *ItemError) Unwrap() error { return e.Err }
+
+// validator collects field errors under a path prefix.
+type validator struct {
+	prefix string
+	fields []FieldError
+}
+
+func (v *validator) add(path, msg string) {
+	v.fields = append(v.fields, FieldError{Path: v.prefix + path, Message: msg})
+}
+
+func (v *validator) addf(path, format string, args ...any) {
+	v.add(path, fmt.Sprintf(format, args...))
+}
+
+func (v *validator) err() error {
+	if len(v.fields) == 0 {
+		return nil
+	}
+	return &ValidationError{Fields: v.fields}
+}

@@ -1,0 +1,177 @@
+package commission
+
+import (
+	"bytes"
+	"encoding/json"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// RewardStatus is where a reward is in its lifecycle (SPEC §5).
+type RewardStatus string
+
+// Reward statuses. A reward with a review period is held (ReviewPeriod)
+// until its ReviewEndsAt and earned (OK) after it; the engine reports the
+// status as of its clock on every read, with no background job.
+const (
+	RewardOK       RewardStatus = "ok"
+	RewardInReview RewardStatus = "review_period"
+	RewardRejected RewardStatus = "rejected"
+)
+
+// Reward is what one beneficiary earns on one line of a transaction.
+// json.Marshal gives the documented reward object, with the reward's own id
+// and explanation added.
+type Reward struct {
+	ID string
+	// TransactionKey is the key of the transaction that earned the reward
+	// (the reward's documented "key").
+	TransactionKey string
+	Action         string
+	// Status is as of the engine's clock when the reward was read.
+	Status RewardStatus
+	// ReviewEndsAt is when a held reward is released, if it has a review
+	// period.
+	ReviewEndsAt *time.Time
+	// DecidedAt and Reason record an approval or rejection.
+	DecidedAt *time.Time
+	Reason    string
+	// PartnerID and PartnerKey name the rewarded partner (affiliate).
+	PartnerID  string
+	PartnerKey string
+	// CustomerID and CustomerKey name the buyer.
+	CustomerID  string
+	CustomerKey string
+	// RewardedCustomerID and RewardedCustomerKey name the rewarded customer
+	// (refer-a-friend).
+	RewardedCustomerID  string
+	RewardedCustomerKey string
+	Amount              decimal.Decimal
+	AmountUnits         string
+	IsCurrency          bool
+	Credit              bool
+	ProductID           string
+	ProductType         string
+	CreatedAt           time.Time
+	DeletedAt           *time.Time
+	Explanation         Explanation
+	// Kind is the program kind; it decides the JSON field names.
+	Kind ProgramKind
+}
+
+// Explanation records how a reward was computed, so that it can be
+// audited and is never recomputed from rules that have since changed.
+type Explanation struct {
+	// Rule is the id of the rule that produced the reward: "default",
+	// a product rule's id, or "manual" for a reward set by the input.
+	Rule string `json:"rule"`
+	// RuleVersion is the rule set's Version when the reward was computed.
+	RuleVersion string `json:"rule_version,omitempty"`
+	// Match says how the rule was chosen: "product_id", "product_type",
+	// "default" or "manual".
+	Match string `json:"match"`
+	// Base is the amount the commission applied to.
+	Base decimal.Decimal `json:"base"`
+	// Type and Value are the commission applied: a percent rate or a flat
+	// amount.
+	Type  CommissionType  `json:"type,omitempty"`
+	Value decimal.Decimal `json:"value"`
+}
+
+// MarshalJSON writes the amounts as exact JSON numbers.
+func (e Explanation) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	w := jsonWriter{buf: &b}
+	w.str("rule", e.Rule)
+	if e.RuleVersion != "" {
+		w.str("rule_version", e.RuleVersion)
+	}
+	w.str("match", e.Match)
+	w.num("base", e.Base)
+	if e.Type != "" {
+		w.str("type", string(e.Type))
+	}
+	w.num("value", e.Value)
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+// MarshalJSON writes the documented reward object.
+func (r *Reward) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	w := jsonWriter{buf: &b}
+	w.str("id", r.ID)
+	w.str("key", r.TransactionKey)
+	w.str("action", r.Action)
+	w.str("status", string(r.Status))
+	if r.Kind == ReferAFriend {
+		w.str("customer", r.RewardedCustomerKey)
+		w.str("referred_customer", r.CustomerKey)
+	} else {
+		w.str("customer", r.CustomerKey)
+		w.str("partner", r.PartnerKey)
+	}
+	w.num("amount", r.Amount)
+	w.str("amount_units", r.AmountUnits)
+	w.boolean("is_currency", r.IsCurrency)
+	w.boolean("credit", r.Credit)
+	w.time("created_at", r.CreatedAt)
+	w.timeOrNull("deleted_at", r.DeletedAt)
+	if r.ReviewEndsAt != nil {
+		w.time("review_ends_at", *r.ReviewEndsAt)
+	}
+	if r.Reason != "" {
+		w.str("reason", r.Reason)
+	}
+	if r.ProductID != "" || r.ProductType != "" {
+		pd, err := json.Marshal(struct {
+			ProductID   string `json:"product_id"`
+			ProductType string `json:"product_type"`
+		}{r.ProductID, r.ProductType})
+		if err != nil {
+			return nil, err
+		}
+		w.raw("product_type_data", pd)
+	}
+	ex, err := r.Explanation.MarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	w.raw("explanation", ex)
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+// Clone returns a deep copy of r.
+func (r *Reward) Clone() *Reward {
+	c := r.clone()
+	return &c
+}
+
+func (r *Reward) clone() Reward {
+	c := *r
+	c.ReviewEndsAt = copyTime(r.ReviewEndsAt)
+	c.DecidedAt = copyTime(r.DecidedAt)
+	c.DeletedAt = copyTime(r.DeletedAt)
+	return c
+}
+
+func copyTime(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	c := *t
+	return &c
+}
+
+// statusAt is the reward's status as of now: a held reward whose review
+// period has ended is earned.
+func (r *Reward) statusAt(now time.Time) RewardStatus {
+	if r.Status == RewardInReview && r.ReviewEndsAt != nil && !now.Before(*r.ReviewEndsAt) {
+		return RewardOK
+	}
+	return r.Status
+}

@@ -1,0 +1,237 @@
+package commission
+
+import (
+	"time"
+
+	"github.com/shopspring/decimal"
+	"golang.org/x/text/currency"
+)
+
+// ProgramKind says who refers and who is rewarded (SPEC §1).
+type ProgramKind string
+
+// Program kinds.
+const (
+	// Affiliate: partners refer customers and are rewarded on their sales.
+	Affiliate ProgramKind = "affiliate"
+	// ReferAFriend: customers refer customers; the referring customer is
+	// rewarded.
+	ReferAFriend ProgramKind = "refer_a_friend"
+)
+
+// DefaultReferralParam is the query parameter (?aff=KEY) or path segment
+// (/aff/KEY) that names a partner's key in a referral URL.
+const DefaultReferralParam = "aff"
+
+// Program is one set of settings and rules, with its own partners,
+// customers, transactions and rewards. Several programs can share a store.
+type Program struct {
+	ID   string      `json:"id"`
+	Kind ProgramKind `json:"kind"`
+	// Currency is the program currency, an ISO 4217 code.
+	Currency string `json:"currency"`
+	// ReferralParam names the partner key in referral URLs;
+	// DefaultReferralParam when empty.
+	ReferralParam string  `json:"referral_param,omitempty"`
+	Rules         RuleSet `json:"rules"`
+}
+
+// RuleSet is how a program computes rewards (SPEC §4).
+type RuleSet struct {
+	// Version is recorded on every reward's explanation, so that a reward
+	// can be traced to the rules in force when it was computed.
+	Version string `json:"version,omitempty"`
+	// Default is the commission of a line no other rule matches. The zero
+	// Commission means none: such a line earns nothing.
+	Default Commission `json:"default"`
+	// Products are rules for lines by product_id or product_type; a rule
+	// by product_id takes precedence over one by product_type, and both
+	// over Default.
+	Products []ProductRule `json:"products,omitempty"`
+	// ReviewPeriod holds every reward for this long after its sale's
+	// created_at before it is earned. Zero releases at once.
+	ReviewPeriod time.Duration `json:"review_period,omitempty"`
+}
+
+// CommissionType is percent (of the line's amount) or flat (a fixed amount
+// per line).
+type CommissionType string
+
+// Commission types.
+const (
+	PercentCommission CommissionType = "percent"
+	FlatCommission    CommissionType = "flat"
+)
+
+// Commission is one commission: a percentage of the amount, or a flat
+// amount in the sale's units.
+type Commission struct {
+	Type CommissionType `json:"type"`
+	// Value is the percentage (30 for 30%) or the flat amount.
+	Value decimal.Decimal `json:"value"`
+}
+
+// Percent returns a commission of pct percent (30 for 30%).
+func Percent(pct decimal.Decimal) Commission {
+	return Commission{Type: PercentCommission, Value: pct}
+}
+
+// Flat returns a fixed commission of amount.
+func Flat(amount decimal.Decimal) Commission {
+	return Commission{Type: FlatCommission, Value: amount}
+}
+
+// IsZero reports whether c is the zero Commission: no commission.
+func (c Commission) IsZero() bool { return c.Type == "" && c.Value.IsZero() }
+
+// ProductRule is the commission of lines with a product_id, or with a
+// product_type. Exactly one of the two is set.
+type ProductRule struct {
+	// ID names the rule in reward explanations; "product_id:<id>" or
+	// "product_type:<type>" when empty.
+	ID          string     `json:"id,omitempty"`
+	ProductID   string     `json:"product_id,omitempty"`
+	ProductType string     `json:"product_type,omitempty"`
+	Commission  Commission `json:"commission"`
+}
+
+// Rule match kinds, in precedence order, recorded in Explanation.Match.
+const (
+	matchProductID   = "product_id"
+	matchProductType = "product_type"
+	matchDefault     = "default"
+	matchManual      = "manual"
+)
+
+var hundred = decimal.NewFromInt(100)
+
+// rule is a validated commission ready to apply.
+type rule struct {
+	id    string
+	match string
+	c     Commission
+	rate  decimal.Decimal // Value/100 for percent commissions
+}
+
+func (r *rule) apply(base decimal.Decimal) decimal.Decimal {
+	if r.c.Type == FlatCommission {
+		return r.c.Value
+	}
+	return base.Mul(r.rate)
+}
+
+// rules is a validated rule set. Product rules are in maps, so a line's
+// lookup costs the same with ten rules as with ten thousand.
+type rules struct {
+	version       string
+	def           *rule
+	byProductID   map[string]*rule
+	byProductType map[string]*rule
+	review        time.Duration
+}
+
+// match returns the rule that applies to a line, most specific first:
+// product_id, then product_type, then the default; nil if none does.
+func (rs *rules) match(productID, productType string) *rule {
+	if productID != "" {
+		if r, ok := rs.byProductID[productID]; ok {
+			return r
+		}
+	}
+	if productType != "" {
+		if r, ok := rs.byProductType[productType]; ok {
+			return r
+		}
+	}
+	return rs.def
+}
+
+func validateCommission(v *validator, path string, c Commission) {
+	switch c.Type {
+	case PercentCommission:
+		if c.Value.Sign() < 0 || c.Value.Cmp(hundred) > 0 {
+			v.add(path+".value", "a percent commission must be between 0 and 100")
+		}
+	case FlatCommission:
+		if c.Value.Sign() < 0 {
+			v.add(path+".value", "a flat commission must not be negative")
+		}
+	default:
+		v.addf(path+".type", "must be %q or %q", PercentCommission, FlatCommission)
+	}
+	validateAmount(v, path+".value", c.Value)
+}
+
+func newRule(id, match string, c Commission) *rule {
+	r := &rule{id: id, match: match, c: c}
+	if c.Type == PercentCommission {
+		r.rate = c.Value.Shift(-2)
+	}
+	return r
+}
+
+// validate checks the program and compiles its rules; every problem is
+// reported at once, by its path in the Program's JSON.
+func (p *Program) validate() (*rules, error) {
+	v := &validator{}
+	validateKey(v, "id", p.ID, true)
+	if p.Kind != Affiliate && p.Kind != ReferAFriend {
+		v.addf("kind", "must be %q or %q", Affiliate, ReferAFriend)
+	}
+	if _, err := currency.ParseISO(p.Currency); err != nil || !isCurrencyCode(p.Currency) {
+		v.add("currency", "must be an ISO 4217 currency code")
+	}
+	if p.ReferralParam == "" {
+		p.ReferralParam = DefaultReferralParam
+	}
+	rs := &rules{
+		version:       p.Rules.Version,
+		byProductID:   make(map[string]*rule),
+		byProductType: make(map[string]*rule),
+		review:        p.Rules.ReviewPeriod,
+	}
+	if !p.Rules.Default.IsZero() {
+		validateCommission(v, "rules.default", p.Rules.Default)
+		rs.def = newRule(matchDefault, matchDefault, p.Rules.Default)
+	}
+	if p.Rules.ReviewPeriod < 0 {
+		v.add("rules.review_period", "must not be negative")
+	}
+	ids := make(map[string]int)
+	for i, pr := range p.Rules.Products {
+		path := "rules.products[" + itoa(i) + "]"
+		validateCommission(v, path+".commission", pr.Commission)
+		var m map[string]*rule
+		var match, name string
+		switch {
+		case pr.ProductID != "" && pr.ProductType != "":
+			v.add(path, "sets both product_id and product_type; a rule matches one")
+			continue
+		case pr.ProductID != "":
+			m, match, name = rs.byProductID, matchProductID, pr.ProductID
+		case pr.ProductType != "":
+			m, match, name = rs.byProductType, matchProductType, pr.ProductType
+		default:
+			v.add(path, "sets neither product_id nor product_type")
+			continue
+		}
+		id := pr.ID
+		if id == "" {
+			id = match + ":" + name
+		}
+		if j, dup := ids[id]; dup {
+			v.addf(path+".id", "rule id %q is also rules.products[%d]'s", id, j)
+			continue
+		}
+		ids[id] = i
+		if _, dup := m[name]; dup {
+			v.addf(path+"."+match, "another rule already matches %s %q", match, name)
+			continue
+		}
+		m[name] = newRule(id, match, pr.Commission)
+	}
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	return rs, nil
+}

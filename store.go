@@ -1,0 +1,146 @@
+package commission
+
+import (
+	"context"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// Store persists one or more programs' partners, customers, transactions,
+// rewards and counters. Stores only persist and query; every decision (what
+// a sale earns, whether an input is valid, what a deletion reverses) is the
+// Engine's.
+//
+// Each Engine operation is one unit of work: Update for writes, View for
+// reads. A Store must guarantee, for Update:
+//
+//   - Atomicity: everything fn writes commits together when fn returns nil,
+//     and nothing of it is visible to anyone when fn returns an error.
+//   - Race-free reads: a row or counter read inside Update cannot be changed
+//     by another Update (in this process or another sharing the database)
+//     before this one commits. Two units of work can never both pass a check
+//     only one may pass. A store may serialise Updates per program, or lock
+//     the rows it reads in a fixed order; it retries deadlocks and
+//     serialization failures a bounded number of times, calling fn again.
+//     fn must therefore have no effect outside the StoreTx.
+//   - Isolation per program: a StoreTx sees only programID's data.
+//
+// Stores return the sentinel errors of this package (ErrNotFound,
+// ErrDuplicateKey), wrapped with context, for the expected conditions, and
+// never a driver's own error for them.
+type Store interface {
+	Update(ctx context.Context, programID string, fn func(StoreTx) error) error
+	View(ctx context.Context, programID string, fn func(StoreTx) error) error
+}
+
+// StoreTx is one unit of work on one program. A store keeps no reference
+// to the values passed to it, and the values it returns are the caller's to
+// keep and modify.
+type StoreTx interface {
+	// Partner returns the partner named by ref: by ID if set, else by Key,
+	// else by Email. ErrNotFound if there is none.
+	Partner(ctx context.Context, ref PartnerRef) (*Partner, error)
+	// InsertPartner stores a new partner. ErrDuplicateKey if its ID, Key or
+	// (non-empty) Email is taken.
+	InsertPartner(ctx context.Context, p *Partner) error
+	// SetPartnerStatus changes a partner's status. ErrNotFound if unknown.
+	SetPartnerStatus(ctx context.Context, partnerID string, status PartnerStatus) error
+
+	// Customer returns the customer named by ref: by ID if set, else by
+	// Key, else by Email. ErrNotFound if there is none.
+	Customer(ctx context.Context, ref CustomerRef) (*Customer, error)
+	// InsertCustomer stores a new customer. ErrDuplicateKey if its ID, Key
+	// or (non-empty) Email is taken.
+	InsertCustomer(ctx context.Context, c *Customer) error
+	// SetCustomerStatus changes a customer's status. ErrNotFound if unknown.
+	SetCustomerStatus(ctx context.Context, customerID string, status CustomerStatus) error
+
+	// Transaction returns the transaction with key, in any state, deleted
+	// included, with its rewards in the order they were stored.
+	// ErrNotFound if the key was never used.
+	Transaction(ctx context.Context, key string) (*Transaction, error)
+	// InsertTransaction stores a new transaction with its rewards and sets
+	// t.Seq. ErrDuplicateKey if the key was ever used in the program, or a
+	// reward ID is taken.
+	InsertTransaction(ctx context.Context, t *Transaction) error
+	// SetTransactionState sets a transaction's state and deleted_at, and
+	// the deleted_at of all its rewards. ErrNotFound if unknown.
+	SetTransactionState(ctx context.Context, key string, state TransactionState, deletedAt *time.Time) error
+	// Transactions lists transactions that are not deleted, newest first by
+	// (CreatedAt, Seq), filtered and paged by q.
+	Transactions(ctx context.Context, q TransactionQuery) ([]*Transaction, error)
+
+	// Reward returns the reward with id. ErrNotFound if unknown.
+	Reward(ctx context.Context, id string) (*Reward, error)
+	// SetRewardStatus records a decision on a reward in review: its new
+	// status, the reason (for rejections) and when it was decided.
+	// ErrNotFound if unknown.
+	SetRewardStatus(ctx context.Context, id string, status RewardStatus, reason string, at time.Time) error
+
+	// CustomerHistory summarises the customer's qualified transactions
+	// (Transaction.Qualified, not deleted or archived) created strictly
+	// before the given time. Its cost may grow with the customer's own
+	// history, never with the program's.
+	CustomerHistory(ctx context.Context, customerID string, before time.Time) (CustomerHistory, error)
+
+	// Counters returns the current value of each key (zero for a key never
+	// added to), in the order of keys. Counters hold the aggregates the
+	// rules read on every sale (a partner's signups, customers and revenue
+	// per month, rewards per period, goal crossings), so their cost does
+	// not grow with the program's history.
+	Counters(ctx context.Context, keys []CounterKey) ([]decimal.Decimal, error)
+	// AddCounters adds each delta to its counter, creating it at zero.
+	AddCounters(ctx context.Context, deltas []CounterDelta) error
+}
+
+// TransactionQuery selects a page of transactions for StoreTx.Transactions.
+type TransactionQuery struct {
+	// PartnerID and CustomerID filter when non-empty.
+	PartnerID  string
+	CustomerID string
+	// After, when set, starts the page strictly after that position in the
+	// newest-first order (cursor paging); Offset is then usually zero.
+	After *Position
+	// Offset rows are skipped, then at most Limit are returned.
+	Offset int
+	Limit  int
+}
+
+// Position is a transaction's place in the newest-first listing order.
+type Position struct {
+	CreatedAt time.Time
+	Seq       int64
+}
+
+// Before reports whether p comes before q in the listing order
+// (newest first).
+func (p Position) Before(q Position) bool {
+	if !p.CreatedAt.Equal(q.CreatedAt) {
+		return p.CreatedAt.After(q.CreatedAt)
+	}
+	return p.Seq > q.Seq
+}
+
+// CustomerHistory is what the rules know of a customer's past sales.
+type CustomerHistory struct {
+	// Count is the number of qualified transactions.
+	Count int64
+	// First is the CreatedAt of the earliest of them; zero when Count is 0.
+	First time.Time
+}
+
+// CounterKey names one counter: an aggregate (Name, e.g.
+// "partner.revenue") of one subject (a partner or customer id) in one
+// bucket (a period such as "2025-05", or "" for all time).
+type CounterKey struct {
+	Name    string
+	Subject string
+	Bucket  string
+}
+
+// CounterDelta is an amount added to a counter.
+type CounterDelta struct {
+	Key   CounterKey
+	Delta decimal.Decimal
+}
