@@ -156,7 +156,10 @@ func (e *Engine) Partner(ctx context.Context, ref PartnerRef) (*Partner, error) 
 		p, err = tx.Partner(ctx, ref)
 		return err
 	})
-	return p, err
+	if err != nil {
+		return nil, err
+	}
+	return p.Clone(), nil
 }
 
 // SetPartnerStatus changes a partner's status; an archived partner earns
@@ -171,6 +174,7 @@ func (e *Engine) SetPartnerStatus(ctx context.Context, ref PartnerRef, status Pa
 		if p, err = tx.Partner(ctx, ref); err != nil {
 			return err
 		}
+		p = p.Clone()
 		p.Status = status
 		return tx.SetPartnerStatus(ctx, p.ID, status)
 	})
@@ -197,7 +201,7 @@ func (e *Engine) CreateCustomer(ctx context.Context, in CustomerInput) (*Custome
 	var c *Customer
 	err := e.update(ctx, func(tx StoreTx) error {
 		var err error
-		c, err = e.newCustomer(ctx, tx, in, now, false)
+		c, err = e.newCustomer(ctx, tx, in, "", now, false)
 		return err
 	})
 	if err != nil {
@@ -208,7 +212,8 @@ func (e *Engine) CreateCustomer(ctx context.Context, in CustomerInput) (*Custome
 
 // newCustomer builds the customer in describes, resolves its attribution
 // and, unless dry, stores it.
-func (e *Engine) newCustomer(ctx context.Context, tx StoreTx, in CustomerInput, now time.Time, dry bool) (*Customer, error) {
+// fieldPrefix is where the customer sits in the request.
+func (e *Engine) newCustomer(ctx context.Context, tx StoreTx, in CustomerInput, fieldPrefix string, now time.Time, dry bool) (*Customer, error) {
 	c := &Customer{
 		ID: in.ID, Key: in.Key, Email: in.Email, Name: in.Name, Surname: in.Surname,
 		Tags: append([]string(nil), in.Tags...), Status: CustomerActive, CreatedAt: now,
@@ -224,8 +229,14 @@ func (e *Engine) newCustomer(ctx context.Context, tx StoreTx, in CustomerInput, 
 			ref = *in.Partner
 		}
 		if ref.IsZero() {
-			// validateNew has checked the URL names a key.
+			// validateNew has checked that a URL names a key.
 			ref.Key, _ = referralKey(in.ReferralURL, e.prog.ReferralParam)
+		}
+		if ref.IsZero() {
+			// Checked here rather than in validateNew: with
+			// options.create_customer, a returning customer needs none.
+			return nil, &ValidationError{Fields: []FieldError{{Path: fieldPrefix + "partner",
+				Message: "a partner key, id or email, or a referral URL, is required to attribute a new customer"}}}
 		}
 		p, err := tx.Partner(ctx, ref)
 		if err != nil {
@@ -282,7 +293,10 @@ func (e *Engine) Customer(ctx context.Context, ref CustomerRef) (*Customer, erro
 		c, err = tx.Customer(ctx, ref)
 		return err
 	})
-	return c, err
+	if err != nil {
+		return nil, err
+	}
+	return c.Clone(), nil
 }
 
 // SetCustomerStatus suspends a customer (later sales earn nothing) or
@@ -297,6 +311,7 @@ func (e *Engine) SetCustomerStatus(ctx context.Context, ref CustomerRef, status 
 		if c, err = tx.Customer(ctx, ref); err != nil {
 			return err
 		}
+		c = c.Clone()
 		c.Status = status
 		return tx.SetCustomerStatus(ctx, c.ID, status)
 	})
@@ -373,6 +388,10 @@ func (e *Engine) CreateTransactions(ctx context.Context, ins []TransactionInput)
 				if errors.As(err, &kt) {
 					kt.index = i
 					return kt
+				}
+				var verr *ValidationError
+				if errors.As(err, &verr) {
+					return verr.under("transactions[" + itoa(i) + "].")
 				}
 				return &ItemError{Index: i, Err: err}
 			}
@@ -455,7 +474,7 @@ func (e *Engine) record(ctx context.Context, tx StoreTx, in *TransactionInput, n
 		if in.Options.ReferralURL != "" {
 			ci.ReferralURL = in.Options.ReferralURL
 		}
-		if c, err = e.newCustomer(ctx, tx, ci, now, dry); err != nil {
+		if c, err = e.newCustomer(ctx, tx, ci, "customer.", now, dry); err != nil {
 			if errors.Is(err, ErrDuplicateKey) {
 				return nil, &customerRaceError{err: err}
 			}
@@ -563,30 +582,36 @@ func (e *Engine) reward(ctx context.Context, tx StoreTx, t *Transaction, c *Cust
 		r.ProductID, r.ProductType = t.ProductID, t.ProductType
 		r.Explanation = Explanation{Rule: matchManual, RuleVersion: e.rules.version, Match: matchManual, Base: t.Amount, Value: *t.Reward}
 		t.Rewards = []Reward{r}
+	} else if len(t.Products) == 0 {
+		e.rewardLine(t, &tmpl, ProductLine{ProductID: t.ProductID, ProductType: t.ProductType, ProductPrice: t.Amount}, 1)
 	} else {
-		lines := t.lines()
-		for i := range lines {
-			l := &lines[i]
-			ru := e.rules.match(l.ProductID, l.ProductType)
-			if ru == nil {
-				continue
-			}
-			if t.Rewards == nil {
-				t.Rewards = make([]Reward, 0, len(lines))
-			}
-			r := tmpl
-			r.ID = e.newID()
-			r.Amount = ru.apply(l.ProductPrice)
-			r.ProductID, r.ProductType = l.ProductID, l.ProductType
-			r.Explanation = Explanation{
-				Rule: ru.id, RuleVersion: e.rules.version, Match: ru.match,
-				Base: l.ProductPrice, Type: ru.c.Type, Value: ru.c.Value,
-			}
-			t.Rewards = append(t.Rewards, r)
+		for _, l := range t.Products {
+			e.rewardLine(t, &tmpl, l, len(t.Products))
 		}
 	}
 	t.Qualified = len(t.Rewards) > 0
 	return nil
+}
+
+// rewardLine appends the reward of one line, by the rule that matches it,
+// if any does; lines is how many the sale has.
+func (e *Engine) rewardLine(t *Transaction, tmpl *Reward, l ProductLine, lines int) {
+	ru := e.rules.match(l.ProductID, l.ProductType)
+	if ru == nil {
+		return
+	}
+	if t.Rewards == nil {
+		t.Rewards = make([]Reward, 0, lines)
+	}
+	r := *tmpl
+	r.ID = e.newID()
+	r.Amount = ru.apply(l.ProductPrice)
+	r.ProductID, r.ProductType = l.ProductID, l.ProductType
+	r.Explanation = Explanation{
+		Rule: ru.id, RuleVersion: e.rules.version, Match: ru.match,
+		Base: l.ProductPrice, Type: ru.c.Type, Value: ru.c.Value,
+	}
+	t.Rewards = append(t.Rewards, r)
 }
 
 // present prepares a transaction for the caller: the program kind for its

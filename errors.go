@@ -81,6 +81,15 @@ func (e *ValidationError) Field(path string) (FieldError, bool) {
 	return FieldError{}, false
 }
 
+// under returns e with every path prefixed.
+func (e *ValidationError) under(prefix string) *ValidationError {
+	fields := make([]FieldError, len(e.Fields))
+	for i, f := range e.Fields {
+		fields[i] = FieldError{Path: prefix + f.Path, Message: f.Message}
+	}
+	return &ValidationError{Fields: fields}
+}
+
 // DuplicateError reports a transaction key that the program has already
 // accepted (SPEC §3.5): keys are accepted once per program, ever, even after
 // the transaction is deleted. It matches ErrDuplicateKey with errors.Is.

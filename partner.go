@@ -210,11 +210,7 @@ func (in CustomerInput) validateNew(v *validator, prefix, urlPath string, p *Pro
 		if in.ReferringCustomer != nil {
 			v.add(prefix+"referring_customer", "is for refer-a-friend programs; an affiliate customer is attributed to a partner")
 		}
-		switch {
-		case in.Partner != nil && !in.Partner.IsZero():
-		case in.ReferralURL == "":
-			v.add(prefix+"partner", "a partner key, id or email, or a referral URL, is required to attribute the customer")
-		default:
+		if in.ReferralURL != "" && (in.Partner == nil || in.Partner.IsZero()) {
 			if _, ok := referralKey(in.ReferralURL, p.ReferralParam); !ok {
 				v.addf(urlPath, "names no partner key (expected ?%s=KEY or /%s/KEY)", p.ReferralParam, p.ReferralParam)
 			}

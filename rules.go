@@ -149,13 +149,10 @@ func (rs *rules) match(productID, productType string) *rule {
 func validateCommission(v *validator, path string, c Commission) {
 	switch c.Type {
 	case PercentCommission:
-		if c.Value.Sign() < 0 || c.Value.Cmp(hundred) > 0 {
-			v.add(path+".value", "a percent commission must be between 0 and 100")
+		if c.Value.Cmp(hundred) > 0 {
+			v.add(path+".value", "a percent commission must not exceed 100")
 		}
 	case FlatCommission:
-		if c.Value.Sign() < 0 {
-			v.add(path+".value", "a flat commission must not be negative")
-		}
 	default:
 		v.addf(path+".type", "must be %q or %q", PercentCommission, FlatCommission)
 	}

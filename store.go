@@ -34,9 +34,11 @@ type Store interface {
 	View(ctx context.Context, programID string, fn func(StoreTx) error) error
 }
 
-// StoreTx is one unit of work on one program. A store keeps no reference
-// to the values passed to it, and the values it returns are the caller's to
-// keep and modify.
+// StoreTx is one unit of work on one program, valid only until the fn it
+// was passed to returns. A store keeps no reference to the values passed to
+// it. The values it returns are read-only: a store may share them between
+// calls (an in-memory store then replaces, never modifies, what it shared),
+// so the caller copies before modifying.
 type StoreTx interface {
 	// Partner returns the partner named by ref: by ID if set, else by Key,
 	// else by Email. ErrNotFound if there is none.

@@ -247,13 +247,6 @@ func (t *Transaction) MarshalJSON() ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-func (t *Transaction) lines() []ProductLine {
-	if len(t.Products) > 0 {
-		return t.Products
-	}
-	return []ProductLine{{ProductID: t.ProductID, ProductType: t.ProductType, ProductPrice: t.Amount}}
-}
-
 // sameSale reports whether in (normalised) describes the sale t stores, so
 // that a retry can be told from a conflicting reuse of a key.
 func (t *Transaction) sameSale(in *TransactionInput, c *Customer) bool {

@@ -52,6 +52,8 @@ type program struct {
 	rewards    map[string]rewardLoc
 	counters   map[commission.CounterKey]decimal.Decimal
 	seq        int64
+
+	wtx tx // the Update in progress
 }
 
 type rewardLoc struct {
@@ -91,7 +93,9 @@ func (s *Store) Update(ctx context.Context, programID string, fn func(commission
 	p := s.program(programID)
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	t := &tx{p: p, write: true}
+	// One Update at a time holds the lock, so its tx is reused.
+	t := &p.wtx
+	t.p, t.write, t.undo = p, true, t.undo[:0]
 	committed := false
 	defer func() {
 		if !committed {
@@ -99,6 +103,7 @@ func (s *Store) Update(ctx context.Context, programID string, fn func(commission
 				t.undo[i]()
 			}
 		}
+		clear(t.undo)
 	}()
 	if err := fn(t); err != nil {
 		return err
@@ -153,7 +158,7 @@ func (t *tx) Partner(_ context.Context, ref commission.PartnerRef) (*commission.
 	if !ok {
 		return nil, fmt.Errorf("%w: partner %+v", commission.ErrNotFound, ref)
 	}
-	return p.Clone(), nil
+	return p, nil // read-only; SetPartnerStatus replaces it
 }
 
 func (t *tx) InsertPartner(_ context.Context, p *commission.Partner) error {
@@ -197,13 +202,14 @@ func (t *tx) SetPartnerStatus(_ context.Context, id string, status commission.Pa
 	if err := t.writable(); err != nil {
 		return err
 	}
-	p, ok := t.p.partners[id]
+	old, ok := t.p.partners[id]
 	if !ok {
 		return fmt.Errorf("%w: partner id %q", commission.ErrNotFound, id)
 	}
-	old := p.Status
+	p := old.Clone()
 	p.Status = status
-	t.onRollback(func() { p.Status = old })
+	t.p.partners[id] = p
+	t.onRollback(func() { t.p.partners[id] = old })
 	return nil
 }
 
@@ -212,7 +218,7 @@ func (t *tx) Customer(_ context.Context, ref commission.CustomerRef) (*commissio
 	if !ok {
 		return nil, fmt.Errorf("%w: customer %+v", commission.ErrNotFound, ref)
 	}
-	return c.Clone(), nil
+	return c, nil // read-only; SetCustomerStatus replaces it
 }
 
 func (t *tx) InsertCustomer(_ context.Context, c *commission.Customer) error {
@@ -242,13 +248,14 @@ func (t *tx) SetCustomerStatus(_ context.Context, id string, status commission.C
 	if err := t.writable(); err != nil {
 		return err
 	}
-	c, ok := t.p.customers[id]
+	old, ok := t.p.customers[id]
 	if !ok {
 		return fmt.Errorf("%w: customer id %q", commission.ErrNotFound, id)
 	}
-	old := c.Status
+	c := old.Clone()
 	c.Status = status
-	t.onRollback(func() { c.Status = old })
+	t.p.customers[id] = c
+	t.onRollback(func() { t.p.customers[id] = old })
 	return nil
 }
 
