@@ -169,7 +169,8 @@ func (t *tx) InsertPartner(_ context.Context, p *commission.Partner) error {
 	if err := taken("partner", p.ID, p.Key, p.Email, pr.partners[p.ID] != nil, pr.partnerByKey, pr.partnerByEmail); err != nil {
 		return err
 	}
-	pr.partners[p.ID] = p.Clone()
+	p = p.Clone() // the caller's value may change after this returns
+	pr.partners[p.ID] = p
 	pr.partnerByKey[p.Key] = p.ID
 	if p.Email != "" {
 		pr.partnerByEmail[p.Email] = p.ID
@@ -229,7 +230,8 @@ func (t *tx) InsertCustomer(_ context.Context, c *commission.Customer) error {
 	if err := taken("customer", c.ID, c.Key, c.Email, pr.customers[c.ID] != nil, pr.customerByKey, pr.customerByEmail); err != nil {
 		return err
 	}
-	pr.customers[c.ID] = c.Clone()
+	c = c.Clone() // the caller's value may change after this returns
+	pr.customers[c.ID] = c
 	pr.customerByKey[c.Key] = c.ID
 	if c.Email != "" {
 		pr.customerByEmail[c.Email] = c.ID
@@ -276,8 +278,13 @@ func (t *tx) InsertTransaction(_ context.Context, in *commission.Transaction) er
 		return fmt.Errorf("%w: transaction %q", commission.ErrDuplicateKey, in.Key)
 	}
 	for i := range in.Rewards {
-		if _, ok := pr.rewards[in.Rewards[i].ID]; ok {
-			return fmt.Errorf("%w: reward id %q", commission.ErrDuplicateKey, in.Rewards[i].ID)
+		id := in.Rewards[i].ID
+		_, taken := pr.rewards[id]
+		for j := range i {
+			taken = taken || in.Rewards[j].ID == id
+		}
+		if taken {
+			return fmt.Errorf("%w: reward id %q", commission.ErrDuplicateKey, id)
 		}
 	}
 	pr.seq++
