@@ -344,7 +344,7 @@ func (e *Engine) CreateTransaction(ctx context.Context, in TransactionInput) (*T
 		return err
 	})
 	if err != nil {
-		return nil, e.explainDuplicate(ctx, err, []TransactionInput{in}, now)
+		return nil, e.explainDuplicate(ctx, err, []TransactionInput{in}, false, now)
 	}
 	return e.present(t, now), nil
 }
@@ -400,7 +400,7 @@ func (e *Engine) CreateTransactions(ctx context.Context, ins []TransactionInput)
 		return nil
 	})
 	if err != nil {
-		return nil, e.explainDuplicate(ctx, err, ins, now)
+		return nil, e.explainDuplicate(ctx, err, ins, true, now)
 	}
 	for _, t := range out {
 		e.present(t, now)
@@ -433,8 +433,9 @@ func (e *Engine) Preview(ctx context.Context, in TransactionInput) (*Transaction
 }
 
 // explainDuplicate turns a lost key into a *DuplicateError carrying the
-// stored transaction, read after the failed unit of work rolled back.
-func (e *Engine) explainDuplicate(ctx context.Context, err error, ins []TransactionInput, now time.Time) error {
+// stored transaction, read after the failed unit of work rolled back; in a
+// bulk, wrapped in the *ItemError naming the item.
+func (e *Engine) explainDuplicate(ctx context.Context, err error, ins []TransactionInput, bulk bool, now time.Time) error {
 	var kt *keyTakenError
 	if !errors.As(err, &kt) {
 		return err
@@ -457,7 +458,7 @@ func (e *Engine) explainDuplicate(ctx context.Context, err error, ins []Transact
 	if verr != nil {
 		return fmt.Errorf("%w (reading the stored transaction: %v)", err, verr)
 	}
-	if len(ins) > 1 {
+	if bulk {
 		return &ItemError{Index: kt.index, Err: dup}
 	}
 	return dup
@@ -605,11 +606,15 @@ func (e *Engine) rewardLine(t *Transaction, tmpl *Reward, l ProductLine, lines i
 	}
 	r := *tmpl
 	r.ID = e.newID()
-	r.Amount = ru.apply(l.ProductPrice)
+	amount, rounded := ru.apply(l.ProductPrice)
+	r.Amount = amount
 	r.ProductID, r.ProductType = l.ProductID, l.ProductType
 	r.Explanation = Explanation{
 		Rule: ru.id, RuleVersion: e.rules.version, Match: ru.match,
 		Base: l.ProductPrice, Type: ru.c.Type, Value: ru.c.Value,
+	}
+	if rounded {
+		r.Explanation.Rounding = StorageRounding
 	}
 	t.Rewards = append(t.Rewards, r)
 }

@@ -615,8 +615,20 @@ func TestJSONAmountsAreExactNumbers(t *testing.T) {
 	out, err := json.Marshal(tx)
 	require.NoError(t, err)
 	require.Contains(t, string(out), `"amount":12345678901234567890.123456789012345678,`)
-	// 33.333% of it, exactly: 23 places after the point, no rounding, no exponent.
-	require.Contains(t, string(out), `"amount":4115185148148518514.81485185148148518484774`)
+	// 33.333% of it has 23 places: rounded half-even to the 18 that
+	// storage holds, and the explanation says so.
+	require.Contains(t, string(out), `"amount":4115185148148518514.814851851481485185,`)
+	require.Contains(t, string(out), `"rounding":"half_even:18"`)
 	require.NotContains(t, string(out), `e+`)
 	require.NotContains(t, string(out), `E`)
+
+	// With cents, the result is exact: no rounding at all.
+	in = sale("cents", "customer_123", "12345678901234567890.12")
+	tx, err = eng.CreateTransaction(ctx, in)
+	require.NoError(t, err)
+	requireDecimal(t, "4115185148148518514.8136996", tx.Rewards[0].Amount)
+	require.Empty(t, tx.Rewards[0].Explanation.Rounding)
+	out, err = json.Marshal(tx)
+	require.NoError(t, err)
+	require.Contains(t, string(out), `"amount":4115185148148518514.8136996,`)
 }

@@ -77,6 +77,9 @@ type Explanation struct {
 	// amount.
 	Type  CommissionType  `json:"type,omitempty"`
 	Value decimal.Decimal `json:"value"`
+	// Rounding names the rounding applied to the result, if any
+	// (StorageRounding).
+	Rounding string `json:"rounding,omitempty"`
 }
 
 // MarshalJSON writes the amounts as exact JSON numbers.
@@ -94,6 +97,9 @@ func (e Explanation) MarshalJSON() ([]byte, error) {
 		w.str("type", string(e.Type))
 	}
 	w.num("value", e.Value)
+	if e.Rounding != "" {
+		w.str("rounding", e.Rounding)
+	}
 	b.WriteByte('}')
 	return b.Bytes(), nil
 }

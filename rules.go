@@ -113,11 +113,26 @@ type rule struct {
 	rate  decimal.Decimal // Value/100 for percent commissions
 }
 
-func (r *rule) apply(base decimal.Decimal) decimal.Decimal {
+// StorageRounding is recorded in Explanation.Rounding when a computed
+// reward had more than 18 places after the point and was rounded to them.
+const StorageRounding = "half_even:18"
+
+// apply computes the commission on base, exactly (SPEC §4.1).
+//
+// Decision: amounts are stored as NUMERIC(38,18), so a result with more
+// than 18 places after the point (30% of 0.000000000000000001) is rounded
+// half-even to 18 places, and rounded says so; every other result is exact.
+func (r *rule) apply(base decimal.Decimal) (amount decimal.Decimal, rounded bool) {
 	if r.c.Type == FlatCommission {
-		return r.c.Value
+		return r.c.Value, false
 	}
-	return base.Mul(r.rate)
+	x := base.Mul(r.rate)
+	if x.Exponent() < -maxScale {
+		if y := x.RoundBank(maxScale); !y.Equal(x) {
+			return y, true
+		}
+	}
+	return x, false
 }
 
 // rules is a validated rule set. Product rules are in maps, so a line's

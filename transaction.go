@@ -317,6 +317,7 @@ func (in *TransactionInput) normalize(v *validator, p *Program, now time.Time) {
 			sum = sum.Add(l.ProductPrice)
 		}
 		if in.Amount == nil {
+			validateAmount(v, "amount", sum)
 			in.Amount = &sum
 		} else if !in.Amount.Equal(sum) {
 			v.addf("amount", "is %s but the product prices add up to %s", formatDecimal(*in.Amount), formatDecimal(sum))
