@@ -43,22 +43,62 @@ type program struct {
 	customerByKey   map[string]string
 	customerByEmail map[string]string
 
-	txs map[string]*commission.Transaction // by key, deleted included
-	// all, byCustomer and byPartner hold transactions oldest first by
+	txs  map[string]int32 // key → index in recs, deleted included
+	recs records
+	// all, byCustomer and byPartner hold indexes in recs, oldest first by
 	// (CreatedAt, Seq): listing walks them backwards.
-	all        []*commission.Transaction
-	byCustomer map[string][]*commission.Transaction
-	byPartner  map[string][]*commission.Transaction
+	all        []int32
+	byCustomer map[string][]int32
+	byPartner  map[string][]int32
 	rewards    map[string]rewardLoc
 	counters   map[commission.CounterKey]decimal.Decimal
 	seq        int64
+	scratch    []byte // encoding buffer, used under the write lock
 
 	wtx tx // the Update in progress
 }
 
+// txRec is a stored transaction: its encoding (see codec.go) and the
+// fields that ordering, filtering and history read without decoding it.
+type txRec struct {
+	enc       []byte
+	createdAt int64 // Unix microseconds
+	seq       int64
+	partnerID string
+	state     commission.TransactionState
+	qualified bool
+}
+
+// records is an append-only list of txRec in fixed-size chunks, so that it
+// grows without ever copying what it holds.
+type records struct {
+	chunks []*[recChunk]txRec
+	n      int32
+}
+
+const recChunk = 1024
+
+func (r *records) at(i int32) *txRec { return &r.chunks[i/recChunk][i%recChunk] }
+
+func (r *records) add(rec txRec) int32 {
+	i := r.n
+	if int(i/recChunk) == len(r.chunks) {
+		r.chunks = append(r.chunks, new([recChunk]txRec))
+	}
+	*r.at(i) = rec
+	r.n++
+	return i
+}
+
+// pop removes the last record (a rolled-back insert).
+func (r *records) pop() {
+	r.n--
+	*r.at(r.n) = txRec{}
+}
+
 type rewardLoc struct {
-	t *commission.Transaction
-	i int
+	rec int32 // index in recs
+	i   int32 // index in the transaction's rewards
 }
 
 func (s *Store) program(id string) *program {
@@ -73,9 +113,9 @@ func (s *Store) program(id string) *program {
 			customers:       make(map[string]*commission.Customer),
 			customerByKey:   make(map[string]string),
 			customerByEmail: make(map[string]string),
-			txs:             make(map[string]*commission.Transaction),
-			byCustomer:      make(map[string][]*commission.Transaction),
-			byPartner:       make(map[string][]*commission.Transaction),
+			txs:             make(map[string]int32),
+			byCustomer:      make(map[string][]int32),
+			byPartner:       make(map[string][]int32),
 			rewards:         make(map[string]rewardLoc),
 			counters:        make(map[commission.CounterKey]decimal.Decimal),
 		}
@@ -262,11 +302,25 @@ func (t *tx) SetCustomerStatus(_ context.Context, id string, status commission.C
 }
 
 func (t *tx) Transaction(_ context.Context, key string) (*commission.Transaction, error) {
-	tr, ok := t.p.txs[key]
+	i, ok := t.p.txs[key]
 	if !ok {
 		return nil, fmt.Errorf("%w: transaction %q", commission.ErrNotFound, key)
 	}
-	return tr.Clone(), nil
+	return t.p.decode(i)
+}
+
+func (p *program) decode(i int32) (*commission.Transaction, error) {
+	tr, err := decodeTransaction(p.recs.at(i).enc)
+	if err != nil {
+		return nil, fmt.Errorf("memstore: transaction #%d: %w", i, err)
+	}
+	return tr, nil
+}
+
+// encode returns tr's encoding in a slice of its own.
+func (p *program) encode(tr *commission.Transaction) []byte {
+	p.scratch = encodeTransaction(p.scratch[:0], tr)
+	return append([]byte(nil), p.scratch...)
 }
 
 func (t *tx) InsertTransaction(_ context.Context, in *commission.Transaction) error {
@@ -289,107 +343,123 @@ func (t *tx) InsertTransaction(_ context.Context, in *commission.Transaction) er
 	}
 	pr.seq++
 	in.Seq = pr.seq
-	tr := in.Clone()
-	pr.txs[tr.Key] = tr
-	pr.all = insertSorted(pr.all, tr)
-	pr.byCustomer[tr.CustomerID] = insertSorted(pr.byCustomer[tr.CustomerID], tr)
-	if tr.PartnerID != "" {
-		pr.byPartner[tr.PartnerID] = insertSorted(pr.byPartner[tr.PartnerID], tr)
+	ri := pr.recs.add(txRec{
+		enc:       pr.encode(in),
+		createdAt: in.CreatedAt.UnixMicro(),
+		seq:       in.Seq,
+		partnerID: in.PartnerID,
+		state:     in.State,
+		qualified: in.Qualified,
+	})
+	key, customerID, partnerID := in.Key, in.CustomerID, in.PartnerID
+	pr.txs[key] = ri
+	pr.all = pr.insertSorted(pr.all, ri)
+	pr.byCustomer[customerID] = pr.insertSorted(pr.byCustomer[customerID], ri)
+	if partnerID != "" {
+		pr.byPartner[partnerID] = pr.insertSorted(pr.byPartner[partnerID], ri)
 	}
-	for i := range tr.Rewards {
-		pr.rewards[tr.Rewards[i].ID] = rewardLoc{t: tr, i: i}
+	rewardIDs := make([]string, len(in.Rewards))
+	for i := range in.Rewards {
+		rewardIDs[i] = in.Rewards[i].ID
+		pr.rewards[rewardIDs[i]] = rewardLoc{rec: ri, i: int32(i)}
 	}
 	t.onRollback(func() {
-		delete(pr.txs, tr.Key)
-		pr.all = remove(pr.all, tr)
-		pr.byCustomer[tr.CustomerID] = remove(pr.byCustomer[tr.CustomerID], tr)
-		if tr.PartnerID != "" {
-			pr.byPartner[tr.PartnerID] = remove(pr.byPartner[tr.PartnerID], tr)
+		delete(pr.txs, key)
+		pr.all = pr.remove(pr.all, ri)
+		pr.byCustomer[customerID] = pr.remove(pr.byCustomer[customerID], ri)
+		if partnerID != "" {
+			pr.byPartner[partnerID] = pr.remove(pr.byPartner[partnerID], ri)
 		}
-		for i := range tr.Rewards {
-			delete(pr.rewards, tr.Rewards[i].ID)
+		for _, id := range rewardIDs {
+			delete(pr.rewards, id)
 		}
+		// Undo runs newest first, so this record is the last.
+		pr.recs.pop()
 		pr.seq--
 	})
 	return nil
 }
 
-// before orders transactions oldest first.
-func before(a, b *commission.Transaction) bool {
-	return b.Position().Before(a.Position())
-}
-
-func insertSorted(s []*commission.Transaction, t *commission.Transaction) []*commission.Transaction {
-	if n := len(s); n == 0 || before(s[n-1], t) {
-		return append(s, t)
+// cmp orders records oldest first by (CreatedAt, Seq).
+func (p *program) cmp(a, b int32) int {
+	ra, rb := p.recs.at(a), p.recs.at(b)
+	if ra.createdAt != rb.createdAt {
+		return cmpInt(ra.createdAt, rb.createdAt)
 	}
-	i, _ := slices.BinarySearchFunc(s, t, cmpPosition)
-	return slices.Insert(s, i, t)
+	return cmpInt(ra.seq, rb.seq)
 }
 
-func remove(s []*commission.Transaction, t *commission.Transaction) []*commission.Transaction {
-	i, found := slices.BinarySearchFunc(s, t, cmpPosition)
+func cmpInt(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func (p *program) insertSorted(s []int32, ri int32) []int32 {
+	if n := len(s); n == 0 || p.cmp(s[n-1], ri) < 0 {
+		return append(s, ri)
+	}
+	i, _ := slices.BinarySearchFunc(s, ri, p.cmp)
+	return slices.Insert(s, i, ri)
+}
+
+func (p *program) remove(s []int32, ri int32) []int32 {
+	i, found := slices.BinarySearchFunc(s, ri, p.cmp)
 	if !found {
 		return s
 	}
 	return slices.Delete(s, i, i+1)
 }
 
-func cmpPosition(a, b *commission.Transaction) int {
-	switch {
-	case before(a, b):
-		return -1
-	case before(b, a):
-		return 1
-	}
-	return 0
+// rewrite replaces record ri with tr, changed by the caller, and undoes
+// that on rollback.
+func (t *tx) rewrite(ri int32, tr *commission.Transaction) {
+	rec := t.p.recs.at(ri)
+	old := *rec
+	rec.enc = t.p.encode(tr)
+	rec.state = tr.State
+	t.onRollback(func() { *t.p.recs.at(ri) = old })
 }
 
 func (t *tx) SetTransactionState(_ context.Context, key string, state commission.TransactionState, deletedAt *time.Time) error {
 	if err := t.writable(); err != nil {
 		return err
 	}
-	tr, ok := t.p.txs[key]
+	ri, ok := t.p.txs[key]
 	if !ok {
 		return fmt.Errorf("%w: transaction %q", commission.ErrNotFound, key)
 	}
-	oldState, oldAt := tr.State, tr.DeletedAt
-	oldRewardAt := make([]*time.Time, len(tr.Rewards))
-	tr.State, tr.DeletedAt = state, copyTime(deletedAt)
-	for i := range tr.Rewards {
-		oldRewardAt[i] = tr.Rewards[i].DeletedAt
-		tr.Rewards[i].DeletedAt = copyTime(deletedAt)
+	tr, err := t.p.decode(ri)
+	if err != nil {
+		return err
 	}
-	t.onRollback(func() {
-		tr.State, tr.DeletedAt = oldState, oldAt
-		for i := range tr.Rewards {
-			tr.Rewards[i].DeletedAt = oldRewardAt[i]
-		}
-	})
+	tr.State, tr.DeletedAt = state, deletedAt
+	for i := range tr.Rewards {
+		tr.Rewards[i].DeletedAt = deletedAt
+	}
+	t.rewrite(ri, tr)
 	return nil
 }
 
-func copyTime(t *time.Time) *time.Time {
-	if t == nil {
-		return nil
-	}
-	c := *t
-	return &c
-}
-
 func (t *tx) Transactions(_ context.Context, q commission.TransactionQuery) ([]*commission.Transaction, error) {
-	list := t.p.all
+	pr := t.p
+	list := pr.all
 	switch {
 	case q.CustomerID != "":
-		list = t.p.byCustomer[q.CustomerID]
+		list = pr.byCustomer[q.CustomerID]
 	case q.PartnerID != "":
-		list = t.p.byPartner[q.PartnerID]
+		list = pr.byPartner[q.PartnerID]
 	}
 	end := len(list)
 	if q.After != nil {
-		after := *q.After
-		end, _ = slices.BinarySearchFunc(list, after, func(tr *commission.Transaction, p commission.Position) int {
-			if p.Before(tr.Position()) {
+		at, seq := q.After.CreatedAt.UnixMicro(), q.After.Seq
+		end, _ = slices.BinarySearchFunc(list, q.After, func(ri int32, _ *commission.Position) int {
+			r := pr.recs.at(ri)
+			if r.createdAt < at || (r.createdAt == at && r.seq < seq) {
 				return -1
 			}
 			return 1
@@ -398,16 +468,19 @@ func (t *tx) Transactions(_ context.Context, q commission.TransactionQuery) ([]*
 	var out []*commission.Transaction
 	skip := q.Offset
 	for i := end - 1; i >= 0 && len(out) < q.Limit; i-- {
-		tr := list[i]
-		if tr.State == commission.TransactionDeleted ||
-			(q.PartnerID != "" && tr.PartnerID != q.PartnerID) {
+		if r := pr.recs.at(list[i]); r.state == commission.TransactionDeleted ||
+			(q.PartnerID != "" && r.partnerID != q.PartnerID) {
 			continue
 		}
 		if skip > 0 {
 			skip--
 			continue
 		}
-		out = append(out, tr.Clone())
+		tr, err := pr.decode(list[i])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, tr)
 	}
 	return out, nil
 }
@@ -417,7 +490,11 @@ func (t *tx) Reward(_ context.Context, id string) (*commission.Reward, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: reward %q", commission.ErrNotFound, id)
 	}
-	return loc.t.Rewards[loc.i].Clone(), nil
+	tr, err := t.p.decode(loc.rec)
+	if err != nil {
+		return nil, err
+	}
+	return &tr.Rewards[loc.i], nil
 }
 
 func (t *tx) SetRewardStatus(_ context.Context, id string, status commission.RewardStatus, reason string, at time.Time) error {
@@ -428,22 +505,26 @@ func (t *tx) SetRewardStatus(_ context.Context, id string, status commission.Rew
 	if !ok {
 		return fmt.Errorf("%w: reward %q", commission.ErrNotFound, id)
 	}
-	r := &loc.t.Rewards[loc.i]
-	old := *r
+	tr, err := t.p.decode(loc.rec)
+	if err != nil {
+		return err
+	}
+	r := &tr.Rewards[loc.i]
 	r.Status, r.Reason, r.DecidedAt = status, reason, &at
-	t.onRollback(func() { *r = old })
+	t.rewrite(loc.rec, tr)
 	return nil
 }
 
 func (t *tx) CustomerHistory(_ context.Context, customerID string, before time.Time) (commission.CustomerHistory, error) {
 	var h commission.CustomerHistory
-	for _, tr := range t.p.byCustomer[customerID] {
-		if !tr.CreatedAt.Before(before) {
+	for _, ri := range t.p.byCustomer[customerID] {
+		r := t.p.recs.at(ri)
+		if !time.UnixMicro(r.createdAt).Before(before) {
 			break
 		}
-		if tr.Qualified && tr.State == commission.TransactionActive {
+		if r.qualified && r.state == commission.TransactionActive {
 			if h.Count == 0 {
-				h.First = tr.CreatedAt
+				h.First = time.UnixMicro(r.createdAt).UTC()
 			}
 			h.Count++
 		}
