@@ -73,6 +73,9 @@ const maxRaceRetries = 3
 func (e *Engine) update(ctx context.Context, fn func(StoreTx) error) error {
 	for attempt := 0; ; attempt++ {
 		err := e.store.Update(ctx, e.prog.ID, fn)
+		if err == nil {
+			return nil
+		}
 		var lost *customerRaceError
 		if errors.As(err, &lost) && attempt < maxRaceRetries {
 			continue

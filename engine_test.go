@@ -632,3 +632,79 @@ func TestJSONAmountsAreExactNumbers(t *testing.T) {
 	require.NoError(t, err)
 	require.Contains(t, string(out), `"amount":4115185148148518514.8136996,`)
 }
+
+func TestPartnerAndCustomerValidation(t *testing.T) {
+	ctx := context.Background()
+	eng, _ := newEngine(t, percentProgram(commission.Affiliate, "30"))
+	affiliateSetup(t, eng)
+	_, err := eng.CreatePartner(ctx, commission.PartnerInput{
+		Key: strings.Repeat("k", 256), Email: "not-an-email", Tags: []string{"ok", ""},
+		Status: "vip", ReferringPartner: &commission.PartnerRef{},
+	})
+	requireFields(t, err, "key", "email", "tags[1]", "status", "referring_partner")
+
+	_, err = eng.CreatePartner(ctx, commission.PartnerInput{Key: "p2", ReferringPartner: &commission.PartnerRef{Key: "nobody"}})
+	require.ErrorIs(t, err, commission.ErrPartnerNotFound)
+	p, err := eng.CreatePartner(ctx, commission.PartnerInput{Key: "p2", ReferringPartner: &commission.PartnerRef{Key: "partner_123"}})
+	require.NoError(t, err)
+	require.Equal(t, "partner_123", p.ReferringPartnerID)
+	got, err := eng.Partner(ctx, commission.PartnerRef{Key: "p2"})
+	require.NoError(t, err)
+	require.Equal(t, commission.PartnerActive, got.Status)
+
+	future := t0.Add(time.Minute)
+	_, err = eng.CreateCustomer(ctx, commission.CustomerInput{
+		Key: "c", Email: "@", Tags: []string{""}, CreatedAt: &future,
+		ReferringCustomer: &commission.CustomerRef{Key: "x"},
+		ReferralURL:       "https://example.com/nothing",
+	})
+	requireFields(t, err, "email", "tags[0]", "created_at", "referring_customer", "referral_url")
+
+	// Found by id, key or email; id takes priority over key.
+	_, err = eng.CreateCustomer(ctx, commission.CustomerInput{ID: "cid", Key: "ckey", Email: "c@example.com",
+		Partner: &commission.PartnerRef{Email: "partner@example.com"}})
+	require.NoError(t, err)
+	for _, ref := range []commission.CustomerRef{{ID: "cid"}, {Key: "ckey"}, {Email: "c@example.com"}, {ID: "cid", Key: "customer_123"}} {
+		c, err := eng.Customer(ctx, ref)
+		require.NoError(t, err, "%+v", ref)
+		require.Equal(t, "cid", c.ID)
+		require.Equal(t, "partner_123", c.PartnerKey)
+	}
+	_, err = eng.Customer(ctx, commission.CustomerRef{Key: "nobody"})
+	require.ErrorIs(t, err, commission.ErrNotFound)
+}
+
+func TestReferAFriendCustomers(t *testing.T) {
+	ctx := context.Background()
+	eng, _ := newEngine(t, percentProgram(commission.ReferAFriend, "10"))
+	_, err := eng.CreateCustomer(ctx, commission.CustomerInput{Key: "friend", Partner: &commission.PartnerRef{Key: "p"},
+		ReferralURL: "https://example.com/?aff=p"})
+	requireFields(t, err, "partner", "referral_url")
+	_, err = eng.CreateCustomer(ctx, commission.CustomerInput{Key: "friend", ReferringCustomer: &commission.CustomerRef{ID: "nobody"}})
+	require.ErrorIs(t, err, commission.ErrCustomerNotFound)
+
+	_, err = eng.CreateCustomer(ctx, commission.CustomerInput{ID: "referrer"})
+	require.NoError(t, err)
+	// A friend created with its first sale, by the documented body.
+	var in commission.TransactionInput
+	require.NoError(t, json.Unmarshal([]byte(`{"key": "t1", "amount": 50, "options": {"create_customer": true},
+		"customer": {"id": "friend", "referring_customer": {"id": "referrer"}}}`), &in))
+	tx, err := eng.CreateTransaction(ctx, in)
+	require.NoError(t, err)
+	require.Equal(t, "referrer", tx.ReferringCustomerKey)
+	requireDecimal(t, "5", tx.Rewards[0].Amount)
+
+	// A suspended referrer earns nothing; a customer nobody referred earns
+	// nobody anything.
+	_, err = eng.SetCustomerStatus(ctx, commission.CustomerRef{ID: "referrer"}, commission.CustomerSuspended)
+	require.NoError(t, err)
+	tx, err = eng.CreateTransaction(ctx, commission.TransactionInput{Key: "t2", Amount: decp("50"), Customer: commission.CustomerInput{ID: "friend"}})
+	require.NoError(t, err)
+	require.Empty(t, tx.Rewards)
+	tx, err = eng.CreateTransaction(ctx, commission.TransactionInput{Key: "t3", Amount: decp("50"), Customer: commission.CustomerInput{ID: "referrer"}})
+	require.NoError(t, err)
+	require.Empty(t, tx.Rewards)
+	out, err := json.Marshal(tx)
+	require.NoError(t, err)
+	require.Contains(t, string(out), `"customer":null,"referred_customer":"referrer"`)
+}

@@ -358,10 +358,8 @@ func (t *tx) InsertTransaction(_ context.Context, in *commission.Transaction) er
 	if partnerID != "" {
 		pr.byPartner[partnerID] = pr.insertSorted(pr.byPartner[partnerID], ri)
 	}
-	rewardIDs := make([]string, len(in.Rewards))
 	for i := range in.Rewards {
-		rewardIDs[i] = in.Rewards[i].ID
-		pr.rewards[rewardIDs[i]] = rewardLoc{rec: ri, i: int32(i)}
+		pr.rewards[in.Rewards[i].ID] = rewardLoc{rec: ri, i: int32(i)}
 	}
 	t.onRollback(func() {
 		delete(pr.txs, key)
@@ -370,8 +368,11 @@ func (t *tx) InsertTransaction(_ context.Context, in *commission.Transaction) er
 		if partnerID != "" {
 			pr.byPartner[partnerID] = pr.remove(pr.byPartner[partnerID], ri)
 		}
-		for _, id := range rewardIDs {
-			delete(pr.rewards, id)
+		// The record was encoded by this Update, so it decodes.
+		if tr, err := pr.decode(ri); err == nil {
+			for i := range tr.Rewards {
+				delete(pr.rewards, tr.Rewards[i].ID)
+			}
 		}
 		// Undo runs newest first, so this record is the last.
 		pr.recs.pop()
