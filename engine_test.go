@@ -708,3 +708,27 @@ func TestReferAFriendCustomers(t *testing.T) {
 	require.NoError(t, err)
 	require.Contains(t, string(out), `"customer":null,"referred_customer":"referrer"`)
 }
+
+// Values marshal like pointers: a []Transaction or a Reward on its own gives
+// the documented objects too.
+func TestJSONOfValues(t *testing.T) {
+	ctx := context.Background()
+	eng, _ := newEngine(t, percentProgram(commission.ReferAFriend, "30"))
+	_, err := eng.CreateCustomer(ctx, commission.CustomerInput{ID: "a"})
+	require.NoError(t, err)
+	_, err = eng.CreateCustomer(ctx, commission.CustomerInput{ID: "b", ReferringCustomer: &commission.CustomerRef{ID: "a"}})
+	require.NoError(t, err)
+	tx, err := eng.CreateTransaction(ctx, commission.TransactionInput{Key: "t", Amount: decp("10"), Customer: commission.CustomerInput{ID: "b"}})
+	require.NoError(t, err)
+	byPtr, err := json.Marshal(tx)
+	require.NoError(t, err)
+	byVal, err := json.Marshal([]commission.Transaction{*tx})
+	require.NoError(t, err)
+	require.JSONEq(t, "["+string(byPtr)+"]", string(byVal))
+	r, err := json.Marshal(tx.Rewards[0])
+	require.NoError(t, err)
+	doc := decodeJSON(t, r).(map[string]any)
+	require.Equal(t, "a", doc["customer"])
+	require.Equal(t, "b", doc["referred_customer"])
+	require.Equal(t, json.Number("3"), doc["amount"])
+}

@@ -2,7 +2,6 @@ package commission
 
 import (
 	"bytes"
-	"encoding/json"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -85,8 +84,13 @@ type Explanation struct {
 // MarshalJSON writes the amounts as exact JSON numbers.
 func (e Explanation) MarshalJSON() ([]byte, error) {
 	var b bytes.Buffer
+	e.writeJSON(&b)
+	return b.Bytes(), nil
+}
+
+func (e *Explanation) writeJSON(b *bytes.Buffer) {
 	b.WriteByte('{')
-	w := jsonWriter{buf: &b}
+	w := jsonWriter{buf: b}
 	w.str("rule", e.Rule)
 	if e.RuleVersion != "" {
 		w.str("rule_version", e.RuleVersion)
@@ -101,19 +105,24 @@ func (e Explanation) MarshalJSON() ([]byte, error) {
 		w.str("rounding", e.Rounding)
 	}
 	b.WriteByte('}')
-	return b.Bytes(), nil
 }
 
 // MarshalJSON writes the documented reward object.
-func (r *Reward) MarshalJSON() ([]byte, error) {
+func (r Reward) MarshalJSON() ([]byte, error) {
 	var b bytes.Buffer
+	r.writeJSON(&b, r.Kind)
+	return b.Bytes(), nil
+}
+
+// writeJSON writes the reward object with the field names of kind.
+func (r *Reward) writeJSON(b *bytes.Buffer, kind ProgramKind) {
 	b.WriteByte('{')
-	w := jsonWriter{buf: &b}
+	w := jsonWriter{buf: b}
 	w.str("id", r.ID)
 	w.str("key", r.TransactionKey)
 	w.str("action", r.Action)
 	w.str("status", string(r.Status))
-	if r.Kind == ReferAFriend {
+	if kind == ReferAFriend {
 		w.str("customer", r.RewardedCustomerKey)
 		w.str("referred_customer", r.CustomerKey)
 	} else {
@@ -133,22 +142,16 @@ func (r *Reward) MarshalJSON() ([]byte, error) {
 		w.str("reason", r.Reason)
 	}
 	if r.ProductID != "" || r.ProductType != "" {
-		pd, err := json.Marshal(struct {
-			ProductID   string `json:"product_id"`
-			ProductType string `json:"product_type"`
-		}{r.ProductID, r.ProductType})
-		if err != nil {
-			return nil, err
-		}
-		w.raw("product_type_data", pd)
+		w.key("product_type_data")
+		b.WriteByte('{')
+		pw := jsonWriter{buf: b}
+		pw.str("product_id", r.ProductID)
+		pw.str("product_type", r.ProductType)
+		b.WriteByte('}')
 	}
-	ex, err := r.Explanation.MarshalJSON()
-	if err != nil {
-		return nil, err
-	}
-	w.raw("explanation", ex)
+	w.key("explanation")
+	r.Explanation.writeJSON(b)
 	b.WriteByte('}')
-	return b.Bytes(), nil
 }
 
 // Clone returns a deep copy of r.

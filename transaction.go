@@ -208,7 +208,7 @@ func (t *Transaction) Clone() *Transaction {
 // MarshalJSON writes the documented response object. In refer-a-friend
 // programs "customer" is the referring customer and "referred_customer" the
 // buyer, and there is no "partner".
-func (t *Transaction) MarshalJSON() ([]byte, error) {
+func (t Transaction) MarshalJSON() ([]byte, error) {
 	var b bytes.Buffer
 	b.WriteByte('{')
 	w := jsonWriter{buf: &b}
@@ -233,15 +233,7 @@ func (t *Transaction) MarshalJSON() ([]byte, error) {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		r := &t.Rewards[i]
-		if r.Kind == "" {
-			r.Kind = t.Kind
-		}
-		rb, err := r.MarshalJSON()
-		if err != nil {
-			return nil, err
-		}
-		b.Write(rb)
+		t.Rewards[i].writeJSON(&b, t.Kind)
 	}
 	b.WriteString("]}")
 	return b.Bytes(), nil
@@ -486,9 +478,4 @@ func (w *jsonWriter) timeOrNull(k string, t *time.Time) {
 		return
 	}
 	w.time(k, *t)
-}
-
-func (w *jsonWriter) raw(k string, v []byte) {
-	w.key(k)
-	w.buf.Write(v)
 }
