@@ -178,6 +178,8 @@ func validateTags(v *validator, path string, tags []string) {
 func (in PartnerInput) validate(v *validator) {
 	validateKey(v, "id", in.ID, false)
 	validateKey(v, "key", in.Key, false)
+	validateKey(v, "name", in.Name, false)
+	validateKey(v, "surname", in.Surname, false)
 	validateEmail(v, "email", in.Email)
 	validateTags(v, "tags", in.Tags)
 	if in.Status != "" && !in.Status.valid() {
@@ -201,6 +203,8 @@ func (in CustomerInput) validateRef(v *validator, prefix string) {
 // validateNew checks the fields used when the customer is created.
 // urlPath is where the referral URL sits in the request.
 func (in CustomerInput) validateNew(v *validator, prefix, urlPath string, p *Program, now time.Time) {
+	validateKey(v, prefix+"name", in.Name, false)
+	validateKey(v, prefix+"surname", in.Surname, false)
 	validateTags(v, prefix+"tags", in.Tags)
 	if in.CreatedAt != nil && in.CreatedAt.After(now) {
 		v.add(prefix+"created_at", "is in the future")

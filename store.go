@@ -134,7 +134,8 @@ type CustomerHistory struct {
 
 // CounterKey names one counter: an aggregate (Name, e.g.
 // "partner.revenue") of one subject (a partner or customer id) in one
-// bucket (a period such as "2025-05", or "" for all time).
+// bucket (a period such as "2025-05", or "" for all time). Name and Bucket
+// are at most 64 bytes, Subject at most 255.
 type CounterKey struct {
 	Name    string
 	Subject string

@@ -1,0 +1,197 @@
+// Package sqlstore is a commission.Store on a SQL database: SQLite (the
+// embedded default: a file, no server, no cgo), PostgreSQL, or MySQL and
+// MariaDB.
+//
+// It takes a *sql.DB and a Dialect and imports no driver; the application
+// imports the one it uses (modernc.org/sqlite, github.com/jackc/pgx/v5/stdlib
+// or github.com/go-sql-driver/mysql). Migrate creates or updates the schema.
+//
+// Money is stored exactly: NUMERIC(38,18) on PostgreSQL, DECIMAL(38,18) on
+// MySQL, TEXT on SQLite (whose numeric affinity would make floats). Times
+// are Unix microseconds in UTC.
+//
+// Several processes may share one database. Every Update runs in one
+// database transaction: on PostgreSQL and MySQL at READ COMMITTED, with the
+// rows a write decides on locked (SELECT … FOR UPDATE) and keys kept unique
+// by constraints; on SQLite with the write lock taken at BEGIN (BEGIN
+// IMMEDIATE). Deadlocks, serialization failures and a busy SQLite database
+// are retried a bounded number of times, then returned.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/commissionkit/commission"
+)
+
+// Store is a commission.Store on a SQL database. It is safe for concurrent
+// use.
+type Store struct {
+	db *sql.DB
+	d  Dialect
+	q  *queries
+	// writer lets one Update at a time of this process hold SQLite's
+	// write lock; other processes wait on busy_timeout.
+	writer sync.Mutex
+	now    func() time.Time
+}
+
+var _ commission.Store = (*Store)(nil)
+
+// MaxRetries is how many times an Update is retried after a deadlock, a
+// serialization failure or a busy SQLite database before its error is
+// returned.
+const MaxRetries = 10
+
+// Open returns a Store on db. It checks that the database answers; it does
+// not change the schema (call Migrate).
+func Open(ctx context.Context, db *sql.DB, d Dialect) (*Store, error) {
+	if !d.valid() {
+		return nil, fmt.Errorf("sqlstore: unknown dialect %v", d)
+	}
+	if err := db.PingContext(ctx); err != nil {
+		return nil, fmt.Errorf("sqlstore: open %v: %w", d, err)
+	}
+	return &Store{db: db, d: d, q: newQueries(d), now: time.Now}, nil
+}
+
+// DB returns the database the store uses.
+func (s *Store) DB() *sql.DB { return s.db }
+
+// Dialect returns the store's dialect.
+func (s *Store) Dialect() Dialect { return s.d }
+
+// SQLiteDSN returns a modernc.org/sqlite data source name for the database
+// file at path with the settings this store expects: WAL journaling, a busy
+// timeout so that writers from several processes wait for each other, and
+// foreign keys on.
+func SQLiteDSN(path string) string {
+	return "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)"
+}
+
+// queryer is what a unit of work runs statements on: a *sql.Tx, or the
+// *sql.Conn that holds SQLite's write lock.
+type queryer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Update runs fn in one database transaction, committing when fn returns
+// nil. A deadlock, serialization failure or busy database runs fn again, up
+// to MaxRetries times.
+func (s *Store) Update(ctx context.Context, programID string, fn func(commission.StoreTx) error) error {
+	for attempt := 0; ; attempt++ {
+		err := s.once(ctx, programID, true, fn)
+		if err == nil || classify(err) != retryable {
+			return err
+		}
+		if attempt == MaxRetries {
+			return fmt.Errorf("sqlstore: gave up after %d retries: %w", MaxRetries, err)
+		}
+		if err := sleep(ctx, attempt); err != nil {
+			return err
+		}
+	}
+}
+
+// View runs fn in a read-only transaction that sees one snapshot.
+func (s *Store) View(ctx context.Context, programID string, fn func(commission.StoreTx) error) error {
+	for attempt := 0; ; attempt++ {
+		err := s.once(ctx, programID, false, fn)
+		if err == nil || classify(err) != retryable || attempt == MaxRetries {
+			return err
+		}
+		if err := sleep(ctx, attempt); err != nil {
+			return err
+		}
+	}
+}
+
+// sleep backs off before a retry: a few milliseconds, growing, with jitter
+// so that the writers that collided do not collide again.
+func sleep(ctx context.Context, attempt int) error {
+	d := time.Duration(1+attempt) * time.Millisecond
+	d += rand.N(d)
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+func (s *Store) once(ctx context.Context, programID string, write bool, fn func(commission.StoreTx) error) (err error) {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if s.d == SQLite && write {
+		return s.sqliteWrite(ctx, programID, fn)
+	}
+	opts := &sql.TxOptions{Isolation: sql.LevelReadCommitted}
+	switch {
+	case s.d == SQLite:
+		opts = nil // a read transaction is a snapshot
+	case !write:
+		opts = &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}
+	}
+	sqlTx, err := s.db.BeginTx(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("sqlstore: begin: %w", err)
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			sqlTx.Rollback()
+		}
+	}()
+	if err := fn(&tx{s: s, q: sqlTx, program: programID, write: write}); err != nil {
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("sqlstore: commit: %w", err)
+	}
+	committed = true
+	return nil
+}
+
+// sqliteWrite runs fn holding SQLite's write lock, taken at BEGIN so that
+// the reads fn decides on cannot change before it commits.
+func (s *Store) sqliteWrite(ctx context.Context, programID string, fn func(commission.StoreTx) error) (err error) {
+	s.writer.Lock()
+	defer s.writer.Unlock()
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("sqlstore: connection: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		return fmt.Errorf("sqlstore: begin: %w", err)
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			if _, rerr := conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK"); rerr != nil && err == nil {
+				err = fmt.Errorf("sqlstore: rollback: %w", rerr)
+			}
+		}
+	}()
+	if err := fn(&tx{s: s, q: conn, program: programID, write: true}); err != nil {
+		return err
+	}
+	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return fmt.Errorf("sqlstore: commit: %w", err)
+	}
+	committed = true
+	return nil
+}
+
+var errReadOnly = errors.New("sqlstore: write in a read-only unit of work")

@@ -1,0 +1,763 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/commissionkit/commission"
+	"github.com/shopspring/decimal"
+)
+
+// tx is one unit of work: commission.StoreTx on a database transaction.
+type tx struct {
+	s       *Store
+	q       queryer
+	program string
+	write   bool
+}
+
+var _ commission.StoreTx = (*tx)(nil)
+
+func (t *tx) writable() error {
+	if !t.write {
+		return errReadOnly
+	}
+	return nil
+}
+
+// queries holds every fixed statement, written once per dialect.
+type queries struct {
+	d Dialect
+
+	partnerBy             map[string]string // by column: id, partner_key, email
+	insertPartner         string
+	setPartnerStatus      string
+	partnerExists         string
+	customerBy            map[string]string
+	insertCustomer        string
+	setCustomerStatus     string
+	customerExists        string
+	lockCustomer          string
+	transaction           string
+	transactionForUpdate  string
+	insertTransaction     string
+	deleteTransaction     string
+	rewardsOf             string
+	deleteRewards         string
+	reward                string
+	rewardForUpdate       string
+	setTransactionState   string
+	setRewardsDeletedAt   string
+	setRewardStatus       string
+	rewardExists          string
+	history               string
+	counter               string
+	counterForUpdate      string
+	createCounter         string
+	addCounter            string
+	setCounter            string
+	transactionSelectList string
+	rewardSelectList      string
+}
+
+const (
+	partnerCols  = "id, partner_key, email, name, surname, tags, referring_partner_id, status, created_at"
+	customerCols = "id, customer_key, email, name, surname, tags, partner_id, partner_key, referring_customer_id, referring_customer_key, status, created_at"
+	txInsertCols = "program_id, tx_key, action, amount, reward, amount_units, is_currency, credit, product_id, product_type, products, rewarded, rewardable, qualified, customer_id, customer_key, partner_id, partner_key, referring_customer_id, referring_customer_key, created_at, backdated, state, deleted_at"
+	rewardCols   = "program_id, id, tx_key, position, action, status, review_ends_at, decided_at, reason, partner_id, partner_key, customer_id, customer_key, rewarded_customer_id, rewarded_customer_key, amount, amount_units, is_currency, credit, product_id, product_type, created_at, deleted_at, explanation"
+	rewardArity  = 24
+)
+
+func placeholders(n int) string {
+	return "(" + strings.TrimSuffix(strings.Repeat("?, ", n), ", ") + ")"
+}
+
+func newQueries(d Dialect) *queries {
+	r := d.rebind
+	q := &queries{d: d, partnerBy: map[string]string{}, customerBy: map[string]string{}}
+	for _, col := range []string{"id", "partner_key", "email"} {
+		q.partnerBy[col] = r("SELECT " + partnerCols + " FROM commission_partners WHERE program_id = ? AND " + col + " = ?")
+	}
+	for _, col := range []string{"id", "customer_key", "email"} {
+		q.customerBy[col] = r("SELECT " + customerCols + " FROM commission_customers WHERE program_id = ? AND " + col + " = ?")
+	}
+	onConflict := ""
+	if d == Postgres {
+		// A duplicate is reported as no row inserted: an error would abort
+		// the whole PostgreSQL transaction, where it aborts only the
+		// statement on the others.
+		onConflict = " ON CONFLICT DO NOTHING"
+	}
+	q.insertPartner = r("INSERT INTO commission_partners (program_id, " + partnerCols + ") VALUES " + placeholders(10) + onConflict)
+	q.setPartnerStatus = r("UPDATE commission_partners SET status = ? WHERE program_id = ? AND id = ?")
+	q.partnerExists = r("SELECT COUNT(*) FROM commission_partners WHERE program_id = ? AND id = ?")
+	q.insertCustomer = r("INSERT INTO commission_customers (program_id, " + customerCols + ") VALUES " + placeholders(13) + onConflict)
+	q.setCustomerStatus = r("UPDATE commission_customers SET status = ? WHERE program_id = ? AND id = ?")
+	q.customerExists = r("SELECT COUNT(*) FROM commission_customers WHERE program_id = ? AND id = ?")
+	q.lockCustomer = r("SELECT COUNT(*) FROM commission_customers WHERE program_id = ? AND id = ?" + d.forUpdate())
+
+	q.transactionSelectList = "seq, tx_key, action, " + d.num("amount") + ", " + d.num("reward") +
+		", amount_units, is_currency, credit, product_id, product_type, products, rewarded, rewardable, qualified, customer_id, customer_key, partner_id, partner_key, referring_customer_id, referring_customer_key, created_at, backdated, state, deleted_at"
+	q.transaction = r("SELECT " + q.transactionSelectList + " FROM commission_transactions WHERE program_id = ? AND tx_key = ?")
+	q.transactionForUpdate = q.transaction + d.forUpdate()
+	q.insertTransaction = r("INSERT INTO commission_transactions (" + txInsertCols + ") VALUES " + placeholders(24) + onConflict)
+	if d != MySQL {
+		q.insertTransaction += " RETURNING seq"
+	}
+	q.deleteTransaction = r("DELETE FROM commission_transactions WHERE seq = ?")
+
+	q.rewardSelectList = "id, tx_key, action, status, review_ends_at, decided_at, reason, partner_id, partner_key, customer_id, customer_key, rewarded_customer_id, rewarded_customer_key, " +
+		d.num("amount") + ", amount_units, is_currency, credit, product_id, product_type, created_at, deleted_at, explanation"
+	q.rewardsOf = r("SELECT " + q.rewardSelectList + " FROM commission_rewards WHERE program_id = ? AND tx_key = ? ORDER BY position")
+	q.deleteRewards = r("DELETE FROM commission_rewards WHERE program_id = ? AND tx_key = ?")
+	q.reward = r("SELECT " + q.rewardSelectList + " FROM commission_rewards WHERE program_id = ? AND id = ?")
+	q.rewardForUpdate = q.reward + d.forUpdate()
+	q.setTransactionState = r("UPDATE commission_transactions SET state = ?, deleted_at = ? WHERE program_id = ? AND tx_key = ?")
+	q.setRewardsDeletedAt = r("UPDATE commission_rewards SET deleted_at = ? WHERE program_id = ? AND tx_key = ?")
+	q.setRewardStatus = r("UPDATE commission_rewards SET status = ?, reason = ?, decided_at = ? WHERE program_id = ? AND id = ?")
+	q.rewardExists = r("SELECT COUNT(*) FROM commission_rewards WHERE program_id = ? AND id = ?")
+	q.history = r("SELECT COUNT(*), MIN(created_at) FROM commission_transactions WHERE program_id = ? AND customer_id = ? AND qualified = ? AND state = ? AND created_at < ?")
+
+	where := " WHERE program_id = ? AND name = ? AND subject = ? AND bucket = ?"
+	q.counter = r("SELECT " + d.num("value") + " FROM commission_counters" + where)
+	q.counterForUpdate = q.counter + d.forUpdate()
+	cols := "(program_id, name, subject, bucket, value) VALUES (?, ?, ?, ?, ?)"
+	switch d {
+	case Postgres:
+		q.createCounter = r("INSERT INTO commission_counters " + cols + " ON CONFLICT DO NOTHING")
+		q.addCounter = r("INSERT INTO commission_counters " + cols +
+			" ON CONFLICT (program_id, name, subject, bucket) DO UPDATE SET value = commission_counters.value + EXCLUDED.value")
+	case MySQL:
+		q.createCounter = r("INSERT INTO commission_counters " + cols + " ON DUPLICATE KEY UPDATE value = value")
+		q.addCounter = r("INSERT INTO commission_counters " + cols + " ON DUPLICATE KEY UPDATE value = value + VALUES(value)")
+	case SQLite:
+		// TEXT cannot be added in SQL exactly: the sum is made in Go.
+		q.createCounter = r("INSERT OR IGNORE INTO commission_counters " + cols)
+		q.setCounter = r("INSERT INTO commission_counters " + cols +
+			" ON CONFLICT (program_id, name, subject, bucket) DO UPDATE SET value = excluded.value")
+	}
+	return q
+}
+
+// ---------------------------------------------------------------------------
+// Values in and out
+
+// money is the exact text of an amount. The schema holds 18 places after
+// the point; anything finer would be rounded by the database, so it is an
+// error instead.
+func money(d decimal.Decimal) (string, error) {
+	exp := d.Exponent()
+	if exp >= 0 {
+		return d.StringFixed(0), nil
+	}
+	if exp < -18 && !d.Equal(d.Truncate(18)) {
+		return "", fmt.Errorf("sqlstore: amount %s has more than 18 places after the point", d.StringFixed(-exp))
+	}
+	return d.StringFixed(-exp), nil
+}
+
+func moneyPtr(d *decimal.Decimal) (any, error) {
+	if d == nil {
+		return nil, nil
+	}
+	return money(*d)
+}
+
+func parseMoney(s string) (decimal.Decimal, error) {
+	d, err := decimal.NewFromString(s)
+	if err != nil {
+		return decimal.Decimal{}, fmt.Errorf("sqlstore: stored amount %q: %w", s, err)
+	}
+	return d, nil
+}
+
+func micros(t time.Time) int64 { return t.UnixMicro() }
+
+func microsPtr(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.UnixMicro()
+}
+
+func fromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
+
+func fromNullMicros(n sql.NullInt64) *time.Time {
+	if !n.Valid {
+		return nil
+	}
+	t := fromMicros(n.Int64)
+	return &t
+}
+
+func nullIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func toJSON(v any) (string, error) {
+	b, err := json.Marshal(v)
+	return string(b), err
+}
+
+// scanner is *sql.Row or *sql.Rows.
+type scanner interface{ Scan(dest ...any) error }
+
+// notFound turns sql.ErrNoRows into commission.ErrNotFound.
+func notFound(err error, what string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("%w: %s", commission.ErrNotFound, what)
+	}
+	return fmt.Errorf("sqlstore: %s: %w", what, err)
+}
+
+// ---------------------------------------------------------------------------
+// Partners and customers
+
+func refColumn(id, key, email, keyCol string) (string, string) {
+	switch {
+	case id != "":
+		return "id", id
+	case key != "":
+		return keyCol, key
+	}
+	return "email", email
+}
+
+func (t *tx) Partner(ctx context.Context, ref commission.PartnerRef) (*commission.Partner, error) {
+	col, v := refColumn(ref.ID, ref.Key, ref.Email, "partner_key")
+	if v == "" {
+		return nil, fmt.Errorf("%w: empty partner reference", commission.ErrNotFound)
+	}
+	p, err := scanPartner(t.q.QueryRowContext(ctx, t.s.q.partnerBy[col], t.program, v))
+	if err != nil {
+		return nil, notFound(err, "partner "+col+" "+v)
+	}
+	return p, nil
+}
+
+func scanPartner(row scanner) (*commission.Partner, error) {
+	var p commission.Partner
+	var email sql.NullString
+	var tags string
+	var created int64
+	if err := row.Scan(&p.ID, &p.Key, &email, &p.Name, &p.Surname, &tags, &p.ReferringPartnerID, &p.Status, &created); err != nil {
+		return nil, err
+	}
+	p.Email, p.CreatedAt = email.String, fromMicros(created)
+	if err := json.Unmarshal([]byte(tags), &p.Tags); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+// inserted reports a duplicate: an error naming a unique violation, or, on
+// PostgreSQL (ON CONFLICT DO NOTHING), no row inserted.
+func inserted(res sql.Result, err error, what string) error {
+	if err != nil {
+		if classify(err) == uniqueViolation {
+			return fmt.Errorf("%w: %s", commission.ErrDuplicateKey, what)
+		}
+		return fmt.Errorf("sqlstore: insert %s: %w", what, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("sqlstore: insert %s: %w", what, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("%w: %s", commission.ErrDuplicateKey, what)
+	}
+	return nil
+}
+
+func (t *tx) InsertPartner(ctx context.Context, p *commission.Partner) error {
+	if err := t.writable(); err != nil {
+		return err
+	}
+	tags, err := toJSON(p.Tags)
+	if err != nil {
+		return err
+	}
+	res, err := t.q.ExecContext(ctx, t.s.q.insertPartner, t.program, p.ID, p.Key, nullIfEmpty(p.Email),
+		p.Name, p.Surname, tags, p.ReferringPartnerID, string(p.Status), micros(p.CreatedAt))
+	return inserted(res, err, fmt.Sprintf("partner %q", p.Key))
+}
+
+// setStatus runs an UPDATE of one row by id; no row changed is
+// ErrNotFound only if the row does not exist (MySQL counts rows changed,
+// not rows matched).
+func (t *tx) setStatus(ctx context.Context, update, exists, id, status, what string) error {
+	if err := t.writable(); err != nil {
+		return err
+	}
+	res, err := t.q.ExecContext(ctx, update, status, t.program, id)
+	if err != nil {
+		return fmt.Errorf("sqlstore: %s: %w", what, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n > 0 {
+		return err
+	}
+	var n int
+	if err := t.q.QueryRowContext(ctx, exists, t.program, id).Scan(&n); err != nil {
+		return fmt.Errorf("sqlstore: %s: %w", what, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("%w: %s %q", commission.ErrNotFound, what, id)
+	}
+	return nil
+}
+
+func (t *tx) SetPartnerStatus(ctx context.Context, id string, status commission.PartnerStatus) error {
+	return t.setStatus(ctx, t.s.q.setPartnerStatus, t.s.q.partnerExists, id, string(status), "partner")
+}
+
+func (t *tx) Customer(ctx context.Context, ref commission.CustomerRef) (*commission.Customer, error) {
+	col, v := refColumn(ref.ID, ref.Key, ref.Email, "customer_key")
+	if v == "" {
+		return nil, fmt.Errorf("%w: empty customer reference", commission.ErrNotFound)
+	}
+	c, err := scanCustomer(t.q.QueryRowContext(ctx, t.s.q.customerBy[col], t.program, v))
+	if err != nil {
+		return nil, notFound(err, "customer "+col+" "+v)
+	}
+	return c, nil
+}
+
+func scanCustomer(row scanner) (*commission.Customer, error) {
+	var c commission.Customer
+	var email sql.NullString
+	var tags string
+	var created int64
+	if err := row.Scan(&c.ID, &c.Key, &email, &c.Name, &c.Surname, &tags, &c.PartnerID, &c.PartnerKey,
+		&c.ReferringCustomerID, &c.ReferringCustomerKey, &c.Status, &created); err != nil {
+		return nil, err
+	}
+	c.Email, c.CreatedAt = email.String, fromMicros(created)
+	if err := json.Unmarshal([]byte(tags), &c.Tags); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+func (t *tx) InsertCustomer(ctx context.Context, c *commission.Customer) error {
+	if err := t.writable(); err != nil {
+		return err
+	}
+	tags, err := toJSON(c.Tags)
+	if err != nil {
+		return err
+	}
+	res, err := t.q.ExecContext(ctx, t.s.q.insertCustomer, t.program, c.ID, c.Key, nullIfEmpty(c.Email),
+		c.Name, c.Surname, tags, c.PartnerID, c.PartnerKey, c.ReferringCustomerID, c.ReferringCustomerKey,
+		string(c.Status), micros(c.CreatedAt))
+	return inserted(res, err, fmt.Sprintf("customer %q", c.Key))
+}
+
+func (t *tx) SetCustomerStatus(ctx context.Context, id string, status commission.CustomerStatus) error {
+	return t.setStatus(ctx, t.s.q.setCustomerStatus, t.s.q.customerExists, id, string(status), "customer")
+}
+
+// ---------------------------------------------------------------------------
+// Transactions
+
+func (t *tx) Transaction(ctx context.Context, key string) (*commission.Transaction, error) {
+	query := t.s.q.transaction
+	if t.write {
+		query = t.s.q.transactionForUpdate
+	}
+	tr, err := scanTransaction(t.q.QueryRowContext(ctx, query, t.program, key))
+	if err != nil {
+		return nil, notFound(err, fmt.Sprintf("transaction %q", key))
+	}
+	rows, err := t.q.QueryContext(ctx, t.s.q.rewardsOf, t.program, key)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: rewards of %q: %w", key, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		r, err := scanReward(rows)
+		if err != nil {
+			return nil, err
+		}
+		tr.Rewards = append(tr.Rewards, *r)
+	}
+	return tr, rows.Err()
+}
+
+func scanTransaction(row scanner) (*commission.Transaction, error) {
+	var tr commission.Transaction
+	var amount string
+	var reward sql.NullString
+	var products string
+	var created int64
+	var deleted sql.NullInt64
+	err := row.Scan(&tr.Seq, &tr.Key, &tr.Action, &amount, &reward, &tr.AmountUnits, &tr.IsCurrency, &tr.Credit,
+		&tr.ProductID, &tr.ProductType, &products, &tr.Rewarded, &tr.Rewardable, &tr.Qualified,
+		&tr.CustomerID, &tr.CustomerKey, &tr.PartnerID, &tr.PartnerKey, &tr.ReferringCustomerID, &tr.ReferringCustomerKey,
+		&created, &tr.Backdated, &tr.State, &deleted)
+	if err != nil {
+		return nil, err
+	}
+	if tr.Amount, err = parseMoney(amount); err != nil {
+		return nil, err
+	}
+	if reward.Valid {
+		d, err := parseMoney(reward.String)
+		if err != nil {
+			return nil, err
+		}
+		tr.Reward = &d
+	}
+	if err := json.Unmarshal([]byte(products), &tr.Products); err != nil {
+		return nil, fmt.Errorf("sqlstore: products of %q: %w", tr.Key, err)
+	}
+	tr.CreatedAt, tr.DeletedAt = fromMicros(created), fromNullMicros(deleted)
+	return &tr, nil
+}
+
+func scanReward(row scanner) (*commission.Reward, error) {
+	var r commission.Reward
+	var reviewEnds, decided, deleted sql.NullInt64
+	var amount, explanation string
+	var created int64
+	err := row.Scan(&r.ID, &r.TransactionKey, &r.Action, &r.Status, &reviewEnds, &decided, &r.Reason,
+		&r.PartnerID, &r.PartnerKey, &r.CustomerID, &r.CustomerKey, &r.RewardedCustomerID, &r.RewardedCustomerKey,
+		&amount, &r.AmountUnits, &r.IsCurrency, &r.Credit, &r.ProductID, &r.ProductType, &created, &deleted, &explanation)
+	if err != nil {
+		return nil, err
+	}
+	if r.Amount, err = parseMoney(amount); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(explanation), &r.Explanation); err != nil {
+		return nil, fmt.Errorf("sqlstore: explanation of reward %q: %w", r.ID, err)
+	}
+	r.ReviewEndsAt, r.DecidedAt, r.DeletedAt = fromNullMicros(reviewEnds), fromNullMicros(decided), fromNullMicros(deleted)
+	r.CreatedAt = fromMicros(created)
+	return &r, nil
+}
+
+func (t *tx) InsertTransaction(ctx context.Context, in *commission.Transaction) error {
+	if err := t.writable(); err != nil {
+		return err
+	}
+	amount, err := money(in.Amount)
+	if err != nil {
+		return err
+	}
+	reward, err := moneyPtr(in.Reward)
+	if err != nil {
+		return err
+	}
+	products, err := toJSON(in.Products)
+	if err != nil {
+		return err
+	}
+	args := []any{t.program, in.Key, in.Action, amount, reward, in.AmountUnits, in.IsCurrency, in.Credit,
+		in.ProductID, in.ProductType, products, in.Rewarded, in.Rewardable, in.Qualified,
+		in.CustomerID, in.CustomerKey, in.PartnerID, in.PartnerKey, in.ReferringCustomerID, in.ReferringCustomerKey,
+		micros(in.CreatedAt), in.Backdated, string(in.State), microsPtr(in.DeletedAt)}
+	what := fmt.Sprintf("transaction %q", in.Key)
+	var seq int64
+	if t.s.d == MySQL {
+		res, err := t.q.ExecContext(ctx, t.s.q.insertTransaction, args...)
+		if err := inserted(res, err, what); err != nil {
+			return err
+		}
+		if seq, err = res.LastInsertId(); err != nil {
+			return fmt.Errorf("sqlstore: insert %s: %w", what, err)
+		}
+	} else if err := t.q.QueryRowContext(ctx, t.s.q.insertTransaction, args...).Scan(&seq); err != nil {
+		if errors.Is(err, sql.ErrNoRows) || classify(err) == uniqueViolation {
+			return fmt.Errorf("%w: %s", commission.ErrDuplicateKey, what)
+		}
+		return fmt.Errorf("sqlstore: insert %s: %w", what, err)
+	}
+	if len(in.Rewards) > 0 {
+		if err := t.insertRewards(ctx, in); err != nil {
+			// Leave nothing of the transaction behind: the caller may go on.
+			t.q.ExecContext(ctx, t.s.q.deleteRewards, t.program, in.Key)
+			t.q.ExecContext(ctx, t.s.q.deleteTransaction, seq)
+			return err
+		}
+	}
+	in.Seq = seq
+	return nil
+}
+
+// insertRewards writes all of a transaction's rewards in one statement.
+func (t *tx) insertRewards(ctx context.Context, in *commission.Transaction) error {
+	var b strings.Builder
+	b.WriteString("INSERT INTO commission_rewards (" + rewardCols + ") VALUES ")
+	args := make([]any, 0, rewardArity*len(in.Rewards))
+	for i := range in.Rewards {
+		r := &in.Rewards[i]
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(placeholders(rewardArity))
+		amount, err := money(r.Amount)
+		if err != nil {
+			return err
+		}
+		explanation, err := toJSON(r.Explanation)
+		if err != nil {
+			return err
+		}
+		args = append(args, t.program, r.ID, in.Key, i, r.Action, string(r.Status), microsPtr(r.ReviewEndsAt),
+			microsPtr(r.DecidedAt), r.Reason, r.PartnerID, r.PartnerKey, r.CustomerID, r.CustomerKey,
+			r.RewardedCustomerID, r.RewardedCustomerKey, amount, r.AmountUnits, r.IsCurrency, r.Credit,
+			r.ProductID, r.ProductType, micros(r.CreatedAt), microsPtr(r.DeletedAt), explanation)
+	}
+	if t.s.d == Postgres {
+		b.WriteString(" ON CONFLICT DO NOTHING")
+	}
+	res, err := t.q.ExecContext(ctx, t.s.d.rebind(b.String()), args...)
+	what := fmt.Sprintf("reward id of transaction %q", in.Key)
+	if err != nil {
+		return inserted(res, err, what)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != int64(len(in.Rewards)) {
+		return inserted(res, err, what) // fewer rows: a reward id was taken
+	}
+	return nil
+}
+
+func (t *tx) SetTransactionState(ctx context.Context, key string, state commission.TransactionState, deletedAt *time.Time) error {
+	if err := t.writable(); err != nil {
+		return err
+	}
+	if _, err := t.Transaction(ctx, key); err != nil { // locks the row, or ErrNotFound
+		return err
+	}
+	if _, err := t.q.ExecContext(ctx, t.s.q.setTransactionState, string(state), microsPtr(deletedAt), t.program, key); err != nil {
+		return fmt.Errorf("sqlstore: transaction %q: %w", key, err)
+	}
+	if _, err := t.q.ExecContext(ctx, t.s.q.setRewardsDeletedAt, microsPtr(deletedAt), t.program, key); err != nil {
+		return fmt.Errorf("sqlstore: rewards of %q: %w", key, err)
+	}
+	return nil
+}
+
+func (t *tx) Transactions(ctx context.Context, q commission.TransactionQuery) ([]*commission.Transaction, error) {
+	var b strings.Builder
+	args := []any{t.program, string(commission.TransactionDeleted)}
+	b.WriteString("SELECT " + t.s.q.transactionSelectList + " FROM commission_transactions WHERE program_id = ? AND state <> ?")
+	if q.PartnerID != "" {
+		b.WriteString(" AND partner_id = ?")
+		args = append(args, q.PartnerID)
+	}
+	if q.CustomerID != "" {
+		b.WriteString(" AND customer_id = ?")
+		args = append(args, q.CustomerID)
+	}
+	if q.After != nil {
+		at := q.After.CreatedAt.UnixMicro()
+		b.WriteString(" AND (created_at < ? OR (created_at = ? AND seq < ?))")
+		args = append(args, at, at, q.After.Seq)
+	}
+	b.WriteString(" ORDER BY created_at DESC, seq DESC LIMIT ? OFFSET ?")
+	args = append(args, q.Limit, q.Offset)
+	rows, err := t.q.QueryContext(ctx, t.s.d.rebind(b.String()), args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: list transactions: %w", err)
+	}
+	var out []*commission.Transaction
+	for rows.Next() {
+		tr, err := scanTransaction(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, tr)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if err := t.attachRewards(ctx, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// attachRewards loads the rewards of a page of transactions in one query.
+func (t *tx) attachRewards(ctx context.Context, txs []*commission.Transaction) error {
+	if len(txs) == 0 {
+		return nil
+	}
+	byKey := make(map[string]*commission.Transaction, len(txs))
+	args := []any{t.program}
+	for _, tr := range txs {
+		byKey[tr.Key] = tr
+		args = append(args, tr.Key)
+	}
+	query := "SELECT " + t.s.q.rewardSelectList + " FROM commission_rewards WHERE program_id = ? AND tx_key IN " +
+		placeholders(len(txs)) + " ORDER BY tx_key, position"
+	rows, err := t.q.QueryContext(ctx, t.s.d.rebind(query), args...)
+	if err != nil {
+		return fmt.Errorf("sqlstore: rewards: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		r, err := scanReward(rows)
+		if err != nil {
+			return err
+		}
+		tr := byKey[r.TransactionKey]
+		tr.Rewards = append(tr.Rewards, *r)
+	}
+	return rows.Err()
+}
+
+func (t *tx) Reward(ctx context.Context, id string) (*commission.Reward, error) {
+	query := t.s.q.reward
+	if t.write {
+		query = t.s.q.rewardForUpdate
+	}
+	r, err := scanReward(t.q.QueryRowContext(ctx, query, t.program, id))
+	if err != nil {
+		return nil, notFound(err, fmt.Sprintf("reward %q", id))
+	}
+	return r, nil
+}
+
+func (t *tx) SetRewardStatus(ctx context.Context, id string, status commission.RewardStatus, reason string, at time.Time) error {
+	if err := t.writable(); err != nil {
+		return err
+	}
+	res, err := t.q.ExecContext(ctx, t.s.q.setRewardStatus, string(status), reason, micros(at), t.program, id)
+	if err != nil {
+		return fmt.Errorf("sqlstore: reward %q: %w", id, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n > 0 {
+		return err
+	}
+	var n int
+	if err := t.q.QueryRowContext(ctx, t.s.q.rewardExists, t.program, id).Scan(&n); err != nil {
+		return fmt.Errorf("sqlstore: reward %q: %w", id, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("%w: reward %q", commission.ErrNotFound, id)
+	}
+	return nil
+}
+
+// CustomerHistory, in an Update, first locks the customer's row, so that
+// two sales by one customer take turns on the limits it decides.
+func (t *tx) CustomerHistory(ctx context.Context, customerID string, before time.Time) (commission.CustomerHistory, error) {
+	var h commission.CustomerHistory
+	if t.write && t.s.d != SQLite {
+		var n int
+		if err := t.q.QueryRowContext(ctx, t.s.q.lockCustomer, t.program, customerID).Scan(&n); err != nil {
+			return h, fmt.Errorf("sqlstore: lock customer %q: %w", customerID, err)
+		}
+	}
+	// Strictly before: a time between two microseconds counts the earlier.
+	limit := before.UnixMicro()
+	if before.Sub(fromMicros(limit)) > 0 {
+		limit++
+	}
+	var first sql.NullInt64
+	err := t.q.QueryRowContext(ctx, t.s.q.history, t.program, customerID, true, string(commission.TransactionActive), limit).
+		Scan(&h.Count, &first)
+	if err != nil {
+		return h, fmt.Errorf("sqlstore: history of %q: %w", customerID, err)
+	}
+	if first.Valid {
+		h.First = fromMicros(first.Int64)
+	}
+	return h, nil
+}
+
+// ---------------------------------------------------------------------------
+// Counters
+
+// Counters, in an Update, locks the counters it reads, in a fixed order so
+// that two units of work cannot deadlock on them.
+func (t *tx) Counters(ctx context.Context, keys []commission.CounterKey) ([]decimal.Decimal, error) {
+	order := make([]int, len(keys))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return counterLess(keys[order[a]], keys[order[b]]) })
+	out := make([]decimal.Decimal, len(keys))
+	for _, i := range order {
+		v, err := t.counter(ctx, keys[i], t.write)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+func counterLess(a, b commission.CounterKey) bool {
+	if a.Name != b.Name {
+		return a.Name < b.Name
+	}
+	if a.Subject != b.Subject {
+		return a.Subject < b.Subject
+	}
+	return a.Bucket < b.Bucket
+}
+
+// counter reads one counter; with lock, it first creates it at zero, so
+// that there is a row to lock.
+func (t *tx) counter(ctx context.Context, k commission.CounterKey, lock bool) (decimal.Decimal, error) {
+	query := t.s.q.counter
+	if lock {
+		if _, err := t.q.ExecContext(ctx, t.s.q.createCounter, t.program, k.Name, k.Subject, k.Bucket, "0"); err != nil {
+			return decimal.Decimal{}, fmt.Errorf("sqlstore: counter %v: %w", k, err)
+		}
+		query = t.s.q.counterForUpdate
+	}
+	var v string
+	err := t.q.QueryRowContext(ctx, query, t.program, k.Name, k.Subject, k.Bucket).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return decimal.Zero, nil
+	}
+	if err != nil {
+		return decimal.Decimal{}, fmt.Errorf("sqlstore: counter %v: %w", k, err)
+	}
+	return parseMoney(v)
+}
+
+func (t *tx) AddCounters(ctx context.Context, deltas []commission.CounterDelta) error {
+	if err := t.writable(); err != nil {
+		return err
+	}
+	for _, d := range deltas {
+		k := d.Key
+		if t.s.d == SQLite {
+			cur, err := t.counter(ctx, k, false)
+			if err != nil {
+				return err
+			}
+			v, err := money(cur.Add(d.Delta))
+			if err != nil {
+				return err
+			}
+			if _, err := t.q.ExecContext(ctx, t.s.q.setCounter, t.program, k.Name, k.Subject, k.Bucket, v); err != nil {
+				return fmt.Errorf("sqlstore: counter %v: %w", k, err)
+			}
+			continue
+		}
+		v, err := money(d.Delta)
+		if err != nil {
+			return err
+		}
+		if _, err := t.q.ExecContext(ctx, t.s.q.addCounter, t.program, k.Name, k.Subject, k.Bucket, v); err != nil {
+			return fmt.Errorf("sqlstore: counter %v: %w", k, err)
+		}
+	}
+	return nil
+}
