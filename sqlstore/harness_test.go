@@ -8,10 +8,8 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
-	"github.com/commissionkit/commission"
 	"github.com/commissionkit/commission/sqlstore"
 	"github.com/go-sql-driver/mysql"
 	_ "github.com/jackc/pgx/v5/stdlib"
@@ -65,6 +63,14 @@ func requireDB(t testing.TB, env string) string {
 // newDatabase creates an empty, migrated database of the dialect.
 func newDatabase(t testing.TB, dialect sqlstore.Dialect) database {
 	t.Helper()
+	d := newEmptyDatabase(t, dialect)
+	require.NoError(t, d.open(t).Migrate(context.Background()))
+	return d
+}
+
+// newEmptyDatabase creates a database of the dialect with no schema.
+func newEmptyDatabase(t testing.TB, dialect sqlstore.Dialect) database {
+	t.Helper()
 	ctx := context.Background()
 	var d database
 	switch dialect {
@@ -103,7 +109,6 @@ func newDatabase(t testing.TB, dialect sqlstore.Dialect) database {
 		cfg.DBName = name
 		d = database{dialect: dialect, driver: "mysql", dsn: cfg.FormatDSN()}
 	}
-	require.NoError(t, d.open(t).Migrate(ctx))
 	return d
 }
 
@@ -116,5 +121,3 @@ func forEachDialect(t *testing.T, f func(t *testing.T, d sqlstore.Dialect)) {
 	}
 }
 
-var _ = strings.TrimSpace
-var _ commission.Store = (*sqlstore.Store)(nil)

@@ -1,0 +1,48 @@
+package sqlstore
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+type pgErr string
+
+func (e pgErr) Error() string    { return "pg " + string(e) }
+func (e pgErr) SQLState() string { return string(e) }
+
+type sqliteErr int
+
+func (e sqliteErr) Error() string { return fmt.Sprintf("sqlite %d", int(e)) }
+func (e sqliteErr) Code() int     { return int(e) }
+
+// The driver errors the store acts on, told apart without importing a
+// driver, also when wrapped.
+func TestClassify(t *testing.T) {
+	cases := []struct {
+		err  error
+		want errorKind
+	}{
+		{pgErr("23505"), uniqueViolation},
+		{pgErr("40001"), retryable},
+		{pgErr("40P01"), retryable},
+		{pgErr("23503"), otherError},
+		{sqliteErr(2067), uniqueViolation},
+		{sqliteErr(1555), uniqueViolation},
+		{sqliteErr(787), otherError}, // SQLITE_CONSTRAINT_FOREIGNKEY
+		{sqliteErr(5), retryable},
+		{sqliteErr(517), retryable}, // SQLITE_BUSY_SNAPSHOT
+		{sqliteErr(6), retryable},
+		{errors.New("Error 1062 (23000): Duplicate entry 'x' for key 'PRIMARY'"), uniqueViolation},
+		{errors.New("Error 1213 (40001): Deadlock found when trying to get lock"), retryable},
+		{errors.New("Error 1205 (HY000): Lock wait timeout exceeded"), retryable},
+		{errors.New("Error 1146 (42S02): Table 'x' doesn't exist"), otherError},
+		{errors.New("connection refused"), otherError},
+	}
+	for _, c := range cases {
+		require.Equal(t, c.want, classify(c.err), "%v", c.err)
+		require.Equal(t, c.want, classify(fmt.Errorf("context: %w", c.err)), "wrapped %v", c.err)
+	}
+}

@@ -1,0 +1,160 @@
+package sqlstore_test
+
+import (
+	"context"
+	"errors"
+	"math/big"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/commissionkit/commission"
+	"github.com/commissionkit/commission/sqlstore"
+	"github.com/shopspring/decimal"
+	"github.com/stretchr/testify/require"
+	"pgregory.net/rapid"
+)
+
+// Any amount the engine accepts (up to 20 digits before the point and 18
+// after) is read back exactly, as the transaction's amount, its set
+// reward, a reward's amount and a counter.
+func TestMoneyRoundTripsExactly(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d sqlstore.Dialect) {
+		ctx := context.Background()
+		s := newDatabase(t, d).open(t)
+		n := 0
+		rapid.Check(t, func(rt *rapid.T) {
+			digits := rapid.StringMatching(`[0-9]{1,38}`).Draw(rt, "digits")
+			coef, _ := new(big.Int).SetString(digits, 10)
+			scale := rapid.IntRange(0, 18).Draw(rt, "scale")
+			for coef.BitLen() > 0 && len(coef.String()) > 20+scale {
+				coef.Quo(coef, big.NewInt(10))
+			}
+			amount := decimal.NewFromBigInt(coef, int32(-scale))
+			n++
+			key := "t" + strconv.Itoa(n)
+			at := time.Date(2025, 1, 2, 3, 4, 5, 123456000, time.UTC)
+			in := &commission.Transaction{
+				Key: key, Action: "sale", Amount: amount, Reward: &amount, AmountUnits: "USD", CustomerID: "c", CustomerKey: "c",
+				CreatedAt: at, State: commission.TransactionActive,
+				Products: []commission.ProductLine{{ProductID: "p", ProductPrice: amount}},
+				Rewards: []commission.Reward{{ID: "r" + key, TransactionKey: key, Amount: amount, CreatedAt: at, Status: commission.RewardOK,
+					Explanation: commission.Explanation{Rule: "default", Base: amount, Value: amount}}},
+			}
+			counter := commission.CounterKey{Name: "sum", Subject: key}
+			require.NoError(rt, s.Update(ctx, "prog", func(tx commission.StoreTx) error {
+				if err := tx.InsertTransaction(ctx, in); err != nil {
+					return err
+				}
+				return tx.AddCounters(ctx, []commission.CounterDelta{{Key: counter, Delta: amount}, {Key: counter, Delta: amount}})
+			}))
+			require.NoError(rt, s.View(ctx, "prog", func(tx commission.StoreTx) error {
+				got, err := tx.Transaction(ctx, key)
+				require.NoError(rt, err)
+				for what, v := range map[string]decimal.Decimal{
+					"amount": got.Amount, "reward": *got.Reward, "product_price": got.Products[0].ProductPrice,
+					"rewards[0].amount": got.Rewards[0].Amount, "explanation.base": got.Rewards[0].Explanation.Base,
+				} {
+					require.Truef(rt, v.Equal(amount), "%s: stored %s, read %s", what, amount, v)
+				}
+				require.True(rt, got.CreatedAt.Equal(at), "microseconds kept")
+				sums, err := tx.Counters(ctx, []commission.CounterKey{counter})
+				require.NoError(rt, err)
+				require.Truef(rt, sums[0].Equal(amount.Add(amount)), "counter: want %s, got %s", amount.Add(amount), sums[0])
+				return nil
+			}))
+		})
+	})
+}
+
+// An amount finer than the 18 places the schema holds is refused, never
+// rounded by the database.
+func TestMoneyFinerThanSchemaIsRefused(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d sqlstore.Dialect) {
+		ctx := context.Background()
+		s := newDatabase(t, d).open(t)
+		err := s.Update(ctx, "prog", func(tx commission.StoreTx) error {
+			return tx.InsertTransaction(ctx, &commission.Transaction{Key: "t", Amount: decimal.New(1, -19), State: commission.TransactionActive})
+		})
+		require.ErrorContains(t, err, "more than 18 places")
+	})
+}
+
+func TestMigrateTwiceIsANoOp(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d sqlstore.Dialect) {
+		ctx := context.Background()
+		s := newDatabase(t, d).open(t) // migrated once already
+		require.NoError(t, s.Migrate(ctx))
+		var n int
+		require.NoError(t, s.DB().QueryRowContext(ctx, "SELECT COUNT(*) FROM commission_schema_migrations").Scan(&n))
+		require.Equal(t, 1, n)
+	})
+}
+
+// Processes starting at once may all migrate: they take turns.
+func TestMigrateConcurrently(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d sqlstore.Dialect) {
+		ctx := context.Background()
+		db := newEmptyDatabase(t, d)
+		stores := make([]*sqlstore.Store, 4)
+		for i := range stores {
+			stores[i] = db.open(t)
+		}
+		var wg sync.WaitGroup
+		errs := make([]error, len(stores))
+		for i, s := range stores {
+			wg.Go(func() { errs[i] = s.Migrate(ctx) })
+		}
+		wg.Wait()
+		for _, err := range errs {
+			require.NoError(t, err)
+		}
+		var n int
+		require.NoError(t, stores[0].DB().QueryRowContext(ctx, "SELECT COUNT(*) FROM commission_schema_migrations").Scan(&n))
+		require.Equal(t, 1, n)
+		require.NoError(t, stores[1].Update(ctx, "p", func(tx commission.StoreTx) error {
+			return tx.InsertPartner(ctx, &commission.Partner{ID: "p", Key: "p", Status: commission.PartnerActive})
+		}))
+	})
+}
+
+// serializationFailure looks like pgx's error for SQLSTATE 40001.
+type serializationFailure struct{}
+
+func (serializationFailure) Error() string    { return "serialization failure" }
+func (serializationFailure) SQLState() string { return "40001" }
+
+func TestUpdateRetriesSerializationFailures(t *testing.T) {
+	ctx := context.Background()
+	s := newDatabase(t, sqlstore.SQLite).open(t)
+	calls := 0
+	err := s.Update(ctx, "p", func(tx commission.StoreTx) error {
+		calls++
+		if err := tx.InsertPartner(ctx, &commission.Partner{ID: "p", Key: "p", Status: commission.PartnerActive}); err != nil {
+			return err
+		}
+		if calls < 3 {
+			return serializationFailure{}
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	require.Equal(t, 3, calls, "run again after each failure, each time from a clean slate")
+
+	calls = 0
+	err = s.Update(ctx, "p", func(tx commission.StoreTx) error {
+		calls++
+		return serializationFailure{}
+	})
+	require.True(t, errors.As(err, new(serializationFailure)))
+	require.Equal(t, sqlstore.MaxRetries+1, calls, "a bounded number of times")
+
+	calls = 0
+	err = s.Update(ctx, "p", func(tx commission.StoreTx) error {
+		calls++
+		return commission.ErrNotFound
+	})
+	require.ErrorIs(t, err, commission.ErrNotFound)
+	require.Equal(t, 1, calls, "other errors are not retried")
+}
