@@ -1,28 +1,86 @@
-// Command quickstart records a few sales on a 30% affiliate program and
-// prints the rewards the engine computed, as the API's JSON.
+// Command quickstart records sales on a 30% affiliate program and prints the
+// rewards the engine computed, as the API's JSON.
+//
+// By default it keeps its data in the SQLite file quickstart.db, created and
+// migrated on the first run; every run adds two sales and lists all of them.
+// -db postgres or -db mysql, with -dsn (or COMMISSION_DB and COMMISSION_DSN),
+// points it at a server instead:
+//
+//	go run ./examples/quickstart
+//	go run ./examples/quickstart -db postgres -dsn 'postgres://postgres@127.0.0.1:5432/test?sslmode=disable'
+//	go run ./examples/quickstart -db mysql -dsn 'root@tcp(127.0.0.1:3306)/test'
 package main
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"log"
 	"os"
+	"time"
 
 	"github.com/commissionkit/commission"
-	"github.com/commissionkit/commission/memstore"
+	"github.com/commissionkit/commission/sqlstore"
+	_ "github.com/go-sql-driver/mysql"
+	_ "github.com/jackc/pgx/v5/stdlib"
 	"github.com/shopspring/decimal"
+	_ "modernc.org/sqlite"
 )
 
 func main() {
-	if err := run(context.Background()); err != nil {
+	dbKind := flag.String("db", envOr("COMMISSION_DB", "sqlite"), "database: sqlite, postgres or mysql")
+	dsn := flag.String("dsn", os.Getenv("COMMISSION_DSN"), "data source name (sqlite: a file path; default quickstart.db)")
+	flag.Parse()
+	if err := run(context.Background(), *dbKind, *dsn); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run(ctx context.Context) error {
-	eng, err := commission.New(memstore.New(), commission.Program{
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// openStore opens and migrates the store the flags name.
+func openStore(ctx context.Context, kind, dsn string) (*sqlstore.Store, error) {
+	var driver string
+	var dialect sqlstore.Dialect
+	switch kind {
+	case "sqlite":
+		if dsn == "" {
+			dsn = "quickstart.db"
+		}
+		driver, dialect, dsn = "sqlite", sqlstore.SQLite, sqlstore.SQLiteDSN(dsn)
+	case "postgres":
+		driver, dialect = "pgx", sqlstore.Postgres
+	case "mysql":
+		driver, dialect = "mysql", sqlstore.MySQL
+	default:
+		return nil, fmt.Errorf("unknown -db %q: want sqlite, postgres or mysql", kind)
+	}
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		return nil, err
+	}
+	store, err := sqlstore.Open(ctx, db, dialect)
+	if err != nil {
+		return nil, err
+	}
+	return store, store.Migrate(ctx)
+}
+
+func run(ctx context.Context, kind, dsn string) error {
+	store, err := openStore(ctx, kind, dsn)
+	if err != nil {
+		return err
+	}
+	defer store.DB().Close()
+	eng, err := commission.New(store, commission.Program{
 		ID: "quickstart", Kind: commission.Affiliate, Currency: "USD",
 		Rules: commission.RuleSet{
 			Default:  commission.Percent(decimal.RequireFromString("30")),
@@ -32,17 +90,21 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := eng.CreatePartner(ctx, commission.PartnerInput{Key: "partner_123", Email: "partner@example.com"}); err != nil {
+	_, err = eng.CreatePartner(ctx, commission.PartnerInput{Key: "partner_123", Email: "partner@example.com"})
+	if err != nil && !errors.Is(err, commission.ErrDuplicateKey) { // created by an earlier run
 		return err
 	}
-	// The documented request body: a customer created with the sale,
-	// attributed to the partner through its referral link.
-	body := `{
-		"key": "transaction_123", "amount": 99.99, "amount_units": "USD",
+
+	// The documented request body: a customer created with its first sale,
+	// attributed to the partner through a referral link. Each run records
+	// new invoices.
+	run := time.Now().UTC().Format("20060102T150405.000000")
+	body := fmt.Sprintf(`{
+		"key": "inv_%s_1", "amount": 99.99, "amount_units": "USD",
 		"product_id": "prod_123", "product_type": "monthly", "action": "sale",
 		"customer": {"key": "customer_123", "name": "Ada"},
 		"options": {"create_customer": true, "referral_url": "https://example.com/?aff=partner_123"}
-	}`
+	}`, run)
 	var in commission.TransactionInput
 	if err := json.Unmarshal([]byte(body), &in); err != nil {
 		return err
@@ -52,28 +114,42 @@ func run(ctx context.Context) error {
 		return err
 	}
 	annual := commission.TransactionInput{
-		Key: "transaction_124", Amount: ptr(decimal.RequireFromString("240")), ProductType: "annual",
+		Key: "inv_" + run + "_2", Amount: ptr(decimal.RequireFromString("240")), ProductType: "annual",
 		Customer: commission.CustomerInput{Key: "customer_123"},
 	}
-	tx2, err := eng.CreateTransaction(ctx, annual)
-	if err != nil {
+	if _, err := eng.CreateTransaction(ctx, annual); err != nil {
 		return err
 	}
-	// A retried webhook is told apart from a new sale.
-	if _, err := eng.CreateTransaction(ctx, in); err != nil {
-		var dup *commission.DuplicateError
-		if !errors.As(err, &dup) {
+	// A retried webhook is told apart from a new sale, and never pays twice.
+	var dup *commission.DuplicateError
+	if _, err := eng.CreateTransaction(ctx, in); !errors.As(err, &dup) {
+		return fmt.Errorf("a retry was not refused: %v", err)
+	}
+	fmt.Printf("retry of %s refused (identical: %v)\n\n", dup.Key, dup.Identical)
+
+	// Every sale so far, newest first, walking the pages with the cursor.
+	total := decimal.Zero
+	opts := commission.ListOptions{Limit: 50, PartnerKey: "partner_123"}
+	for {
+		page, err := eng.Transactions(ctx, opts)
+		if err != nil {
 			return err
 		}
-		fmt.Fprintf(os.Stderr, "retry of %s refused (identical: %v)\n", dup.Key, dup.Identical)
+		for _, t := range page.Transactions {
+			for _, r := range t.Rewards {
+				fmt.Printf("%s  %-28s %8s %s -> %s earned %s (%s)\n", t.CreatedAt.Format(time.DateTime), t.Key,
+					t.Amount.StringFixed(2), t.AmountUnits, r.PartnerKey, r.Amount, r.Explanation.Rule)
+				total = total.Add(r.Amount)
+			}
+		}
+		if page.NextCursor == "" {
+			break
+		}
+		opts.Cursor = page.NextCursor
 	}
+	fmt.Printf("\npartner_123 has earned %s USD in all.\n\nThe first sale of this run, as the API returns it:\n", total)
 	enc := json.NewEncoder(os.Stdout)
 	enc.SetIndent("", "  ")
-	for _, t := range []*commission.Transaction{tx, tx2} {
-		for _, r := range t.Rewards {
-			fmt.Printf("%s: %s earned %s %s (%s)\n", t.Key, r.PartnerKey, r.Amount, r.AmountUnits, r.Explanation.Rule)
-		}
-	}
 	return enc.Encode(map[string]any{"data": tx, "status": 1})
 }
 
