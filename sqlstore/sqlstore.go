@@ -58,6 +58,17 @@ func Open(ctx context.Context, db *sql.DB, d Dialect) (*Store, error) {
 	if err := db.PingContext(ctx); err != nil {
 		return nil, fmt.Errorf("sqlstore: open %v: %w", d, err)
 	}
+	if d == SQLite {
+		// Without a busy timeout, a second process's writer fails at once
+		// instead of waiting its turn.
+		var ms int
+		if err := db.QueryRowContext(ctx, "PRAGMA busy_timeout").Scan(&ms); err != nil {
+			return nil, fmt.Errorf("sqlstore: open sqlite: %w", err)
+		}
+		if ms <= 0 {
+			return nil, errors.New("sqlstore: open sqlite: connections have no busy_timeout; open the database with SQLiteDSN, or set _pragma=busy_timeout(ms)")
+		}
+	}
 	return &Store{db: db, d: d, q: newQueries(d), now: time.Now}, nil
 }
 

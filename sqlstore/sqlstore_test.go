@@ -2,8 +2,10 @@ package sqlstore_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"math/big"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"testing"
@@ -157,4 +159,14 @@ func TestUpdateRetriesSerializationFailures(t *testing.T) {
 	})
 	require.ErrorIs(t, err, commission.ErrNotFound)
 	require.Equal(t, 1, calls, "other errors are not retried")
+}
+
+func TestOpenSQLiteNeedsBusyTimeout(t *testing.T) {
+	db, err := sql.Open("sqlite", filepath.Join(t.TempDir(), "x.db"))
+	require.NoError(t, err)
+	defer db.Close()
+	_, err = sqlstore.Open(context.Background(), db, sqlstore.SQLite)
+	require.ErrorContains(t, err, "busy_timeout")
+	_, err = sqlstore.Open(context.Background(), db, sqlstore.Dialect(9))
+	require.ErrorContains(t, err, "unknown dialect")
 }
