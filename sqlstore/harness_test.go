@@ -120,4 +120,3 @@ func forEachDialect(t *testing.T, f func(t *testing.T, d sqlstore.Dialect)) {
 		t.Run(d.String(), func(t *testing.T) { f(t, d) })
 	}
 }
-
