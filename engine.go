@@ -455,7 +455,7 @@ func (e *Engine) explainDuplicate(ctx context.Context, err error, ins []Transact
 			return err
 		}
 		dup.Identical = existing.sameSale(in, c)
-		dup.Existing = e.present(existing, now)
+		dup.Existing = e.present(existing.Clone(), now)
 		return nil
 	})
 	if verr != nil {
@@ -623,7 +623,8 @@ func (e *Engine) rewardLine(t *Transaction, tmpl *Reward, l ProductLine, lines i
 }
 
 // present prepares a transaction for the caller: the program kind for its
-// JSON, and each reward's status as of now.
+// JSON, and each reward's status as of now. It changes t, so a value read
+// from the store (read-only) is cloned first.
 func (e *Engine) present(t *Transaction, now time.Time) *Transaction {
 	t.Kind = e.prog.Kind
 	for i := range t.Rewards {
@@ -653,7 +654,7 @@ func (e *Engine) Transaction(ctx context.Context, key string) (*Transaction, err
 	if err != nil {
 		return nil, err
 	}
-	return e.present(t, now), nil
+	return e.present(t.Clone(), now), nil
 }
 
 // Paging limits of Transactions.
@@ -743,10 +744,10 @@ func (e *Engine) Transactions(ctx context.Context, opts ListOptions) (*Transacti
 		list = list[:opts.Limit]
 		page.NextCursor = encodeCursor(list[len(list)-1].Position())
 	}
-	for _, t := range list {
-		e.present(t, now)
+	page.Transactions = make([]*Transaction, len(list))
+	for i, t := range list {
+		page.Transactions[i] = e.present(t.Clone(), now)
 	}
-	page.Transactions = list
 	return page, nil
 }
 
@@ -833,6 +834,7 @@ func (e *Engine) Reward(ctx context.Context, id string) (*Reward, error) {
 	if err != nil {
 		return nil, err
 	}
+	r = r.Clone()
 	e.presentReward(r, now)
 	return r, nil
 }

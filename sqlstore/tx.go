@@ -100,7 +100,7 @@ func newQueries(d Dialect) *queries {
 	q.insertCustomer = r("INSERT INTO commission_customers (program_id, " + customerCols + ") VALUES " + placeholders(13) + onConflict)
 	q.setCustomerStatus = r("UPDATE commission_customers SET status = ? WHERE program_id = ? AND id = ?")
 	q.customerExists = r("SELECT COUNT(*) FROM commission_customers WHERE program_id = ? AND id = ?")
-	q.lockCustomer = r("SELECT COUNT(*) FROM commission_customers WHERE program_id = ? AND id = ?" + d.forUpdate())
+	q.lockCustomer = r("SELECT id FROM commission_customers WHERE program_id = ? AND id = ?" + d.forUpdate())
 
 	q.transactionSelectList = "seq, tx_key, action, " + d.num("amount") + ", " + d.num("reward") +
 		", amount_units, is_currency, credit, product_id, product_type, products, rewarded, rewardable, qualified, customer_id, customer_key, partner_id, partner_key, referring_customer_id, referring_customer_key, created_at, backdated, state, deleted_at"
@@ -525,8 +525,12 @@ func (t *tx) insertRewards(ctx context.Context, in *commission.Transaction) erro
 	if err != nil {
 		return inserted(res, err, what)
 	}
-	if n, err := res.RowsAffected(); err != nil || n != int64(len(in.Rewards)) {
-		return inserted(res, err, what) // fewer rows: a reward id was taken
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("sqlstore: insert %s: %w", what, err)
+	}
+	if n != int64(len(in.Rewards)) { // ON CONFLICT DO NOTHING skipped a taken id
+		return fmt.Errorf("%w: %s", commission.ErrDuplicateKey, what)
 	}
 	return nil
 }
@@ -656,8 +660,9 @@ func (t *tx) SetRewardStatus(ctx context.Context, id string, status commission.R
 func (t *tx) CustomerHistory(ctx context.Context, customerID string, before time.Time) (commission.CustomerHistory, error) {
 	var h commission.CustomerHistory
 	if t.write && t.s.d != SQLite {
-		var n int
-		if err := t.q.QueryRowContext(ctx, t.s.q.lockCustomer, t.program, customerID).Scan(&n); err != nil {
+		var id string
+		err := t.q.QueryRowContext(ctx, t.s.q.lockCustomer, t.program, customerID).Scan(&id)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return h, fmt.Errorf("sqlstore: lock customer %q: %w", customerID, err)
 		}
 	}

@@ -1,0 +1,101 @@
+// Package storetest is the conformance suite of commission.Store: one set of
+// tests that every Store implementation runs, so that all of them are proven
+// to keep the contract documented on commission.Store and
+// commission.StoreTx, and to behave alike under the Engine.
+//
+// A store's test file needs a few lines:
+//
+//	func TestConformance(t *testing.T) {
+//		storetest.Run(t, storetest.Harness{
+//			New: func(t *testing.T) commission.Store { return memstore.New() },
+//		})
+//	}
+//
+// The suite is grouped by area (rollback, duplicates, values, view,
+// listing, history, counters, isolation, concurrency, context, engine);
+// every subtest starts from a fresh store made by Harness.New. The
+// property-based subtests run 20 rapid checks (4 with -short) unless
+// -rapid.checks or RAPID_CHECKS is given, so that a store on a database
+// still runs the suite in seconds.
+package storetest
+
+import (
+	"context"
+	"strconv"
+	"sync/atomic"
+	"testing"
+
+	"github.com/commissionkit/commission"
+)
+
+// Harness describes the store under test.
+type Harness struct {
+	// New returns an empty store for one test; it registers its own cleanup with t.Cleanup.
+	New func(t *testing.T) commission.Store
+	// Peer, if non-nil, returns another Store on the same database as s, with its own connection pool,
+	// as a second process would have. When nil, concurrency tests share s itself.
+	Peer func(t *testing.T, s commission.Store) commission.Store
+}
+
+// subtest is one test of the suite, run on its own fresh store.
+type subtest struct {
+	name string
+	run  func(t *testing.T, h Harness)
+}
+
+// Run runs the whole conformance suite, grouped by area as subtests: each subtest on a fresh store from h.New.
+func Run(t *testing.T, h Harness) {
+	t.Helper()
+	if h.New == nil {
+		t.Fatal("storetest: Harness.New is nil")
+	}
+	groups := []struct {
+		name  string
+		tests []subtest
+	}{
+		{"rollback", rollbackTests()},
+		{"duplicates", duplicateTests()},
+		{"values", valueTests()},
+		{"view", viewTests()},
+		{"listing", listingTests()},
+		{"history", historyTests()},
+		{"counters", counterTests()},
+		{"isolation", isolationTests()},
+		{"concurrency", concurrencyTests()},
+		{"context", contextTests()},
+		{"engine", engineTests()},
+	}
+	for _, g := range groups {
+		t.Run(g.name, func(t *testing.T) {
+			for _, st := range g.tests {
+				t.Run(st.name, func(t *testing.T) { st.run(t, h) })
+			}
+		})
+	}
+}
+
+// stores returns n stores on s's database: s itself, then peers of it (or
+// s again when the harness has no Peer).
+func stores(t *testing.T, h Harness, s commission.Store, n int) []commission.Store {
+	t.Helper()
+	out := make([]commission.Store, n)
+	out[0] = s
+	for i := 1; i < n; i++ {
+		out[i] = s
+		if h.Peer != nil {
+			out[i] = h.Peer(t, s)
+		}
+	}
+	return out
+}
+
+// programs numbers the programs that property checks create, so that every
+// check gets a program of its own on a store shared by the checks of one
+// subtest (a fresh store per check would cost a schema on a SQL store).
+var programs atomic.Int64
+
+func newProgramID(prefix string) string {
+	return prefix + "_" + strconv.FormatInt(programs.Add(1), 10)
+}
+
+var ctx = context.Background()
