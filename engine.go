@@ -201,22 +201,22 @@ func (e *Engine) CreateCustomer(ctx context.Context, in CustomerInput) (*Custome
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	var c *Customer
+	var b *Buyer
 	err := e.update(ctx, func(tx StoreTx) error {
 		var err error
-		c, err = e.newCustomer(ctx, tx, in, "", now, false)
+		b, err = e.newCustomer(ctx, tx, in, "", now, false)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return c, nil
+	return b.Customer, nil
 }
 
 // newCustomer builds the customer in describes, resolves its attribution
-// and, unless dry, stores it.
-// fieldPrefix is where the customer sits in the request.
-func (e *Engine) newCustomer(ctx context.Context, tx StoreTx, in CustomerInput, fieldPrefix string, now time.Time, dry bool) (*Customer, error) {
+// and, unless dry, stores it. fieldPrefix is where the customer sits in the
+// request.
+func (e *Engine) newCustomer(ctx context.Context, tx StoreTx, in CustomerInput, fieldPrefix string, now time.Time, dry bool) (*Buyer, error) {
 	c := &Customer{
 		ID: in.ID, Key: in.Key, Email: in.Email, Name: in.Name, Surname: in.Surname,
 		Tags: append([]string(nil), in.Tags...), Status: CustomerActive, CreatedAt: now,
@@ -225,6 +225,7 @@ func (e *Engine) newCustomer(ctx context.Context, tx StoreTx, in CustomerInput, 
 	if in.CreatedAt != nil {
 		c.CreatedAt = in.CreatedAt.UTC().Truncate(time.Microsecond)
 	}
+	b := &Buyer{Customer: c}
 	switch e.prog.Kind {
 	case Affiliate:
 		var ref PartnerRef
@@ -245,23 +246,23 @@ func (e *Engine) newCustomer(ctx context.Context, tx StoreTx, in CustomerInput, 
 		if err != nil {
 			return nil, partnerErr(err, ref)
 		}
-		c.PartnerID, c.PartnerKey = p.ID, p.Key
+		c.PartnerID, c.PartnerKey, b.Partner = p.ID, p.Key, p
 	case ReferAFriend:
 		if in.ReferringCustomer != nil {
 			rc, err := tx.Customer(ctx, *in.ReferringCustomer)
 			if err != nil {
 				return nil, customerErr(err, "referring customer", *in.ReferringCustomer)
 			}
-			c.ReferringCustomerID, c.ReferringCustomerKey = rc.ID, rc.Key
+			c.ReferringCustomerID, c.ReferringCustomerKey, b.Referrer = rc.ID, rc.Key, rc
 		}
 	}
 	if dry {
-		return c, nil
+		return b, nil
 	}
 	if err := tx.InsertCustomer(ctx, c); err != nil {
 		return nil, err
 	}
-	return c, nil
+	return b, nil
 }
 
 func partnerErr(err error, ref PartnerRef) error {
@@ -343,8 +344,16 @@ func (e *Engine) CreateTransaction(ctx context.Context, in TransactionInput) (*T
 	var t *Transaction
 	err := e.update(ctx, func(tx StoreTx) error {
 		var err error
-		t, err = e.record(ctx, tx, &in, now, false)
-		return err
+		if t, err = e.build(ctx, tx, &in, now, false, nil); err != nil {
+			return err
+		}
+		if err := tx.InsertTransaction(ctx, t); err != nil {
+			if errors.Is(err, ErrDuplicateKey) {
+				return &keyTakenError{key: t.Key, err: err}
+			}
+			return err
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, e.explainDuplicate(ctx, err, []TransactionInput{in}, false, now)
@@ -384,13 +393,17 @@ func (e *Engine) CreateTransactions(ctx context.Context, ins []TransactionInput)
 	}
 	out := make([]*Transaction, len(ins))
 	err := e.update(ctx, func(tx StoreTx) error {
+		// Most bulks are one customer's: each is read once.
+		buyers := make(map[CustomerRef]*Buyer)
 		for i := range ins {
-			t, err := e.record(ctx, tx, &ins[i], now, false)
+			t, err := e.build(ctx, tx, &ins[i], now, false, buyers)
 			if err != nil {
-				var kt *keyTakenError
-				if errors.As(err, &kt) {
-					kt.index = i
-					return kt
+				// Keys are checked when the batch is inserted: an earlier
+				// item whose key is taken is the first failure.
+				for j := range i {
+					if _, terr := tx.Transaction(ctx, ins[j].Key); terr == nil {
+						return &keyTakenError{index: j, key: ins[j].Key, err: ErrDuplicateKey}
+					}
 				}
 				var verr *ValidationError
 				if errors.As(err, &verr) {
@@ -399,6 +412,12 @@ func (e *Engine) CreateTransactions(ctx context.Context, ins []TransactionInput)
 				return &ItemError{Index: i, Err: err}
 			}
 			out[i] = t
+		}
+		if err := tx.InsertTransactions(ctx, out); err != nil {
+			if errors.Is(err, ErrDuplicateKey) {
+				return &keyTakenError{index: -1, err: err}
+			}
+			return err
 		}
 		return nil
 	})
@@ -426,7 +445,7 @@ func (e *Engine) Preview(ctx context.Context, in TransactionInput) (*Transaction
 	var t *Transaction
 	err := e.view(ctx, func(tx StoreTx) error {
 		var err error
-		t, err = e.record(ctx, tx, &in, now, true)
+		t, err = e.build(ctx, tx, &in, now, true, nil)
 		return err
 	})
 	if err != nil {
@@ -443,13 +462,33 @@ func (e *Engine) explainDuplicate(ctx context.Context, err error, ins []Transact
 	if !errors.As(err, &kt) {
 		return err
 	}
-	in := &ins[kt.index]
 	dup := &DuplicateError{Key: kt.key}
 	verr := e.view(ctx, func(tx StoreTx) error {
-		existing, err := tx.Transaction(ctx, kt.key)
-		if err != nil {
-			return err
+		var existing *Transaction
+		if kt.index < 0 {
+			// A batch insert does not say which key was taken: the
+			// first stored one is.
+			for i := range ins {
+				t, err := tx.Transaction(ctx, ins[i].Key)
+				if errors.Is(err, ErrNotFound) {
+					continue
+				}
+				if err != nil {
+					return err
+				}
+				kt.index, dup.Key, existing = i, t.Key, t
+				break
+			}
+			if existing == nil {
+				return errNoKeyTaken // a reward id was: no key to explain
+			}
+		} else {
+			var err error
+			if existing, err = tx.Transaction(ctx, kt.key); err != nil {
+				return err
+			}
 		}
+		in := &ins[kt.index]
 		c, err := tx.Customer(ctx, in.Customer.Ref())
 		if err != nil && !errors.Is(err, ErrNotFound) {
 			return err
@@ -458,6 +497,9 @@ func (e *Engine) explainDuplicate(ctx context.Context, err error, ins []Transact
 		dup.Existing = e.present(existing.Clone(), now)
 		return nil
 	})
+	if errors.Is(verr, errNoKeyTaken) {
+		return kt.err
+	}
 	if verr != nil {
 		return fmt.Errorf("%w (reading the stored transaction: %v)", err, verr)
 	}
@@ -467,28 +509,49 @@ func (e *Engine) explainDuplicate(ctx context.Context, err error, ins []Transact
 	return dup
 }
 
-// record builds the transaction in describes with its rewards and, unless
-// dry, stores it (with its customer, when options.create_customer made
-// one).
-func (e *Engine) record(ctx context.Context, tx StoreTx, in *TransactionInput, now time.Time, dry bool) (*Transaction, error) {
-	c, err := tx.Customer(ctx, in.Customer.Ref())
+var errNoKeyTaken = errors.New("commission: no key of the bulk is taken")
+
+// buyer returns the customer in names, with its partner and referrer,
+// creating it (unless dry) when options.create_customer asks. buyers, if
+// not nil, holds the buyers this unit of work has read or created.
+func (e *Engine) buyer(ctx context.Context, tx StoreTx, in *TransactionInput, now time.Time, dry bool, buyers map[CustomerRef]*Buyer) (*Buyer, error) {
+	ref := in.Customer.Ref()
+	if b, ok := buyers[ref]; ok {
+		return b, nil
+	}
+	b, err := tx.Buyer(ctx, ref)
 	switch {
 	case errors.Is(err, ErrNotFound) && in.Options.CreateCustomer:
 		ci := in.Customer
 		if in.Options.ReferralURL != "" {
 			ci.ReferralURL = in.Options.ReferralURL
 		}
-		if c, err = e.newCustomer(ctx, tx, ci, "customer.", now, dry); err != nil {
+		if b, err = e.newCustomer(ctx, tx, ci, "customer.", now, dry); err != nil {
 			if errors.Is(err, ErrDuplicateKey) {
 				return nil, &customerRaceError{err: err}
 			}
 			return nil, err
 		}
 	case errors.Is(err, ErrNotFound):
-		return nil, customerErr(err, "customer", in.Customer.Ref())
+		return nil, customerErr(err, "customer", ref)
 	case err != nil:
 		return nil, err
 	}
+	if buyers != nil {
+		buyers[ref] = b
+	}
+	return b, nil
+}
+
+// build makes the transaction in describes, with its rewards, ready to
+// store (its customer is stored already, when options.create_customer made
+// one and not dry).
+func (e *Engine) build(ctx context.Context, tx StoreTx, in *TransactionInput, now time.Time, dry bool, buyers map[CustomerRef]*Buyer) (*Transaction, error) {
+	b, err := e.buyer(ctx, tx, in, now, dry, buyers)
+	if err != nil {
+		return nil, err
+	}
+	c := b.Customer
 	t := &Transaction{
 		Key:         in.Key,
 		Action:      in.Action,
@@ -513,18 +576,7 @@ func (e *Engine) record(ctx context.Context, tx StoreTx, in *TransactionInput, n
 	if in.CreatedAt != nil {
 		t.CreatedAt, t.Backdated = *in.CreatedAt, true
 	}
-	if err := e.reward(ctx, tx, t, c); err != nil {
-		return nil, err
-	}
-	if dry {
-		return t, nil
-	}
-	if err := tx.InsertTransaction(ctx, t); err != nil {
-		if errors.Is(err, ErrDuplicateKey) {
-			return nil, &keyTakenError{key: t.Key, err: err}
-		}
-		return nil, err
-	}
+	e.reward(t, b)
 	return t, nil
 }
 
@@ -532,10 +584,10 @@ func (e *Engine) record(ctx context.Context, tx StoreTx, in *TransactionInput, n
 // rewardable, already rewarded, by a suspended customer, or whose
 // beneficiary cannot earn; else the set reward, or one reward per line by
 // the line's rule.
-func (e *Engine) reward(ctx context.Context, tx StoreTx, t *Transaction, c *Customer) error {
+func (e *Engine) reward(t *Transaction, b *Buyer) {
 	t.Qualified = t.Rewarded
-	if !t.Rewardable || t.Rewarded || c.Status != CustomerActive {
-		return nil
+	if !t.Rewardable || t.Rewarded || b.Customer.Status != CustomerActive {
+		return
 	}
 	tmpl := Reward{
 		TransactionKey: t.Key,
@@ -551,27 +603,15 @@ func (e *Engine) reward(ctx context.Context, tx StoreTx, t *Transaction, c *Cust
 	}
 	switch e.prog.Kind {
 	case Affiliate:
-		if c.PartnerID == "" {
-			return nil
-		}
-		p, err := tx.Partner(ctx, PartnerRef{ID: c.PartnerID})
-		if err != nil {
-			return err
-		}
-		if p.Status == PartnerArchived {
-			return nil
+		p := b.Partner
+		if p == nil || p.Status == PartnerArchived {
+			return
 		}
 		tmpl.PartnerID, tmpl.PartnerKey = p.ID, p.Key
 	case ReferAFriend:
-		if c.ReferringCustomerID == "" {
-			return nil
-		}
-		rc, err := tx.Customer(ctx, CustomerRef{ID: c.ReferringCustomerID})
-		if err != nil {
-			return err
-		}
-		if rc.Status != CustomerActive {
-			return nil
+		rc := b.Referrer
+		if rc == nil || rc.Status != CustomerActive {
+			return
 		}
 		tmpl.RewardedCustomerID, tmpl.RewardedCustomerKey = rc.ID, rc.Key
 	}
@@ -594,7 +634,6 @@ func (e *Engine) reward(ctx context.Context, tx StoreTx, t *Transaction, c *Cust
 		}
 	}
 	t.Qualified = len(t.Rewards) > 0
-	return nil
 }
 
 // rewardLine appends the reward of one line, by the rule that matches it,

@@ -52,6 +52,10 @@ type StoreTx interface {
 	// Customer returns the customer named by ref: by ID if set, else by
 	// Key, else by Email. ErrNotFound if there is none.
 	Customer(ctx context.Context, ref CustomerRef) (*Customer, error)
+	// Buyer returns the customer named by ref together with its partner
+	// and its referring customer, in one read. ErrNotFound if there is no
+	// such customer.
+	Buyer(ctx context.Context, ref CustomerRef) (*Buyer, error)
 	// InsertCustomer stores a new customer. ErrDuplicateKey if its ID, Key
 	// or (non-empty) Email is taken.
 	InsertCustomer(ctx context.Context, c *Customer) error
@@ -66,6 +70,11 @@ type StoreTx interface {
 	// t.Seq. ErrDuplicateKey if the key was ever used in the program, or a
 	// reward ID is taken.
 	InsertTransaction(ctx context.Context, t *Transaction) error
+	// InsertTransactions stores several new transactions as
+	// InsertTransaction does, in as few statements as the store can. On
+	// an error (ErrDuplicateKey if a key or reward ID is taken) some of
+	// them may be stored: the unit of work must then fail.
+	InsertTransactions(ctx context.Context, ts []*Transaction) error
 	// SetTransactionState sets a transaction's state and deleted_at, and
 	// the deleted_at of all its rewards. ErrNotFound if unknown.
 	SetTransactionState(ctx context.Context, key string, state TransactionState, deletedAt *time.Time) error
@@ -94,6 +103,16 @@ type StoreTx interface {
 	Counters(ctx context.Context, keys []CounterKey) ([]decimal.Decimal, error)
 	// AddCounters adds each delta to its counter, creating it at zero.
 	AddCounters(ctx context.Context, deltas []CounterDelta) error
+}
+
+// Buyer is a customer with the parties its sales may reward.
+type Buyer struct {
+	Customer *Customer
+	// Partner is the customer's partner (affiliate), nil if it has none.
+	Partner *Partner
+	// Referrer is the customer's referring customer (refer-a-friend), nil
+	// if it has none.
+	Referrer *Customer
 }
 
 // TransactionQuery selects a page of transactions for StoreTx.Transactions.

@@ -262,6 +262,19 @@ func (t *tx) Customer(_ context.Context, ref commission.CustomerRef) (*commissio
 	return c, nil // read-only; SetCustomerStatus replaces it
 }
 
+func (t *tx) Buyer(ctx context.Context, ref commission.CustomerRef) (*commission.Buyer, error) {
+	c, err := t.Customer(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	// Read-only values, shared as Partner and Customer share them.
+	b := &commission.Buyer{Customer: c, Partner: t.p.partners[c.PartnerID]}
+	if c.ReferringCustomerID != "" {
+		b.Referrer = t.p.customers[c.ReferringCustomerID]
+	}
+	return b, nil
+}
+
 func (t *tx) InsertCustomer(_ context.Context, c *commission.Customer) error {
 	if err := t.writable(); err != nil {
 		return err
@@ -378,6 +391,16 @@ func (t *tx) InsertTransaction(_ context.Context, in *commission.Transaction) er
 		pr.recs.pop()
 		pr.seq--
 	})
+	return nil
+}
+
+// InsertTransactions inserts one by one: in memory a batch saves nothing.
+func (t *tx) InsertTransactions(ctx context.Context, ts []*commission.Transaction) error {
+	for _, in := range ts {
+		if err := t.InsertTransaction(ctx, in); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/commissionkit/commission/sqlstore"
@@ -107,6 +108,17 @@ func newEmptyDatabase(t testing.TB, dialect sqlstore.Dialect) database {
 			admin.Close()
 		})
 		cfg.DBName = name
+		// Sessions at READ COMMITTED, as the package doc recommends.
+		var version string
+		require.NoError(t, admin.QueryRowContext(ctx, "SELECT VERSION()").Scan(&version))
+		isolation := "transaction_isolation"
+		if strings.Contains(version, "MariaDB") {
+			isolation = "tx_isolation"
+		}
+		if cfg.Params == nil {
+			cfg.Params = map[string]string{}
+		}
+		cfg.Params[isolation] = "'READ-COMMITTED'"
 		d = database{dialect: dialect, driver: "mysql", dsn: cfg.FormatDSN()}
 	}
 	return d

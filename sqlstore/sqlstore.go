@@ -15,7 +15,14 @@
 // rows a write decides on locked (SELECT … FOR UPDATE) and keys kept unique
 // by constraints; on SQLite with the write lock taken at BEGIN (BEGIN
 // IMMEDIATE). Deadlocks, serialization failures and a busy SQLite database
-// are retried a bounded number of times, then returned.
+// are retried a bounded number of times, then returned. A View reads one
+// snapshot (REPEATABLE READ, read-only).
+//
+// On MySQL, a DSN that starts sessions at READ COMMITTED
+// (tx_isolation='READ-COMMITTED' on MariaDB before 11.1,
+// transaction_isolation on MySQL) saves the statement that would otherwise
+// set it before every write; interpolateParams=true saves a round trip per
+// statement.
 package sqlstore
 
 import (
@@ -40,6 +47,8 @@ type Store struct {
 	// write lock; other processes wait on busy_timeout.
 	writer sync.Mutex
 	now    func() time.Time
+	// sessionReadCommitted: MySQL connections start at READ COMMITTED.
+	sessionReadCommitted bool
 }
 
 var _ commission.Store = (*Store)(nil)
@@ -69,7 +78,18 @@ func Open(ctx context.Context, db *sql.DB, d Dialect) (*Store, error) {
 			return nil, errors.New("sqlstore: open sqlite: connections have no busy_timeout; open the database with SQLiteDSN, or set _pragma=busy_timeout(ms)")
 		}
 	}
-	return &Store{db: db, d: d, q: newQueries(d), now: time.Now}, nil
+	s := &Store{db: db, d: d, q: newQueries(d), now: time.Now}
+	if d == MySQL {
+		// A session already at READ COMMITTED (set in the DSN) saves the
+		// SET TRANSACTION the driver would send before every write.
+		var level string
+		err := db.QueryRowContext(ctx, "SELECT @@SESSION.transaction_isolation").Scan(&level)
+		if err != nil { // MariaDB before 11.1 names it tx_isolation
+			err = db.QueryRowContext(ctx, "SELECT @@SESSION.tx_isolation").Scan(&level)
+		}
+		s.sessionReadCommitted = err == nil && level == "READ-COMMITTED"
+	}
+	return s, nil
 }
 
 // DB returns the database the store uses.
@@ -153,6 +173,8 @@ func (s *Store) once(ctx context.Context, programID string, write bool, fn func(
 		opts = nil // a read transaction is a snapshot
 	case !write:
 		opts = &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}
+	case s.sessionReadCommitted:
+		opts = nil
 	}
 	sqlTx, err := s.db.BeginTx(ctx, opts)
 	if err != nil {

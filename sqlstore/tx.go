@@ -40,6 +40,7 @@ type queries struct {
 	setPartnerStatus      string
 	partnerExists         string
 	customerBy            map[string]string
+	buyerBy               map[string]string // customer with partner and referrer
 	insertCustomer        string
 	setCustomerStatus     string
 	customerExists        string
@@ -72,7 +73,13 @@ const (
 	txInsertCols = "program_id, tx_key, action, amount, reward, amount_units, is_currency, credit, product_id, product_type, products, rewarded, rewardable, qualified, customer_id, customer_key, partner_id, partner_key, referring_customer_id, referring_customer_key, created_at, backdated, state, deleted_at"
 	rewardCols   = "program_id, id, tx_key, position, action, status, review_ends_at, decided_at, reason, partner_id, partner_key, customer_id, customer_key, rewarded_customer_id, rewarded_customer_key, amount, amount_units, is_currency, credit, product_id, product_type, created_at, deleted_at, explanation"
 	rewardArity  = 24
+	txArity      = 24
 )
+
+// prefixed qualifies every column of a list with a table alias.
+func prefixed(alias, cols string) string {
+	return alias + strings.ReplaceAll(cols, ", ", ", "+alias)
+}
 
 func placeholders(n int) string {
 	return "(" + strings.TrimSuffix(strings.Repeat("?, ", n), ", ") + ")"
@@ -97,6 +104,14 @@ func newQueries(d Dialect) *queries {
 	q.insertPartner = r("INSERT INTO commission_partners (program_id, " + partnerCols + ") VALUES " + placeholders(10) + onConflict)
 	q.setPartnerStatus = r("UPDATE commission_partners SET status = ? WHERE program_id = ? AND id = ?")
 	q.partnerExists = r("SELECT COUNT(*) FROM commission_partners WHERE program_id = ? AND id = ?")
+	q.buyerBy = map[string]string{}
+	for _, col := range []string{"id", "customer_key", "email"} {
+		q.buyerBy[col] = r("SELECT " + prefixed("c.", customerCols) + ", " + prefixed("p.", partnerCols) + ", " + prefixed("r.", customerCols) +
+			" FROM commission_customers c" +
+			" LEFT JOIN commission_partners p ON p.program_id = c.program_id AND p.id = c.partner_id" +
+			" LEFT JOIN commission_customers r ON r.program_id = c.program_id AND r.id = c.referring_customer_id" +
+			" WHERE c.program_id = ? AND c." + col + " = ?")
+	}
 	q.insertCustomer = r("INSERT INTO commission_customers (program_id, " + customerCols + ") VALUES " + placeholders(13) + onConflict)
 	q.setCustomerStatus = r("UPDATE commission_customers SET status = ? WHERE program_id = ? AND id = ?")
 	q.customerExists = r("SELECT COUNT(*) FROM commission_customers WHERE program_id = ? AND id = ?")
@@ -106,7 +121,7 @@ func newQueries(d Dialect) *queries {
 		", amount_units, is_currency, credit, product_id, product_type, products, rewarded, rewardable, qualified, customer_id, customer_key, partner_id, partner_key, referring_customer_id, referring_customer_key, created_at, backdated, state, deleted_at"
 	q.transaction = r("SELECT " + q.transactionSelectList + " FROM commission_transactions WHERE program_id = ? AND tx_key = ?")
 	q.transactionForUpdate = q.transaction + d.forUpdate()
-	q.insertTransaction = r("INSERT INTO commission_transactions (" + txInsertCols + ") VALUES " + placeholders(24) + onConflict)
+	q.insertTransaction = r("INSERT INTO commission_transactions (" + txInsertCols + ") VALUES " + placeholders(txArity) + onConflict)
 	if d != MySQL {
 		q.insertTransaction += " RETURNING seq"
 	}
@@ -245,18 +260,35 @@ func (t *tx) Partner(ctx context.Context, ref commission.PartnerRef) (*commissio
 }
 
 func scanPartner(row scanner) (*commission.Partner, error) {
-	var p commission.Partner
-	var email sql.NullString
-	var tags string
-	var created int64
-	if err := row.Scan(&p.ID, &p.Key, &email, &p.Name, &p.Surname, &tags, &p.ReferringPartnerID, &p.Status, &created); err != nil {
+	var p partnerRow
+	if err := row.Scan(p.dest()...); err != nil {
 		return nil, err
 	}
-	p.Email, p.CreatedAt = email.String, fromMicros(created)
-	if err := json.Unmarshal([]byte(tags), &p.Tags); err != nil {
+	return p.partner()
+}
+
+// partnerRow scans partner columns that may be NULL (a LEFT JOIN).
+type partnerRow struct {
+	id, key, email, name, surname, tags, referrer, status sql.NullString
+	created                                               sql.NullInt64
+}
+
+func (p *partnerRow) dest() []any {
+	return []any{&p.id, &p.key, &p.email, &p.name, &p.surname, &p.tags, &p.referrer, &p.status, &p.created}
+}
+
+// partner is the scanned partner, nil when the columns were NULL.
+func (p *partnerRow) partner() (*commission.Partner, error) {
+	if !p.id.Valid {
+		return nil, nil
+	}
+	out := &commission.Partner{ID: p.id.String, Key: p.key.String, Email: p.email.String, Name: p.name.String,
+		Surname: p.surname.String, ReferringPartnerID: p.referrer.String, Status: commission.PartnerStatus(p.status.String),
+		CreatedAt: fromMicros(p.created.Int64)}
+	if err := json.Unmarshal([]byte(p.tags.String), &out.Tags); err != nil {
 		return nil, err
 	}
-	return &p, nil
+	return out, nil
 }
 
 // inserted reports a duplicate: an error naming a unique violation, or, on
@@ -332,19 +364,62 @@ func (t *tx) Customer(ctx context.Context, ref commission.CustomerRef) (*commiss
 }
 
 func scanCustomer(row scanner) (*commission.Customer, error) {
-	var c commission.Customer
-	var email sql.NullString
-	var tags string
-	var created int64
-	if err := row.Scan(&c.ID, &c.Key, &email, &c.Name, &c.Surname, &tags, &c.PartnerID, &c.PartnerKey,
-		&c.ReferringCustomerID, &c.ReferringCustomerKey, &c.Status, &created); err != nil {
+	var c customerRow
+	if err := row.Scan(c.dest()...); err != nil {
 		return nil, err
 	}
-	c.Email, c.CreatedAt = email.String, fromMicros(created)
-	if err := json.Unmarshal([]byte(tags), &c.Tags); err != nil {
+	return c.customer()
+}
+
+// customerRow scans customer columns that may be NULL (a LEFT JOIN).
+type customerRow struct {
+	id, key, email, name, surname, tags, partnerID, partnerKey, referrerID, referrerKey, status sql.NullString
+	created                                                                                   sql.NullInt64
+}
+
+func (c *customerRow) dest() []any {
+	return []any{&c.id, &c.key, &c.email, &c.name, &c.surname, &c.tags, &c.partnerID, &c.partnerKey,
+		&c.referrerID, &c.referrerKey, &c.status, &c.created}
+}
+
+// customer is the scanned customer, nil when the columns were NULL.
+func (c *customerRow) customer() (*commission.Customer, error) {
+	if !c.id.Valid {
+		return nil, nil
+	}
+	out := &commission.Customer{ID: c.id.String, Key: c.key.String, Email: c.email.String, Name: c.name.String,
+		Surname: c.surname.String, PartnerID: c.partnerID.String, PartnerKey: c.partnerKey.String,
+		ReferringCustomerID: c.referrerID.String, ReferringCustomerKey: c.referrerKey.String,
+		Status: commission.CustomerStatus(c.status.String), CreatedAt: fromMicros(c.created.Int64)}
+	if err := json.Unmarshal([]byte(c.tags.String), &out.Tags); err != nil {
 		return nil, err
 	}
-	return &c, nil
+	return out, nil
+}
+
+func (t *tx) Buyer(ctx context.Context, ref commission.CustomerRef) (*commission.Buyer, error) {
+	col, v := refColumn(ref.ID, ref.Key, ref.Email, "customer_key")
+	if v == "" {
+		return nil, fmt.Errorf("%w: empty customer reference", commission.ErrNotFound)
+	}
+	var c, r customerRow
+	var p partnerRow
+	dest := append(append(c.dest(), p.dest()...), r.dest()...)
+	if err := t.q.QueryRowContext(ctx, t.s.q.buyerBy[col], t.program, v).Scan(dest...); err != nil {
+		return nil, notFound(err, "customer "+col+" "+v)
+	}
+	var b commission.Buyer
+	var err error
+	if b.Customer, err = c.customer(); err != nil {
+		return nil, err
+	}
+	if b.Partner, err = p.partner(); err != nil {
+		return nil, err
+	}
+	if b.Referrer, err = r.customer(); err != nil {
+		return nil, err
+	}
+	return &b, nil
 }
 
 func (t *tx) InsertCustomer(ctx context.Context, c *commission.Customer) error {
@@ -449,22 +524,10 @@ func (t *tx) InsertTransaction(ctx context.Context, in *commission.Transaction) 
 	if err := t.writable(); err != nil {
 		return err
 	}
-	amount, err := money(in.Amount)
+	args, err := t.transactionArgs(nil, in)
 	if err != nil {
 		return err
 	}
-	reward, err := moneyPtr(in.Reward)
-	if err != nil {
-		return err
-	}
-	products, err := toJSON(in.Products)
-	if err != nil {
-		return err
-	}
-	args := []any{t.program, in.Key, in.Action, amount, reward, in.AmountUnits, in.IsCurrency, in.Credit,
-		in.ProductID, in.ProductType, products, in.Rewarded, in.Rewardable, in.Qualified,
-		in.CustomerID, in.CustomerKey, in.PartnerID, in.PartnerKey, in.ReferringCustomerID, in.ReferringCustomerKey,
-		micros(in.CreatedAt), in.Backdated, string(in.State), microsPtr(in.DeletedAt)}
 	what := fmt.Sprintf("transaction %q", in.Key)
 	var seq int64
 	if t.s.d == MySQL {
@@ -493,35 +556,65 @@ func (t *tx) InsertTransaction(ctx context.Context, in *commission.Transaction) 
 	return nil
 }
 
+// transactionArgs appends the column values of a transaction row, in
+// txInsertCols order.
+func (t *tx) transactionArgs(args []any, in *commission.Transaction) ([]any, error) {
+	amount, err := money(in.Amount)
+	if err != nil {
+		return nil, err
+	}
+	reward, err := moneyPtr(in.Reward)
+	if err != nil {
+		return nil, err
+	}
+	products, err := toJSON(in.Products)
+	if err != nil {
+		return nil, err
+	}
+	return append(args, t.program, in.Key, in.Action, amount, reward, in.AmountUnits, in.IsCurrency, in.Credit,
+		in.ProductID, in.ProductType, products, in.Rewarded, in.Rewardable, in.Qualified,
+		in.CustomerID, in.CustomerKey, in.PartnerID, in.PartnerKey, in.ReferringCustomerID, in.ReferringCustomerKey,
+		micros(in.CreatedAt), in.Backdated, string(in.State), microsPtr(in.DeletedAt)), nil
+}
+
+// rewardArgs appends the column values of the i-th reward of a
+// transaction, in rewardCols order.
+func (t *tx) rewardArgs(args []any, key string, i int, r *commission.Reward) ([]any, error) {
+	amount, err := money(r.Amount)
+	if err != nil {
+		return nil, err
+	}
+	explanation, err := toJSON(r.Explanation)
+	if err != nil {
+		return nil, err
+	}
+	return append(args, t.program, r.ID, key, i, r.Action, string(r.Status), microsPtr(r.ReviewEndsAt),
+		microsPtr(r.DecidedAt), r.Reason, r.PartnerID, r.PartnerKey, r.CustomerID, r.CustomerKey,
+		r.RewardedCustomerID, r.RewardedCustomerKey, amount, r.AmountUnits, r.IsCurrency, r.Credit,
+		r.ProductID, r.ProductType, micros(r.CreatedAt), microsPtr(r.DeletedAt), explanation), nil
+}
+
 // insertRewards writes all of a transaction's rewards in one statement.
 func (t *tx) insertRewards(ctx context.Context, in *commission.Transaction) error {
-	var b strings.Builder
-	b.WriteString("INSERT INTO commission_rewards (" + rewardCols + ") VALUES ")
 	args := make([]any, 0, rewardArity*len(in.Rewards))
 	for i := range in.Rewards {
-		r := &in.Rewards[i]
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(placeholders(rewardArity))
-		amount, err := money(r.Amount)
-		if err != nil {
+		var err error
+		if args, err = t.rewardArgs(args, in.Key, i, &in.Rewards[i]); err != nil {
 			return err
 		}
-		explanation, err := toJSON(r.Explanation)
-		if err != nil {
-			return err
-		}
-		args = append(args, t.program, r.ID, in.Key, i, r.Action, string(r.Status), microsPtr(r.ReviewEndsAt),
-			microsPtr(r.DecidedAt), r.Reason, r.PartnerID, r.PartnerKey, r.CustomerID, r.CustomerKey,
-			r.RewardedCustomerID, r.RewardedCustomerKey, amount, r.AmountUnits, r.IsCurrency, r.Credit,
-			r.ProductID, r.ProductType, micros(r.CreatedAt), microsPtr(r.DeletedAt), explanation)
 	}
+	return t.insertRewardRows(ctx, args, fmt.Sprintf("reward id of transaction %q", in.Key))
+}
+
+// insertRewardRows inserts reward rows (rewardArity values each) in one
+// statement; a taken reward id is ErrDuplicateKey.
+func (t *tx) insertRewardRows(ctx context.Context, args []any, what string) error {
+	rows := len(args) / rewardArity
+	query := "INSERT INTO commission_rewards (" + rewardCols + ") VALUES " + rowsOf(rows, rewardArity)
 	if t.s.d == Postgres {
-		b.WriteString(" ON CONFLICT DO NOTHING")
+		query += " ON CONFLICT DO NOTHING"
 	}
-	res, err := t.q.ExecContext(ctx, t.s.d.rebind(b.String()), args...)
-	what := fmt.Sprintf("reward id of transaction %q", in.Key)
+	res, err := t.q.ExecContext(ctx, t.s.d.rebind(query), args...)
 	if err != nil {
 		return inserted(res, err, what)
 	}
@@ -529,8 +622,121 @@ func (t *tx) insertRewards(ctx context.Context, in *commission.Transaction) erro
 	if err != nil {
 		return fmt.Errorf("sqlstore: insert %s: %w", what, err)
 	}
-	if n != int64(len(in.Rewards)) { // ON CONFLICT DO NOTHING skipped a taken id
+	if n != int64(rows) { // ON CONFLICT DO NOTHING skipped a taken id
 		return fmt.Errorf("%w: %s", commission.ErrDuplicateKey, what)
+	}
+	return nil
+}
+
+// rowsOf is the VALUES list of n rows of arity placeholders.
+func rowsOf(n, arity int) string {
+	row := placeholders(arity)
+	return strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")
+}
+
+// batchRows bounds the rows of one multi-row INSERT, so that its
+// placeholders stay under every dialect's limit (SQLite: 32,766).
+const batchRows = 500
+
+// InsertTransactions writes the transactions in multi-row INSERTs of up to
+// batchRows rows, then their rewards likewise.
+func (t *tx) InsertTransactions(ctx context.Context, ts []*commission.Transaction) error {
+	if err := t.writable(); err != nil {
+		return err
+	}
+	for start := 0; start < len(ts); start += batchRows {
+		if err := t.insertTransactionRows(ctx, ts[start:min(start+batchRows, len(ts))]); err != nil {
+			return err
+		}
+	}
+	args := make([]any, 0, batchRows*rewardArity)
+	for _, in := range ts {
+		for i := range in.Rewards {
+			var err error
+			if args, err = t.rewardArgs(args, in.Key, i, &in.Rewards[i]); err != nil {
+				return err
+			}
+			if len(args) == cap(args) {
+				if err := t.insertRewardRows(ctx, args, "reward id"); err != nil {
+					return err
+				}
+				args = args[:0]
+			}
+		}
+	}
+	if len(args) > 0 {
+		return t.insertRewardRows(ctx, args, "reward id")
+	}
+	return nil
+}
+
+// insertTransactionRows inserts a batch of transaction rows in one
+// statement and sets their Seq.
+func (t *tx) insertTransactionRows(ctx context.Context, ts []*commission.Transaction) error {
+	args := make([]any, 0, len(ts)*txArity)
+	for _, in := range ts {
+		var err error
+		if args, err = t.transactionArgs(args, in); err != nil {
+			return err
+		}
+	}
+	query := "INSERT INTO commission_transactions (" + txInsertCols + ") VALUES " + rowsOf(len(ts), txArity)
+	seqs := make(map[string]int64, len(ts))
+	if t.s.d == MySQL {
+		res, err := t.q.ExecContext(ctx, query, args...)
+		if err := inserted(res, err, "transaction key"); err != nil {
+			return err
+		}
+		// Auto-increment values of one INSERT need not be consecutive:
+		// read them back by key.
+		keys := []any{t.program}
+		for _, in := range ts {
+			keys = append(keys, in.Key)
+		}
+		rows, err := t.q.QueryContext(ctx, "SELECT tx_key, seq FROM commission_transactions WHERE program_id = ? AND tx_key IN "+placeholders(len(ts)), keys...)
+		if err := readSeqs(rows, err, seqs); err != nil {
+			return err
+		}
+	} else {
+		if t.s.d == Postgres {
+			query += " ON CONFLICT DO NOTHING"
+		}
+		rows, err := t.q.QueryContext(ctx, t.s.d.rebind(query+" RETURNING tx_key, seq"), args...)
+		if err := readSeqs(rows, err, seqs); err != nil {
+			return err
+		}
+	}
+	for _, in := range ts {
+		seq, ok := seqs[in.Key]
+		if !ok { // skipped by ON CONFLICT DO NOTHING
+			return fmt.Errorf("%w: transaction %q", commission.ErrDuplicateKey, in.Key)
+		}
+		in.Seq = seq
+	}
+	return nil
+}
+
+func readSeqs(rows *sql.Rows, err error, seqs map[string]int64) error {
+	if err != nil {
+		if classify(err) == uniqueViolation {
+			return fmt.Errorf("%w: transaction key", commission.ErrDuplicateKey)
+		}
+		return fmt.Errorf("sqlstore: insert transactions: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var key string
+		var seq int64
+		if err := rows.Scan(&key, &seq); err != nil {
+			return err
+		}
+		seqs[key] = seq
+	}
+	if err := rows.Err(); err != nil {
+		if classify(err) == uniqueViolation {
+			return fmt.Errorf("%w: transaction key", commission.ErrDuplicateKey)
+		}
+		return fmt.Errorf("sqlstore: insert transactions: %w", err)
 	}
 	return nil
 }
