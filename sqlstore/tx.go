@@ -374,7 +374,7 @@ func scanCustomer(row scanner) (*commission.Customer, error) {
 // customerRow scans customer columns that may be NULL (a LEFT JOIN).
 type customerRow struct {
 	id, key, email, name, surname, tags, partnerID, partnerKey, referrerID, referrerKey, status sql.NullString
-	created                                                                                   sql.NullInt64
+	created                                                                                     sql.NullInt64
 }
 
 func (c *customerRow) dest() []any {
