@@ -98,8 +98,9 @@ func dialectNamed(name string) sqlstore.Dialect {
 // The child
 
 // progressStore reports, on stdout, how far the bulk in flight has got
-// inside its open database transaction: "ins <bulk> <n>" after its n-th
-// InsertTransaction.
+// inside its open database transaction: "ins <bulk> <n>" once n of its
+// rows are written. The engine writes a bulk in one batch, so after the
+// batch it pauses, rows written and not committed, for the kill to land.
 type progressStore struct {
 	*sqlstore.Store
 	bulk int
@@ -124,6 +125,19 @@ func (t *progressTx) InsertTransaction(ctx context.Context, tr *commission.Trans
 	if t.n%10 == 0 || t.n == 1 {
 		fmt.Fprintf(os.Stdout, "ins %d %d\n", t.bulk, t.n)
 	}
+	return nil
+}
+
+// crashPause holds a written, uncommitted bulk open for a moment.
+const crashPause = 30 * time.Millisecond
+
+func (t *progressTx) InsertTransactions(ctx context.Context, trs []*commission.Transaction) error {
+	if err := t.StoreTx.InsertTransactions(ctx, trs); err != nil {
+		return err
+	}
+	t.n += len(trs)
+	fmt.Fprintf(os.Stdout, "ins %d %d\n", t.bulk, t.n)
+	time.Sleep(crashPause)
 	return nil
 }
 

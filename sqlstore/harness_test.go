@@ -108,7 +108,8 @@ func newEmptyDatabase(t testing.TB, dialect sqlstore.Dialect) database {
 			admin.Close()
 		})
 		cfg.DBName = name
-		// Sessions at READ COMMITTED, as the package doc recommends.
+		// Sessions at READ COMMITTED and interpolated parameters, as the
+		// package doc recommends.
 		var version string
 		require.NoError(t, admin.QueryRowContext(ctx, "SELECT VERSION()").Scan(&version))
 		isolation := "transaction_isolation"
@@ -119,6 +120,7 @@ func newEmptyDatabase(t testing.TB, dialect sqlstore.Dialect) database {
 			cfg.Params = map[string]string{}
 		}
 		cfg.Params[isolation] = "'READ-COMMITTED'"
+		cfg.InterpolateParams = true // one round trip per statement
 		d = database{dialect: dialect, driver: "mysql", dsn: cfg.FormatDSN()}
 	}
 	return d

@@ -520,8 +520,21 @@ func scanReward(row scanner) (*commission.Reward, error) {
 	return &r, nil
 }
 
+// errRewardIDTaken reports a reward id already in use.
+var errRewardIDTaken = fmt.Errorf("%w: reward id taken", commission.ErrDuplicateKey)
+
 func (t *tx) InsertTransaction(ctx context.Context, in *commission.Transaction) error {
 	if err := t.writable(); err != nil {
+		return err
+	}
+	if t.s.d == Postgres {
+		err := t.pgInsert(ctx, []*commission.Transaction{in})
+		if errors.Is(err, errRewardIDTaken) {
+			// Leave nothing of the transaction behind: the caller may go on.
+			t.q.ExecContext(ctx, t.s.q.deleteRewards, t.program, in.Key)
+			t.q.ExecContext(ctx, t.s.q.deleteTransaction, in.Seq)
+			in.Seq = 0
+		}
 		return err
 	}
 	args, err := t.transactionArgs(nil, in)
@@ -643,6 +656,9 @@ const batchRows = 500
 func (t *tx) InsertTransactions(ctx context.Context, ts []*commission.Transaction) error {
 	if err := t.writable(); err != nil {
 		return err
+	}
+	if t.s.d == Postgres {
+		return t.pgInsert(ctx, ts)
 	}
 	for start := 0; start < len(ts); start += batchRows {
 		if err := t.insertTransactionRows(ctx, ts[start:min(start+batchRows, len(ts))]); err != nil {

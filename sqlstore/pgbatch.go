@@ -1,0 +1,134 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/commissionkit/commission"
+)
+
+// On PostgreSQL, transactions and their rewards are written by one
+// statement whatever their number: every column is passed as one array and
+// unnested, so a sale costs one round trip and a bulk of thousands costs
+// one too, with 47 parameters instead of 24 per row.
+
+// Column types, in txInsertCols and rewardCols order after program_id.
+var (
+	pgTxTypes = []string{"text", "text", "numeric", "numeric", "text", "bool", "bool", "text", "text", "text",
+		"bool", "bool", "bool", "text", "text", "text", "text", "text", "text", "bigint", "bool", "text", "bigint"}
+	pgRewardTypes = []string{"text", "text", "int", "text", "text", "bigint", "bigint", "text", "text", "text",
+		"text", "text", "text", "text", "numeric", "text", "bool", "bool", "text", "text", "bigint", "bigint", "text"}
+	pgInsertSQL = pgInsertStatement()
+)
+
+func pgInsertStatement() string {
+	arrays := func(types []string, first int) string {
+		parts := make([]string, len(types))
+		for i, typ := range types {
+			parts[i] = "$" + strconv.Itoa(first+i) + "::" + typ + "[]"
+		}
+		return strings.Join(parts, ", ")
+	}
+	rewardNames := strings.TrimPrefix(rewardCols, "program_id, ")
+	return "WITH t AS (INSERT INTO commission_transactions (" + txInsertCols + ")" +
+		" SELECT $1::text, u.* FROM unnest(" + arrays(pgTxTypes, 2) + ") AS u" +
+		" ON CONFLICT DO NOTHING RETURNING tx_key, seq)," +
+		" r AS (INSERT INTO commission_rewards (" + rewardCols + ")" +
+		" SELECT $1::text, u.* FROM unnest(" + arrays(pgRewardTypes, 2+len(pgTxTypes)) + ") AS u(" + rewardNames + ")" +
+		" WHERE u.tx_key IN (SELECT tx_key FROM t)" +
+		" ON CONFLICT DO NOTHING RETURNING 1)" +
+		" SELECT t.tx_key, t.seq, (SELECT count(*) FROM r) FROM t"
+}
+
+// columns turns rows of values (as transactionArgs and rewardArgs make
+// them, program_id first) into one array per column, program_id dropped.
+func columns(rows [][]any, types []string) []any {
+	out := make([]any, len(types))
+	for j, typ := range types {
+		switch typ {
+		case "bool":
+			col := make([]bool, len(rows))
+			for i, r := range rows {
+				col[i] = r[j+1].(bool)
+			}
+			out[j] = col
+		case "bigint", "int":
+			col := make([]*int64, len(rows))
+			for i, r := range rows {
+				switch v := r[j+1].(type) {
+				case int64:
+					col[i] = &v
+				case int:
+					n := int64(v)
+					col[i] = &n
+				}
+			}
+			out[j] = col
+		default: // text and numeric, as text
+			col := make([]*string, len(rows))
+			for i, r := range rows {
+				if v, ok := r[j+1].(string); ok {
+					col[i] = &v
+				}
+			}
+			out[j] = col
+		}
+	}
+	return out
+}
+
+// pgInsert writes ts with their rewards in one statement and sets each
+// Seq. A taken key is ErrDuplicateKey, with nothing of that transaction
+// written; a taken reward id is ErrDuplicateKey too, and is reported with
+// the transactions of the batch written (the caller removes them, or
+// fails its unit of work).
+func (t *tx) pgInsert(ctx context.Context, ts []*commission.Transaction) error {
+	txRows := make([][]any, len(ts))
+	var rewardRows [][]any
+	for i, in := range ts {
+		var err error
+		if txRows[i], err = t.transactionArgs(nil, in); err != nil {
+			return err
+		}
+		for j := range in.Rewards {
+			row, err := t.rewardArgs(nil, in.Key, j, &in.Rewards[j])
+			if err != nil {
+				return err
+			}
+			rewardRows = append(rewardRows, row)
+		}
+	}
+	args := append([]any{t.program}, columns(txRows, pgTxTypes)...)
+	args = append(args, columns(rewardRows, pgRewardTypes)...)
+	rows, err := t.q.QueryContext(ctx, pgInsertSQL, args...)
+	if err != nil {
+		return fmt.Errorf("sqlstore: insert transactions: %w", err)
+	}
+	defer rows.Close()
+	seqs := make(map[string]int64, len(ts))
+	var rewards int64
+	for rows.Next() {
+		var key string
+		var seq int64
+		if err := rows.Scan(&key, &seq, &rewards); err != nil {
+			return err
+		}
+		seqs[key] = seq
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("sqlstore: insert transactions: %w", err)
+	}
+	for _, in := range ts {
+		seq, ok := seqs[in.Key]
+		if !ok {
+			return fmt.Errorf("%w: transaction %q", commission.ErrDuplicateKey, in.Key)
+		}
+		in.Seq = seq
+	}
+	if rewards != int64(len(rewardRows)) {
+		return fmt.Errorf("%w: reward id", errRewardIDTaken)
+	}
+	return nil
+}
