@@ -51,6 +51,7 @@ type queries struct {
 	deleteTransaction     string
 	rewardsOf             string
 	deleteRewards         string
+	insertRewards         [9]string // by number of rows; [0] unused
 	reward                string
 	rewardForUpdate       string
 	setTransactionState   string
@@ -130,6 +131,9 @@ func newQueries(d Dialect) *queries {
 	q.rewardSelectList = "id, tx_key, action, status, review_ends_at, decided_at, reason, partner_id, partner_key, customer_id, customer_key, rewarded_customer_id, rewarded_customer_key, " +
 		d.num("amount") + ", amount_units, is_currency, credit, product_id, product_type, created_at, deleted_at, explanation"
 	q.rewardsOf = r("SELECT " + q.rewardSelectList + " FROM commission_rewards WHERE program_id = ? AND tx_key = ? ORDER BY position")
+	for n := range q.insertRewards {
+		q.insertRewards[n] = q.rewardInsert(n)
+	}
 	q.deleteRewards = r("DELETE FROM commission_rewards WHERE program_id = ? AND tx_key = ?")
 	q.reward = r("SELECT " + q.rewardSelectList + " FROM commission_rewards WHERE program_id = ? AND id = ?")
 	q.rewardForUpdate = q.reward + d.forUpdate()
@@ -520,21 +524,8 @@ func scanReward(row scanner) (*commission.Reward, error) {
 	return &r, nil
 }
 
-// errRewardIDTaken reports a reward id already in use.
-var errRewardIDTaken = fmt.Errorf("%w: reward id taken", commission.ErrDuplicateKey)
-
 func (t *tx) InsertTransaction(ctx context.Context, in *commission.Transaction) error {
 	if err := t.writable(); err != nil {
-		return err
-	}
-	if t.s.d == Postgres {
-		err := t.pgInsert(ctx, []*commission.Transaction{in})
-		if errors.Is(err, errRewardIDTaken) {
-			// Leave nothing of the transaction behind: the caller may go on.
-			t.q.ExecContext(ctx, t.s.q.deleteRewards, t.program, in.Key)
-			t.q.ExecContext(ctx, t.s.q.deleteTransaction, in.Seq)
-			in.Seq = 0
-		}
 		return err
 	}
 	args, err := t.transactionArgs(nil, in)
@@ -623,11 +614,13 @@ func (t *tx) insertRewards(ctx context.Context, in *commission.Transaction) erro
 // statement; a taken reward id is ErrDuplicateKey.
 func (t *tx) insertRewardRows(ctx context.Context, args []any, what string) error {
 	rows := len(args) / rewardArity
-	query := "INSERT INTO commission_rewards (" + rewardCols + ") VALUES " + rowsOf(rows, rewardArity)
-	if t.s.d == Postgres {
-		query += " ON CONFLICT DO NOTHING"
+	query := ""
+	if rows < len(t.s.q.insertRewards) {
+		query = t.s.q.insertRewards[rows]
+	} else {
+		query = t.s.q.rewardInsert(rows)
 	}
-	res, err := t.q.ExecContext(ctx, t.s.d.rebind(query), args...)
+	res, err := t.q.ExecContext(ctx, query, args...)
 	if err != nil {
 		return inserted(res, err, what)
 	}
@@ -639,6 +632,15 @@ func (t *tx) insertRewardRows(ctx context.Context, args []any, what string) erro
 		return fmt.Errorf("%w: %s", commission.ErrDuplicateKey, what)
 	}
 	return nil
+}
+
+// rewardInsert is the statement inserting n reward rows.
+func (q *queries) rewardInsert(n int) string {
+	query := "INSERT INTO commission_rewards (" + rewardCols + ") VALUES " + rowsOf(n, rewardArity)
+	if q.d == Postgres {
+		query += " ON CONFLICT DO NOTHING"
+	}
+	return q.d.rebind(query)
 }
 
 // rowsOf is the VALUES list of n rows of arity placeholders.
