@@ -732,3 +732,17 @@ func TestJSONOfValues(t *testing.T) {
 	require.Equal(t, "b", doc["referred_customer"])
 	require.Equal(t, json.Number("3"), doc["amount"])
 }
+
+// Strings that need escaping come out as valid JSON with the same value.
+func TestJSONEscapesStrings(t *testing.T) {
+	eng, _ := newEngine(t, percentProgram(commission.Affiliate, "30"))
+	affiliateSetup(t, eng)
+	key := "inv \"7\" \\ <ü> & \u2028 \x01"
+	tx, err := eng.CreateTransaction(context.Background(), sale(key, "customer_123", "1"))
+	require.NoError(t, err)
+	out, err := json.Marshal(tx)
+	require.NoError(t, err)
+	doc := decodeJSON(t, out).(map[string]any)
+	require.Equal(t, key, doc["key"])
+	require.Equal(t, key, doc["rewards"].([]any)[0].(map[string]any)["key"])
+}

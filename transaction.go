@@ -441,8 +441,26 @@ func (w *jsonWriter) key(k string) {
 
 func (w *jsonWriter) str(k, v string) {
 	w.key(k)
+	if plainASCII(v) {
+		w.buf.WriteByte('"')
+		w.buf.WriteString(v)
+		w.buf.WriteByte('"')
+		return
+	}
 	b, _ := json.Marshal(v) // a string always marshals
 	w.buf.Write(b)
+}
+
+// plainASCII reports whether s needs no escaping in JSON (encoding/json
+// would also escape <, > and &, which the engine's keys and codes rarely
+// hold).
+func plainASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return false
+		}
+	}
+	return true
 }
 
 func (w *jsonWriter) strOrNull(k, v string) {

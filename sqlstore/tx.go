@@ -588,14 +588,14 @@ func (t *tx) rewardArgs(args []any, key string, i int, r *commission.Reward) ([]
 	if err != nil {
 		return nil, err
 	}
-	explanation, err := toJSON(r.Explanation)
+	explanation, err := r.Explanation.MarshalJSON() // what json.Marshal would call, without its checks
 	if err != nil {
 		return nil, err
 	}
 	return append(args, t.program, r.ID, key, i, r.Action, string(r.Status), microsPtr(r.ReviewEndsAt),
 		microsPtr(r.DecidedAt), r.Reason, r.PartnerID, r.PartnerKey, r.CustomerID, r.CustomerKey,
 		r.RewardedCustomerID, r.RewardedCustomerKey, amount, r.AmountUnits, r.IsCurrency, r.Credit,
-		r.ProductID, r.ProductType, micros(r.CreatedAt), microsPtr(r.DeletedAt), explanation), nil
+		r.ProductID, r.ProductType, micros(r.CreatedAt), microsPtr(r.DeletedAt), string(explanation)), nil
 }
 
 // insertRewards writes all of a transaction's rewards in one statement.
