@@ -52,6 +52,7 @@ type queries struct {
 	rewardsOf             string
 	deleteRewards         string
 	insertRewards         [9]string // by number of rows; [0] unused
+	pgSale                [9]string // by number of rewards
 	reward                string
 	rewardForUpdate       string
 	setTransactionState   string
@@ -133,6 +134,9 @@ func newQueries(d Dialect) *queries {
 	q.rewardsOf = r("SELECT " + q.rewardSelectList + " FROM commission_rewards WHERE program_id = ? AND tx_key = ? ORDER BY position")
 	for n := range q.insertRewards {
 		q.insertRewards[n] = q.rewardInsert(n)
+		if d == Postgres {
+			q.pgSale[n] = pgSaleSQL(n)
+		}
 	}
 	q.deleteRewards = r("DELETE FROM commission_rewards WHERE program_id = ? AND tx_key = ?")
 	q.reward = r("SELECT " + q.rewardSelectList + " FROM commission_rewards WHERE program_id = ? AND id = ?")
@@ -533,6 +537,9 @@ func (t *tx) InsertTransaction(ctx context.Context, in *commission.Transaction) 
 		return err
 	}
 	what := fmt.Sprintf("transaction %q", in.Key)
+	if t.s.d == Postgres {
+		return t.pgInsertOne(ctx, in, args, what)
+	}
 	var seq int64
 	if t.s.d == MySQL {
 		res, err := t.q.ExecContext(ctx, t.s.q.insertTransaction, args...)
@@ -555,6 +562,37 @@ func (t *tx) InsertTransaction(ctx context.Context, in *commission.Transaction) 
 			t.q.ExecContext(ctx, t.s.q.deleteTransaction, seq)
 			return err
 		}
+	}
+	in.Seq = seq
+	return nil
+}
+
+// pgInsertOne writes a transaction and its rewards in one statement.
+func (t *tx) pgInsertOne(ctx context.Context, in *commission.Transaction, args []any, what string) error {
+	for i := range in.Rewards {
+		var err error
+		if args, err = t.rewardArgs(args, in.Key, i, &in.Rewards[i]); err != nil {
+			return err
+		}
+	}
+	query := ""
+	if n := len(in.Rewards); n < len(t.s.q.pgSale) {
+		query = t.s.q.pgSale[n]
+	} else {
+		query = pgSaleSQL(n)
+	}
+	var seq, rewards int64
+	if err := t.q.QueryRowContext(ctx, query, args...).Scan(&seq, &rewards); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("%w: %s", commission.ErrDuplicateKey, what)
+		}
+		return fmt.Errorf("sqlstore: insert %s: %w", what, err)
+	}
+	if rewards != int64(len(in.Rewards)) {
+		// Leave nothing of the transaction behind: the caller may go on.
+		t.q.ExecContext(ctx, t.s.q.deleteRewards, t.program, in.Key)
+		t.q.ExecContext(ctx, t.s.q.deleteTransaction, seq)
+		return fmt.Errorf("%w: reward id of %s", commission.ErrDuplicateKey, what)
 	}
 	in.Seq = seq
 	return nil
