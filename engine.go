@@ -129,7 +129,7 @@ func (e *Engine) CreatePartner(ctx context.Context, in PartnerInput) (*Partner, 
 			}
 			p.ReferringPartnerID = rp.ID
 		}
-		return tx.InsertPartner(ctx, p)
+		return taken(tx.InsertPartner(ctx, p), "partner", p.ID, p.Key, p.Email)
 	})
 	if err != nil {
 		return nil, err
@@ -260,9 +260,21 @@ func (e *Engine) newCustomer(ctx context.Context, tx StoreTx, in CustomerInput, 
 		return b, nil
 	}
 	if err := tx.InsertCustomer(ctx, c); err != nil {
-		return nil, err
+		return nil, taken(err, "customer", c.ID, c.Key, c.Email)
 	}
 	return b, nil
+}
+
+// taken words a store's duplicate error the same way whichever store
+// found it; other errors pass through.
+func taken(err error, what, id, key, email string) error {
+	if !errors.Is(err, ErrDuplicateKey) {
+		return err
+	}
+	if email == "" {
+		return fmt.Errorf("%w: a %s with id %q or key %q exists", ErrDuplicateKey, what, id, key)
+	}
+	return fmt.Errorf("%w: a %s with id %q, key %q or email %q exists", ErrDuplicateKey, what, id, key, email)
 }
 
 func partnerErr(err error, ref PartnerRef) error {
