@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
 )
 
 // Engine records transactions for one program and computes, holds and
@@ -645,7 +646,29 @@ func (e *Engine) reward(t *Transaction, b *Buyer) {
 			e.rewardLine(t, &tmpl, l, len(t.Products))
 		}
 	}
+	if t.Reward == nil {
+		e.round(t)
+	}
 	t.Qualified = len(t.Rewards) > 0
+}
+
+// round applies the program's rounding to a sale's computed rewards, so
+// that they add up to their rounded total, and records it on each.
+func (e *Engine) round(t *Transaction) {
+	ro := e.rules.rounding
+	places, ok, _ := ro.places(t.AmountUnits) // normalize checked the units
+	if !ok || len(t.Rewards) == 0 {
+		return
+	}
+	exact := make([]decimal.Decimal, len(t.Rewards))
+	for i := range t.Rewards {
+		exact[i] = t.Rewards[i].Amount
+	}
+	for i, amount := range ro.allocate(exact, places) {
+		r := &t.Rewards[i]
+		r.Amount = amount
+		r.Explanation.Rounding, r.Explanation.Exact = ro.label(places), &exact[i]
+	}
 }
 
 // rewardLine appends the reward of one line, by the rule that matches it,

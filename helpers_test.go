@@ -134,3 +134,5 @@ func requireJSONSubset(t testing.TB, want, got any, path string) {
 		require.Equalf(t, want, got, "%s", path)
 	}
 }
+
+func memstoreNew() commission.Store { return memstore.New() }

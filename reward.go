@@ -76,9 +76,11 @@ type Explanation struct {
 	// amount.
 	Type  CommissionType  `json:"type,omitempty"`
 	Value decimal.Decimal `json:"value"`
-	// Rounding names the rounding applied to the result, if any
-	// (StorageRounding).
+	// Rounding names the rounding applied to the result, if any, as
+	// "mode:places" ("half_up:2"; StorageRounding).
 	Rounding string `json:"rounding,omitempty"`
+	// Exact is the reward before the program's rounding, when it rounds.
+	Exact *decimal.Decimal `json:"exact,omitempty"`
 }
 
 // MarshalJSON writes the amounts as exact JSON numbers.
@@ -103,6 +105,9 @@ func (e *Explanation) writeJSON(b *bytes.Buffer) {
 	w.num("value", e.Value)
 	if e.Rounding != "" {
 		w.str("rounding", e.Rounding)
+	}
+	if e.Exact != nil {
+		w.num("exact", *e.Exact)
 	}
 	b.WriteByte('}')
 }
@@ -162,6 +167,10 @@ func (r *Reward) Clone() *Reward {
 
 func (r *Reward) clone() Reward {
 	c := *r
+	if r.Explanation.Exact != nil {
+		e := *r.Explanation.Exact
+		c.Explanation.Exact = &e
+	}
 	c.ReviewEndsAt = copyTime(r.ReviewEndsAt)
 	c.DecidedAt = copyTime(r.DecidedAt)
 	c.DeletedAt = copyTime(r.DeletedAt)

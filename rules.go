@@ -51,6 +51,8 @@ type RuleSet struct {
 	// ReviewPeriod holds every reward for this long after its sale's
 	// created_at before it is earned. Zero releases at once.
 	ReviewPeriod time.Duration `json:"review_period,omitempty"`
+	// Rounding rounds computed rewards; the zero value keeps them exact.
+	Rounding Rounding `json:"rounding,omitempty"`
 }
 
 // CommissionType is percent (of the line's amount) or flat (a fixed amount
@@ -143,6 +145,7 @@ type rules struct {
 	byProductID   map[string]*rule
 	byProductType map[string]*rule
 	review        time.Duration
+	rounding      Rounding
 }
 
 // match returns the rule that applies to a line, most specific first:
@@ -201,6 +204,7 @@ func (p *Program) validate() (*rules, error) {
 		byProductID:   make(map[string]*rule),
 		byProductType: make(map[string]*rule),
 		review:        p.Rules.ReviewPeriod,
+		rounding:      p.Rules.Rounding,
 	}
 	if !p.Rules.Default.IsZero() {
 		validateCommission(v, "rules.default", p.Rules.Default)
@@ -208,6 +212,10 @@ func (p *Program) validate() (*rules, error) {
 	}
 	if p.Rules.ReviewPeriod < 0 {
 		v.add("rules.review_period", "must not be negative")
+	}
+	p.Rules.Rounding.validate(v, "rules.rounding")
+	if _, _, err := p.Rules.Rounding.places(p.Currency); err != nil && p.Rules.Rounding.To == RoundToCurrency {
+		v.add("rules.rounding.to", "the program currency has no ISO 4217 minor units")
 	}
 	ids := make(map[string]int)
 	for i, pr := range p.Rules.Products {

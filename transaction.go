@@ -277,6 +277,8 @@ func (in *TransactionInput) normalize(v *validator, p *Program, now time.Time) {
 		in.AmountUnits = p.Currency
 	} else if !isCurrencyCode(in.AmountUnits) {
 		v.add("amount_units", "must be a three-letter uppercase currency code")
+	} else if _, _, err := p.Rules.Rounding.places(in.AmountUnits); err != nil {
+		v.add("amount_units", err.Error()+" (the program rounds rewards to currency units)")
 	}
 	if in.Amount == nil && in.Reward == nil && len(in.Products) == 0 {
 		v.add("amount", "amount or reward is required")

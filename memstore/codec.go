@@ -78,6 +78,7 @@ func encodeReward(b []byte, r *commission.Reward) []byte {
 	b = putString(b, string(e.Type))
 	b = putDecimal(b, e.Value)
 	b = putString(b, e.Rounding)
+	b = putDecimalPtr(b, e.Exact)
 	b = putString(b, string(r.Kind))
 	return b
 }
@@ -162,6 +163,7 @@ func (d *decoder) reward(r *commission.Reward) {
 	e.Type = commission.CommissionType(d.string())
 	e.Value = d.decimal()
 	e.Rounding = d.string()
+	e.Exact = d.decimalPtr()
 	r.Kind = commission.ProgramKind(d.string())
 }
 

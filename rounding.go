@@ -1,0 +1,135 @@
+package commission
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/shopspring/decimal"
+	"golang.org/x/text/currency"
+)
+
+// RoundTo says to what precision rewards are rounded (SPEC §4.8).
+type RoundTo string
+
+// Rounding targets.
+const (
+	// NoRounding keeps rewards exact (the default).
+	NoRounding RoundTo = ""
+	// RoundToCurrency rounds to the minor units of the reward's currency
+	// (ISO 4217: USD 2, JPY 0, BHD 3).
+	RoundToCurrency RoundTo = "currency"
+	// RoundToPlaces rounds to Rounding.Places places after the point.
+	RoundToPlaces RoundTo = "places"
+)
+
+// RoundingMode says which way a reward between two steps goes.
+type RoundingMode string
+
+// Rounding modes. Rewards are never negative, so "up" and "down" are away
+// from and towards zero.
+const (
+	HalfUp   RoundingMode = "half_up" // the default
+	HalfEven RoundingMode = "half_even"
+	Up       RoundingMode = "up" // the documented "round up all rewards"
+	Down     RoundingMode = "down"
+)
+
+// Rounding is how a program rounds the rewards it computes. Rewards set
+// directly by the input (TransactionInput.Reward) are never rounded. When a
+// sale earns several rewards (one per product line), the sale's total is
+// rounded and shared out by largest remainder, so that the rounded parts
+// add up to the rounded whole.
+type Rounding struct {
+	To RoundTo `json:"to,omitempty"`
+	// Places is the number of places after the point, for RoundToPlaces
+	// (0 to 18).
+	Places int32 `json:"places,omitempty"`
+	// Mode is HalfUp when empty.
+	Mode RoundingMode `json:"mode,omitempty"`
+}
+
+func (r Rounding) validate(v *validator, path string) {
+	switch r.To {
+	case NoRounding, RoundToCurrency:
+		if r.Places != 0 {
+			v.add(path+".places", "is only for rounding to places")
+		}
+	case RoundToPlaces:
+		if r.Places < 0 || r.Places > maxScale {
+			v.addf(path+".places", "must be between 0 and %d", maxScale)
+		}
+	default:
+		v.addf(path+".to", "must be %q, %q or empty", RoundToCurrency, RoundToPlaces)
+	}
+	switch r.Mode {
+	case "", HalfUp, HalfEven, Up, Down:
+	default:
+		v.addf(path+".mode", "must be %q, %q, %q or %q", HalfUp, HalfEven, Up, Down)
+	}
+}
+
+// places is how many places after the point rewards in units keep, and
+// whether they are rounded at all.
+func (r Rounding) places(units string) (int32, bool, error) {
+	switch r.To {
+	case RoundToPlaces:
+		return r.Places, true, nil
+	case RoundToCurrency:
+		cur, err := currency.ParseISO(units)
+		if err != nil {
+			return 0, false, fmt.Errorf("%q is not an ISO 4217 currency, so it has no minor units to round to", units)
+		}
+		scale, _ := currency.Standard.Rounding(cur)
+		return int32(scale), true, nil
+	}
+	return 0, false, nil
+}
+
+func (r Rounding) round(d decimal.Decimal, places int32) decimal.Decimal {
+	switch r.Mode {
+	case HalfEven:
+		return d.RoundBank(places)
+	case Up:
+		return d.RoundUp(places)
+	case Down:
+		return d.RoundDown(places)
+	}
+	return d.Round(places)
+}
+
+// label names the rounding in explanations: "half_up:2".
+func (r Rounding) label(places int32) string {
+	mode := r.Mode
+	if mode == "" {
+		mode = HalfUp
+	}
+	return string(mode) + ":" + itoa(int(places))
+}
+
+// allocate rounds the exact parts of one sale so that they add up to their
+// rounded sum: each part is cut down to places, then the units the cut
+// lost are given back, one each, to the parts that lost the most (the
+// earliest first among equals).
+func (r Rounding) allocate(exact []decimal.Decimal, places int32) []decimal.Decimal {
+	out := make([]decimal.Decimal, len(exact))
+	if len(exact) == 1 {
+		out[0] = r.round(exact[0], places)
+		return out
+	}
+	sum, floors := decimal.Zero, decimal.Zero
+	order := make([]int, len(exact))
+	rem := make([]decimal.Decimal, len(exact))
+	for i, e := range exact {
+		out[i] = e.RoundDown(places)
+		rem[i] = e.Sub(out[i])
+		sum, floors = sum.Add(e), floors.Add(out[i])
+		order[i] = i
+	}
+	unit := decimal.New(1, -places)
+	missing := r.round(sum, places).Sub(floors).Div(unit).IntPart()
+	slices.SortStableFunc(order, func(a, b int) int { return rem[b].Cmp(rem[a]) })
+	for _, i := range order[:missing] {
+		out[i] = out[i].Add(unit)
+	}
+	return out
+}
