@@ -590,6 +590,11 @@ func (e *Engine) build(ctx context.Context, tx StoreTx, in *TransactionInput, no
 		t.CreatedAt, t.Backdated = *in.CreatedAt, true
 	}
 	e.reward(t, b)
+	if t.Reward == nil { // a reward set by the input is the caller's
+		if err := e.capRewards(ctx, tx, t, dry); err != nil {
+			return nil, err
+		}
+	}
 	return t, nil
 }
 
@@ -892,6 +897,17 @@ func (e *Engine) changeState(ctx context.Context, key string, next func(*Transac
 		if err != nil {
 			return err
 		}
+		// Rewards of an active transaction count towards spend limits;
+		// leaving that state gives their amount back, returning takes it.
+		switch {
+		case t.State == TransactionActive && state != TransactionActive:
+			err = releaseSpend(ctx, tx, t.Rewards, -1)
+		case t.State != TransactionActive && state == TransactionActive:
+			err = releaseSpend(ctx, tx, t.Rewards, 1)
+		}
+		if err != nil {
+			return err
+		}
 		return tx.SetTransactionState(ctx, key, state, at)
 	})
 }
@@ -934,6 +950,11 @@ func (e *Engine) decide(ctx context.Context, id string, status RewardStatus, rea
 		}
 		if r.DeletedAt != nil || r.statusAt(now) != RewardInReview {
 			return fmt.Errorf("%w: reward %q is %s", ErrNotInReview, id, describeStatus(r, now))
+		}
+		if status == RewardRejected {
+			if err := releaseSpend(ctx, tx, []Reward{*r}, -1); err != nil {
+				return err
+			}
 		}
 		return tx.SetRewardStatus(ctx, id, status, reason, now)
 	})

@@ -81,6 +81,14 @@ type Explanation struct {
 	Rounding string `json:"rounding,omitempty"`
 	// Exact is the reward before the program's rounding, when it rounds.
 	Exact *decimal.Decimal `json:"exact,omitempty"`
+	// Caps names the caps that lowered the reward ("per_reward",
+	// "partner.month"), and Uncapped is what it was before them.
+	Caps     []string         `json:"caps,omitempty"`
+	Uncapped *decimal.Decimal `json:"uncapped,omitempty"`
+	// Counted names the periods of the partner spend limits the reward
+	// counts towards, so that a reversal gives back what was counted even
+	// if the limits have changed since.
+	Counted []string `json:"counted,omitempty"`
 }
 
 // MarshalJSON writes the amounts as exact JSON numbers.
@@ -109,6 +117,11 @@ func (e *Explanation) writeJSON(b *bytes.Buffer) {
 	if e.Exact != nil {
 		w.num("exact", *e.Exact)
 	}
+	w.strs("caps", e.Caps)
+	if e.Uncapped != nil {
+		w.num("uncapped", *e.Uncapped)
+	}
+	w.strs("counted", e.Counted)
 	b.WriteByte('}')
 }
 
@@ -171,6 +184,12 @@ func (r *Reward) clone() Reward {
 		e := *r.Explanation.Exact
 		c.Explanation.Exact = &e
 	}
+	if r.Explanation.Uncapped != nil {
+		u := *r.Explanation.Uncapped
+		c.Explanation.Uncapped = &u
+	}
+	c.Explanation.Caps = cloneStrings(r.Explanation.Caps)
+	c.Explanation.Counted = cloneStrings(r.Explanation.Counted)
 	c.ReviewEndsAt = copyTime(r.ReviewEndsAt)
 	c.DecidedAt = copyTime(r.DecidedAt)
 	c.DeletedAt = copyTime(r.DeletedAt)

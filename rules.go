@@ -53,6 +53,8 @@ type RuleSet struct {
 	ReviewPeriod time.Duration `json:"review_period,omitempty"`
 	// Rounding rounds computed rewards; the zero value keeps them exact.
 	Rounding Rounding `json:"rounding,omitempty"`
+	// Caps limit rewards, one by one and per partner and period.
+	Caps Caps `json:"caps,omitempty"`
 }
 
 // CommissionType is percent (of the line's amount) or flat (a fixed amount
@@ -146,6 +148,7 @@ type rules struct {
 	byProductType map[string]*rule
 	review        time.Duration
 	rounding      Rounding
+	caps          Caps
 }
 
 // match returns the rule that applies to a line, most specific first:
@@ -205,6 +208,7 @@ func (p *Program) validate() (*rules, error) {
 		byProductType: make(map[string]*rule),
 		review:        p.Rules.ReviewPeriod,
 		rounding:      p.Rules.Rounding,
+		caps:          p.Rules.Caps,
 	}
 	if !p.Rules.Default.IsZero() {
 		validateCommission(v, "rules.default", p.Rules.Default)
@@ -214,6 +218,7 @@ func (p *Program) validate() (*rules, error) {
 		v.add("rules.review_period", "must not be negative")
 	}
 	p.Rules.Rounding.validate(v, "rules.rounding")
+	p.Rules.Caps.validate(v, "rules.caps")
 	if _, _, err := p.Rules.Rounding.places(p.Currency); err != nil && p.Rules.Rounding.To == RoundToCurrency {
 		v.add("rules.rounding.to", "the program currency has no ISO 4217 minor units")
 	}

@@ -474,6 +474,23 @@ func (w *jsonWriter) strOrNull(k, v string) {
 	w.str(k, v)
 }
 
+// strs writes a list of strings, and nothing when it is empty.
+func (w *jsonWriter) strs(k string, v []string) {
+	if len(v) == 0 {
+		return
+	}
+	w.key(k)
+	w.buf.WriteByte('[')
+	for i, s := range v {
+		if i > 0 {
+			w.buf.WriteByte(',')
+		}
+		b, _ := json.Marshal(s) // a string always marshals
+		w.buf.Write(b)
+	}
+	w.buf.WriteByte(']')
+}
+
 func (w *jsonWriter) num(k string, d decimal.Decimal) {
 	w.key(k)
 	w.buf.WriteString(formatDecimal(d))

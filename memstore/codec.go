@@ -79,6 +79,9 @@ func encodeReward(b []byte, r *commission.Reward) []byte {
 	b = putDecimal(b, e.Value)
 	b = putString(b, e.Rounding)
 	b = putDecimalPtr(b, e.Exact)
+	b = putStrings(b, e.Caps)
+	b = putDecimalPtr(b, e.Uncapped)
+	b = putStrings(b, e.Counted)
 	b = putString(b, string(r.Kind))
 	return b
 }
@@ -164,12 +167,36 @@ func (d *decoder) reward(r *commission.Reward) {
 	e.Value = d.decimal()
 	e.Rounding = d.string()
 	e.Exact = d.decimalPtr()
+	e.Caps = d.strings()
+	e.Uncapped = d.decimalPtr()
+	e.Counted = d.strings()
 	r.Kind = commission.ProgramKind(d.string())
 }
 
 func putString(b []byte, s string) []byte {
 	b = binary.AppendUvarint(b, uint64(len(s)))
 	return append(b, s...)
+}
+
+// A list of strings is its length, then each; nil and empty are alike.
+func putStrings(b []byte, ss []string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(ss)))
+	for _, s := range ss {
+		b = putString(b, s)
+	}
+	return b
+}
+
+func (d *decoder) strings() []string {
+	n := d.count()
+	if n == 0 {
+		return nil
+	}
+	out := make([]string, n)
+	for i := range out {
+		out[i] = d.string()
+	}
+	return out
 }
 
 func (d *decoder) string() string {

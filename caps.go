@@ -1,0 +1,155 @@
+package commission
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// CapPeriod is the period a partner's spend limit counts over.
+type CapPeriod string
+
+// Cap periods, in UTC, by the sale's created_at.
+const (
+	CapDay     CapPeriod = "day"
+	CapWeek    CapPeriod = "week" // ISO 8601 weeks
+	CapMonth   CapPeriod = "month"
+	CapAllTime CapPeriod = "all_time"
+)
+
+// Caps limit what rewards pay (SPEC §4.8). A reward is clamped to what
+// every cap has left, after rounding; a cap is never exceeded, also under
+// concurrent sales from several processes (the store locks the counters a
+// sale reads).
+type Caps struct {
+	// PerReward is the most one reward pays; nil for no limit.
+	PerReward *decimal.Decimal `json:"per_reward,omitempty"`
+	// Partner limits what one partner earns in each period, over all its
+	// sales. Reversed and rejected rewards give their amount back.
+	// Decision: restoring an archived transaction returns its rewards as
+	// they were (SPEC §3.4), even past a limit that later sales filled.
+	Partner []SpendLimit `json:"partner,omitempty"`
+}
+
+// SpendLimit is the most a partner earns in one period.
+type SpendLimit struct {
+	Period CapPeriod       `json:"period"`
+	Amount decimal.Decimal `json:"amount"`
+}
+
+func (c Caps) validate(v *validator, path string) {
+	if c.PerReward != nil {
+		validateAmount(v, path+".per_reward", *c.PerReward)
+	}
+	seen := map[CapPeriod]bool{}
+	for i, l := range c.Partner {
+		p := path + ".partner[" + itoa(i) + "]"
+		switch l.Period {
+		case CapDay, CapWeek, CapMonth, CapAllTime:
+		default:
+			v.addf(p+".period", "must be %q, %q, %q or %q", CapDay, CapWeek, CapMonth, CapAllTime)
+		}
+		if seen[l.Period] {
+			v.addf(p+".period", "another limit is per %s", l.Period)
+		}
+		seen[l.Period] = true
+		validateAmount(v, p+".amount", l.Amount)
+	}
+}
+
+// spendCounter is the counter of what partnerID earned in the period that
+// holds at.
+func spendCounter(period CapPeriod, partnerID string, at time.Time) CounterKey {
+	at = at.UTC()
+	var bucket string
+	switch period {
+	case CapDay:
+		bucket = at.Format(time.DateOnly)
+	case CapWeek:
+		y, w := at.ISOWeek()
+		bucket = fmt.Sprintf("%d-W%02d", y, w)
+	case CapMonth:
+		bucket = at.Format("2006-01")
+	}
+	return CounterKey{Name: "spend.partner." + string(period), Subject: partnerID, Bucket: bucket}
+}
+
+// capRewards clamps t's rewards to the caps and counts them towards the
+// partner's spend limits. Without dry, the counters are updated in tx at
+// once, so that the next sale of a bulk sees them.
+func (e *Engine) capRewards(ctx context.Context, tx StoreTx, t *Transaction, dry bool) error {
+	caps := e.rules.caps
+	for i := range t.Rewards {
+		r := &t.Rewards[i]
+		if caps.PerReward != nil && r.Amount.Cmp(*caps.PerReward) > 0 {
+			clamp(r, *caps.PerReward, "per_reward")
+		}
+	}
+	if len(caps.Partner) == 0 || len(t.Rewards) == 0 || t.Rewards[0].PartnerID == "" {
+		return nil
+	}
+	keys := make([]CounterKey, len(caps.Partner))
+	for i, l := range caps.Partner {
+		keys[i] = spendCounter(l.Period, t.Rewards[0].PartnerID, t.CreatedAt)
+	}
+	used, err := tx.Counters(ctx, keys)
+	if err != nil {
+		return err
+	}
+	left := make([]decimal.Decimal, len(caps.Partner))
+	for i, l := range caps.Partner {
+		left[i] = decimal.Max(decimal.Zero, l.Amount.Sub(used[i]))
+	}
+	var deltas []CounterDelta
+	for i := range t.Rewards {
+		r := &t.Rewards[i]
+		for j, l := range caps.Partner {
+			if r.Amount.Cmp(left[j]) > 0 {
+				clamp(r, left[j], "partner."+string(l.Period))
+			}
+		}
+		for j, l := range caps.Partner {
+			left[j] = left[j].Sub(r.Amount)
+			r.Explanation.Counted = append(r.Explanation.Counted, string(l.Period))
+			deltas = append(deltas, CounterDelta{Key: keys[j], Delta: r.Amount})
+		}
+	}
+	if dry {
+		return nil
+	}
+	return tx.AddCounters(ctx, deltas)
+}
+
+// clamp lowers a reward to limit, recording the cap and the amount before.
+func clamp(r *Reward, limit decimal.Decimal, cap string) {
+	if r.Explanation.Uncapped == nil {
+		before := r.Amount
+		r.Explanation.Uncapped = &before
+	}
+	r.Amount = limit
+	r.Explanation.Caps = append(r.Explanation.Caps, cap)
+}
+
+// releaseSpend gives back to the partner's spend limits what rewards had
+// counted towards them (sign -1, on a reversal or rejection) or takes it
+// again (sign 1, on a restore). A rejected reward counts for nothing.
+func releaseSpend(ctx context.Context, tx StoreTx, rewards []Reward, sign int64) error {
+	var deltas []CounterDelta
+	for _, r := range rewards {
+		if r.Status == RewardRejected {
+			continue
+		}
+		for _, period := range r.Explanation.Counted {
+			deltas = append(deltas, CounterDelta{
+				Key:   spendCounter(CapPeriod(period), r.PartnerID, r.CreatedAt),
+				Delta: r.Amount.Mul(decimal.NewFromInt(sign)),
+			})
+		}
+	}
+	if len(deltas) == 0 {
+		return nil
+	}
+	return tx.AddCounters(ctx, deltas)
+}

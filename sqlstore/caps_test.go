@@ -1,0 +1,69 @@
+package sqlstore_test
+
+import (
+	"context"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/commissionkit/commission"
+	"github.com/commissionkit/commission/sqlstore"
+	"github.com/shopspring/decimal"
+	"github.com/stretchr/testify/require"
+)
+
+// Eight engines on separate pools, as eight processes, sell for one
+// partner at once: the partner's monthly spend limit is reached exactly
+// and never passed.
+func TestSpendLimitUnderConcurrency(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d sqlstore.Dialect) {
+		ctx := context.Background()
+		db := newDatabase(t, d)
+		now := time.Date(2025, 5, 7, 12, 0, 0, 0, time.UTC)
+		program := commission.Program{ID: "p", Kind: commission.Affiliate, Currency: "USD", Rules: commission.RuleSet{
+			Default: commission.Percent(decimal.RequireFromString("30")),
+			Caps:    commission.Caps{Partner: []commission.SpendLimit{{Period: commission.CapMonth, Amount: decimal.RequireFromString("500")}}},
+		}}
+		engines := make([]*commission.Engine, 8)
+		for i := range engines {
+			var err error
+			engines[i], err = commission.New(db.open(t), program, commission.WithClock(func() time.Time { return now }))
+			require.NoError(t, err)
+		}
+		_, err := engines[0].CreatePartner(ctx, commission.PartnerInput{Key: "partner"})
+		require.NoError(t, err)
+		_, err = engines[0].CreateCustomer(ctx, commission.CustomerInput{Key: "customer", Partner: &commission.PartnerRef{Key: "partner"}})
+		require.NoError(t, err)
+
+		const perEngine = 10 // 80 sales earning 30 each: 2,400 wanted, 500 allowed
+		var wg sync.WaitGroup
+		errs := make(chan error, len(engines)*perEngine)
+		for i, eng := range engines {
+			wg.Go(func() {
+				for j := range perEngine {
+					amount := decimal.RequireFromString("100")
+					_, err := eng.CreateTransaction(ctx, commission.TransactionInput{
+						Key: "s" + strconv.Itoa(i) + "-" + strconv.Itoa(j), Amount: &amount,
+						Customer: commission.CustomerInput{Key: "customer"}})
+					errs <- err
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			require.NoError(t, err)
+		}
+		total, sales := decimal.Zero, 0
+		opts := commission.ListOptions{Limit: commission.MaxLimit}
+		page, err := engines[0].Transactions(ctx, opts)
+		require.NoError(t, err)
+		for _, tx := range page.Transactions {
+			sales++
+			total = total.Add(tx.Rewards[0].Amount)
+		}
+		require.Equal(t, len(engines)*perEngine, sales)
+		require.Truef(t, total.Equal(decimal.RequireFromString("500")), "the partner earned %s", total)
+	})
+}
