@@ -406,10 +406,9 @@ func (e *Engine) CreateTransactions(ctx context.Context, ins []TransactionInput)
 	}
 	out := make([]*Transaction, len(ins))
 	err := e.update(ctx, func(tx StoreTx) error {
-		// Most bulks are one customer's: each is read once.
-		buyers := make(map[CustomerRef]*Buyer)
+		bt := newBatch() // most bulks are one customer's: it is read once
 		for i := range ins {
-			t, err := e.build(ctx, tx, &ins[i], now, false, buyers)
+			t, err := e.build(ctx, tx, &ins[i], now, false, bt)
 			if err != nil {
 				// Keys are checked when the batch is inserted: an earlier
 				// item whose key is taken is the first failure.
@@ -524,13 +523,45 @@ func (e *Engine) explainDuplicate(ctx context.Context, err error, ins []Transact
 
 var errNoKeyTaken = errors.New("commission: no key of the bulk is taken")
 
+// batch is what one unit of work creating several transactions knows
+// that its store does not show yet: the buyers it read or created, and the
+// rewarded sales it built, not stored until the batch is.
+type batch struct {
+	buyers map[CustomerRef]*Buyer
+	sales  map[string][]time.Time // by customer id
+}
+
+func newBatch() *batch {
+	return &batch{buyers: make(map[CustomerRef]*Buyer), sales: make(map[string][]time.Time)}
+}
+
+// history is what the rules know of a customer's rewarded sales as of at,
+// at included (a sale recorded earlier in the same microsecond counts): the
+// store's, and the batch's own.
+func (e *Engine) history(ctx context.Context, tx StoreTx, customerID string, at time.Time, bt *batch) (CustomerHistory, error) {
+	h, err := tx.CustomerHistory(ctx, customerID, at.Add(time.Microsecond)) // times are kept to the microsecond
+	if err != nil || bt == nil {
+		return h, err
+	}
+	for _, s := range bt.sales[customerID] {
+		if !s.After(at) {
+			if h.Count == 0 || s.Before(h.First) {
+				h.First = s
+			}
+			h.Count++
+		}
+	}
+	return h, nil
+}
+
 // buyer returns the customer in names, with its partner and referrer,
-// creating it (unless dry) when options.create_customer asks. buyers, if
-// not nil, holds the buyers this unit of work has read or created.
-func (e *Engine) buyer(ctx context.Context, tx StoreTx, in *TransactionInput, now time.Time, dry bool, buyers map[CustomerRef]*Buyer) (*Buyer, error) {
+// creating it (unless dry) when options.create_customer asks.
+func (e *Engine) buyer(ctx context.Context, tx StoreTx, in *TransactionInput, now time.Time, dry bool, bt *batch) (*Buyer, error) {
 	ref := in.Customer.Ref()
-	if b, ok := buyers[ref]; ok {
-		return b, nil
+	if bt != nil {
+		if b, ok := bt.buyers[ref]; ok {
+			return b, nil
+		}
 	}
 	b, err := tx.Buyer(ctx, ref)
 	switch {
@@ -550,8 +581,8 @@ func (e *Engine) buyer(ctx context.Context, tx StoreTx, in *TransactionInput, no
 	case err != nil:
 		return nil, err
 	}
-	if buyers != nil {
-		buyers[ref] = b
+	if bt != nil {
+		bt.buyers[ref] = b
 	}
 	return b, nil
 }
@@ -559,8 +590,8 @@ func (e *Engine) buyer(ctx context.Context, tx StoreTx, in *TransactionInput, no
 // build makes the transaction in describes, with its rewards, ready to
 // store (its customer is stored already, when options.create_customer made
 // one and not dry).
-func (e *Engine) build(ctx context.Context, tx StoreTx, in *TransactionInput, now time.Time, dry bool, buyers map[CustomerRef]*Buyer) (*Transaction, error) {
-	b, err := e.buyer(ctx, tx, in, now, dry, buyers)
+func (e *Engine) build(ctx context.Context, tx StoreTx, in *TransactionInput, now time.Time, dry bool, bt *batch) (*Transaction, error) {
+	b, err := e.buyer(ctx, tx, in, now, dry, bt)
 	if err != nil {
 		return nil, err
 	}
@@ -589,11 +620,20 @@ func (e *Engine) build(ctx context.Context, tx StoreTx, in *TransactionInput, no
 	if in.CreatedAt != nil {
 		t.CreatedAt, t.Backdated = *in.CreatedAt, true
 	}
-	e.reward(t, b)
+	var h CustomerHistory
+	if e.rules.history && t.Reward == nil {
+		if h, err = e.history(ctx, tx, c.ID, t.CreatedAt, bt); err != nil {
+			return nil, err
+		}
+	}
+	e.reward(t, b, h)
 	if t.Reward == nil { // a reward set by the input is the caller's
 		if err := e.capRewards(ctx, tx, t, dry); err != nil {
 			return nil, err
 		}
+	}
+	if bt != nil && t.Qualified {
+		bt.sales[c.ID] = append(bt.sales[c.ID], t.CreatedAt)
 	}
 	return t, nil
 }
@@ -602,7 +642,7 @@ func (e *Engine) build(ctx context.Context, tx StoreTx, in *TransactionInput, no
 // rewardable, already rewarded, by a suspended customer, or whose
 // beneficiary cannot earn; else the set reward, or one reward per line by
 // the line's rule.
-func (e *Engine) reward(t *Transaction, b *Buyer) {
+func (e *Engine) reward(t *Transaction, b *Buyer, h CustomerHistory) {
 	t.Qualified = t.Rewarded
 	if !t.Rewardable || t.Rewarded || b.Customer.Status != CustomerActive {
 		return
@@ -645,10 +685,10 @@ func (e *Engine) reward(t *Transaction, b *Buyer) {
 		r.Explanation = Explanation{Rule: matchManual, RuleVersion: e.rules.version, Match: matchManual, Base: t.Amount, Value: *t.Reward}
 		t.Rewards = []Reward{r}
 	} else if len(t.Products) == 0 {
-		e.rewardLine(t, &tmpl, ProductLine{ProductID: t.ProductID, ProductType: t.ProductType, ProductPrice: t.Amount}, 1)
+		e.rewardLine(t, &tmpl, ProductLine{ProductID: t.ProductID, ProductType: t.ProductType, ProductPrice: t.Amount}, 1, h)
 	} else {
 		for _, l := range t.Products {
-			e.rewardLine(t, &tmpl, l, len(t.Products))
+			e.rewardLine(t, &tmpl, l, len(t.Products), h)
 		}
 	}
 	if t.Reward == nil {
@@ -678,22 +718,30 @@ func (e *Engine) round(t *Transaction) {
 
 // rewardLine appends the reward of one line, by the rule that matches it,
 // if any does; lines is how many the sale has.
-func (e *Engine) rewardLine(t *Transaction, tmpl *Reward, l ProductLine, lines int) {
+func (e *Engine) rewardLine(t *Transaction, tmpl *Reward, l ProductLine, lines int, h CustomerHistory) {
 	ru := e.rules.match(l.ProductID, l.ProductType)
 	if ru == nil {
 		return
 	}
+	i, ok := stepAt(ru.steps, h, t.CreatedAt)
+	if !ok { // the commission period is over for this customer
+		return
+	}
+	st := &ru.steps[i]
 	if t.Rewards == nil {
 		t.Rewards = make([]Reward, 0, lines)
 	}
 	r := *tmpl
 	r.ID = e.newID()
-	amount, rounded := ru.apply(l.ProductPrice)
+	amount, rounded := st.apply(l.ProductPrice)
 	r.Amount = amount
 	r.ProductID, r.ProductType = l.ProductID, l.ProductType
 	r.Explanation = Explanation{
 		Rule: ru.id, RuleVersion: e.rules.version, Match: ru.match,
-		Base: l.ProductPrice, Type: ru.c.Type, Value: ru.c.Value,
+		Base: l.ProductPrice, Type: st.c.Type, Value: st.c.Value,
+	}
+	if ru.scheduled() {
+		r.Explanation.Step = i + 1
 	}
 	if rounded {
 		r.Explanation.Rounding = StorageRounding

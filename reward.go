@@ -76,6 +76,10 @@ type Explanation struct {
 	// amount.
 	Type  CommissionType  `json:"type,omitempty"`
 	Value decimal.Decimal `json:"value"`
+	// Step is the step of the rule's commission schedule that applied,
+	// from 1 ("40% for 3 months" is step 1, "then 20%" step 2); 0 when the
+	// rule has no schedule.
+	Step int `json:"step,omitempty"`
 	// Rounding names the rounding applied to the result, if any, as
 	// "mode:places" ("half_up:2"; StorageRounding).
 	Rounding string `json:"rounding,omitempty"`
@@ -111,6 +115,10 @@ func (e *Explanation) writeJSON(b *bytes.Buffer) {
 		w.str("type", string(e.Type))
 	}
 	w.num("value", e.Value)
+	if e.Step != 0 {
+		w.key("step")
+		b.WriteString(itoa(e.Step))
+	}
 	if e.Rounding != "" {
 		w.str("rounding", e.Rounding)
 	}

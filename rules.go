@@ -73,6 +73,11 @@ type Commission struct {
 	Type CommissionType `json:"type"`
 	// Value is the percentage (30 for 30%) or the flat amount.
 	Value decimal.Decimal `json:"value"`
+	// Period limits the commission for each referred customer; nil for
+	// the customer's lifetime. See For.
+	Period *Period `json:"for,omitempty"`
+	// Next is the commission after Period ends; nil for none. See Then.
+	Next *Commission `json:"then,omitempty"`
 }
 
 // Percent returns a commission of pct percent (30 for 30%).
@@ -86,7 +91,9 @@ func Flat(amount decimal.Decimal) Commission {
 }
 
 // IsZero reports whether c is the zero Commission: no commission.
-func (c Commission) IsZero() bool { return c.Type == "" && c.Value.IsZero() }
+func (c Commission) IsZero() bool {
+	return c.Type == "" && c.Value.IsZero() && c.Period == nil && c.Next == nil
+}
 
 // ProductRule is the commission of lines with a product_id, or with a
 // product_type. Exactly one of the two is set.
@@ -113,9 +120,14 @@ var hundred = decimal.NewFromInt(100)
 type rule struct {
 	id    string
 	match string
-	c     Commission
-	rate  decimal.Decimal // Value/100 for percent commissions
+	// steps is the commission's schedule: one step for a commission with
+	// no period.
+	steps []step
 }
+
+// scheduled reports whether the rule's commission depends on the
+// customer's history.
+func (r *rule) scheduled() bool { return len(r.steps) > 1 || !r.steps[0].lifetime }
 
 // StorageRounding is recorded in Explanation.Rounding when a computed
 // reward had more than 18 places after the point and was rounded to them.
@@ -126,11 +138,11 @@ const StorageRounding = "half_even:18"
 // Decision: amounts are stored as NUMERIC(38,18), so a result with more
 // than 18 places after the point (30% of 0.000000000000000001) is rounded
 // half-even to 18 places, and rounded says so; every other result is exact.
-func (r *rule) apply(base decimal.Decimal) (amount decimal.Decimal, rounded bool) {
-	if r.c.Type == FlatCommission {
-		return r.c.Value, false
+func (s *step) apply(base decimal.Decimal) (amount decimal.Decimal, rounded bool) {
+	if s.c.Type == FlatCommission {
+		return s.c.Value, false
 	}
-	x := base.Mul(r.rate)
+	x := base.Mul(s.rate)
 	if x.Exponent() < -maxScale {
 		if y := x.RoundBank(maxScale); !y.Equal(x) {
 			return y, true
@@ -149,6 +161,8 @@ type rules struct {
 	review        time.Duration
 	rounding      Rounding
 	caps          Caps
+	// history: some rule's commission depends on the customer's history.
+	history bool
 }
 
 // match returns the rule that applies to a line, most specific first:
@@ -180,12 +194,8 @@ func validateCommission(v *validator, path string, c Commission) {
 	validateAmount(v, path+".value", c.Value)
 }
 
-func newRule(id, match string, c Commission) *rule {
-	r := &rule{id: id, match: match, c: c}
-	if c.Type == PercentCommission {
-		r.rate = c.Value.Shift(-2)
-	}
-	return r
+func newRule(id, match string, ss []step) *rule {
+	return &rule{id: id, match: match, steps: ss}
 }
 
 // validate checks the program and compiles its rules; every problem is
@@ -211,8 +221,8 @@ func (p *Program) validate() (*rules, error) {
 		caps:          p.Rules.Caps,
 	}
 	if !p.Rules.Default.IsZero() {
-		validateCommission(v, "rules.default", p.Rules.Default)
-		rs.def = newRule(matchDefault, matchDefault, p.Rules.Default)
+		rs.def = newRule(matchDefault, matchDefault, steps(p.Rules.Default, v, "rules.default"))
+		rs.history = rs.def.scheduled()
 	}
 	if p.Rules.ReviewPeriod < 0 {
 		v.add("rules.review_period", "must not be negative")
@@ -225,7 +235,7 @@ func (p *Program) validate() (*rules, error) {
 	ids := make(map[string]int)
 	for i, pr := range p.Rules.Products {
 		path := "rules.products[" + itoa(i) + "]"
-		validateCommission(v, path+".commission", pr.Commission)
+		ss := steps(pr.Commission, v, path+".commission")
 		var m map[string]*rule
 		var match, name string
 		switch {
@@ -253,7 +263,8 @@ func (p *Program) validate() (*rules, error) {
 			v.addf(path+"."+match, "another rule already matches %s %q", match, name)
 			continue
 		}
-		m[name] = newRule(id, match, pr.Commission)
+		m[name] = newRule(id, match, ss)
+		rs.history = rs.history || m[name].scheduled()
 	}
 	if err := v.err(); err != nil {
 		return nil, err

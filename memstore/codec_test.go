@@ -31,7 +31,7 @@ func fill(t *testing.T, v reflect.Value, n *int) {
 		v.SetString(fmt.Sprintf("s%d", *n))
 	case reflect.Bool:
 		v.SetBool(true)
-	case reflect.Int64:
+	case reflect.Int64, reflect.Int:
 		v.SetInt(int64(*n))
 	case reflect.Pointer:
 		v.Set(reflect.New(v.Type().Elem()))

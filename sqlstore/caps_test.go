@@ -67,3 +67,52 @@ func TestSpendLimitUnderConcurrency(t *testing.T) {
 		require.Truef(t, total.Equal(decimal.RequireFromString("500")), "the partner earned %s", total)
 	})
 }
+
+// Eight engines on separate pools sell to one customer at once under a
+// "first 5 sales" commission: exactly 5 sales are rewarded.
+func TestFirstTimesUnderConcurrency(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d sqlstore.Dialect) {
+		ctx := context.Background()
+		db := newDatabase(t, d)
+		now := time.Date(2025, 5, 7, 12, 0, 0, 0, time.UTC)
+		program := commission.Program{ID: "p", Kind: commission.Affiliate, Currency: "USD", Rules: commission.RuleSet{
+			Default: commission.Flat(decimal.RequireFromString("5")).For(commission.Times(5)),
+		}}
+		engines := make([]*commission.Engine, 8)
+		for i := range engines {
+			var err error
+			engines[i], err = commission.New(db.open(t), program, commission.WithClock(func() time.Time { return now }))
+			require.NoError(t, err)
+		}
+		_, err := engines[0].CreatePartner(ctx, commission.PartnerInput{Key: "partner"})
+		require.NoError(t, err)
+		_, err = engines[0].CreateCustomer(ctx, commission.CustomerInput{Key: "customer", Partner: &commission.PartnerRef{Key: "partner"}})
+		require.NoError(t, err)
+		var wg sync.WaitGroup
+		errs := make(chan error, len(engines)*4)
+		for i, eng := range engines {
+			wg.Go(func() {
+				for j := range 4 {
+					amount := decimal.RequireFromString("10")
+					_, err := eng.CreateTransaction(ctx, commission.TransactionInput{
+						Key: "s" + strconv.Itoa(i) + "-" + strconv.Itoa(j), Amount: &amount,
+						Customer: commission.CustomerInput{Key: "customer"}})
+					errs <- err
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			require.NoError(t, err)
+		}
+		page, err := engines[0].Transactions(ctx, commission.ListOptions{Limit: commission.MaxLimit})
+		require.NoError(t, err)
+		require.Len(t, page.Transactions, 32)
+		rewarded := 0
+		for _, tx := range page.Transactions {
+			rewarded += len(tx.Rewards)
+		}
+		require.Equal(t, 5, rewarded)
+	})
+}
