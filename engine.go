@@ -117,6 +117,7 @@ func (e *Engine) CreatePartner(ctx context.Context, in PartnerInput) (*Partner, 
 	p := &Partner{
 		ID: in.ID, Key: in.Key, Email: in.Email, Name: in.Name, Surname: in.Surname,
 		Tags: append([]string(nil), in.Tags...), Status: in.Status, CreatedAt: e.clock(),
+		Commission: in.Commission.clone(),
 	}
 	p.ID, p.Key = e.idAndKey(p.ID, p.Key)
 	if p.Status == "" {
@@ -181,6 +182,32 @@ func (e *Engine) SetPartnerStatus(ctx context.Context, ref PartnerRef, status Pa
 		p = p.Clone()
 		p.Status = status
 		return tx.SetPartnerStatus(ctx, p.ID, status)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// SetPartnerCommission sets a partner's custom commission, or with nil
+// removes it. Later sales use it; stored rewards never change.
+func (e *Engine) SetPartnerCommission(ctx context.Context, ref PartnerRef, c *Commission) (*Partner, error) {
+	if c != nil {
+		v := &validator{}
+		steps(*c, v, "commission")
+		if err := v.err(); err != nil {
+			return nil, err
+		}
+	}
+	var p *Partner
+	err := e.update(ctx, func(tx StoreTx) error {
+		var err error
+		if p, err = tx.Partner(ctx, ref); err != nil {
+			return err
+		}
+		p = p.Clone()
+		p.Commission = c.clone()
+		return tx.SetPartnerCommission(ctx, p.ID, p.Commission)
 	})
 	if err != nil {
 		return nil, err
@@ -620,13 +647,17 @@ func (e *Engine) build(ctx context.Context, tx StoreTx, in *TransactionInput, no
 	if in.CreatedAt != nil {
 		t.CreatedAt, t.Backdated = *in.CreatedAt, true
 	}
+	var custom *rule
+	if e.prog.Kind == Affiliate {
+		custom = partnerRule(b.Partner)
+	}
 	var h CustomerHistory
-	if e.rules.history && t.Reward == nil {
+	if (e.rules.history || custom != nil && custom.scheduled()) && t.Reward == nil {
 		if h, err = e.history(ctx, tx, c.ID, t.CreatedAt, bt); err != nil {
 			return nil, err
 		}
 	}
-	e.reward(t, b, h)
+	e.reward(t, b, h, custom)
 	if t.Reward == nil { // a reward set by the input is the caller's
 		if err := e.capRewards(ctx, tx, t, dry); err != nil {
 			return nil, err
@@ -642,7 +673,7 @@ func (e *Engine) build(ctx context.Context, tx StoreTx, in *TransactionInput, no
 // rewardable, already rewarded, by a suspended customer, or whose
 // beneficiary cannot earn; else the set reward, or one reward per line by
 // the line's rule.
-func (e *Engine) reward(t *Transaction, b *Buyer, h CustomerHistory) {
+func (e *Engine) reward(t *Transaction, b *Buyer, h CustomerHistory, custom *rule) {
 	t.Qualified = t.Rewarded
 	if !t.Rewardable || t.Rewarded || b.Customer.Status != CustomerActive {
 		return
@@ -685,10 +716,10 @@ func (e *Engine) reward(t *Transaction, b *Buyer, h CustomerHistory) {
 		r.Explanation = Explanation{Rule: matchManual, RuleVersion: e.rules.version, Match: matchManual, Base: t.Amount, Value: *t.Reward}
 		t.Rewards = []Reward{r}
 	} else if len(t.Products) == 0 {
-		e.rewardLine(t, &tmpl, ProductLine{ProductID: t.ProductID, ProductType: t.ProductType, ProductPrice: t.Amount}, 1, h)
+		e.rewardLine(t, &tmpl, ProductLine{ProductID: t.ProductID, ProductType: t.ProductType, ProductPrice: t.Amount}, 1, h, b.Partner, custom)
 	} else {
 		for _, l := range t.Products {
-			e.rewardLine(t, &tmpl, l, len(t.Products), h)
+			e.rewardLine(t, &tmpl, l, len(t.Products), h, b.Partner, custom)
 		}
 	}
 	if t.Reward == nil {
@@ -718,8 +749,8 @@ func (e *Engine) round(t *Transaction) {
 
 // rewardLine appends the reward of one line, by the rule that matches it,
 // if any does; lines is how many the sale has.
-func (e *Engine) rewardLine(t *Transaction, tmpl *Reward, l ProductLine, lines int, h CustomerHistory) {
-	ru := e.rules.match(l.ProductID, l.ProductType)
+func (e *Engine) rewardLine(t *Transaction, tmpl *Reward, l ProductLine, lines int, h CustomerHistory, p *Partner, custom *rule) {
+	ru := e.rules.match(l.ProductID, l.ProductType, p, custom)
 	if ru == nil {
 		return
 	}

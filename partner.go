@@ -35,6 +35,10 @@ type Partner struct {
 	ReferringPartnerID string        `json:"referring_partner,omitempty"`
 	Status             PartnerStatus `json:"status"`
 	CreatedAt          time.Time     `json:"created_at"`
+	// Commission is the partner's custom commission, nil for none. It
+	// comes first in the rules' precedence (SPEC §4.2), or after product
+	// rules when the program says RuleSet.ProductsOverPartner.
+	Commission *Commission `json:"commission,omitempty"`
 }
 
 // PartnerRef names a partner by ID, Key or Email, tried in that order.
@@ -58,6 +62,8 @@ type PartnerInput struct {
 	Tags             []string      `json:"tags,omitempty"`
 	ReferringPartner *PartnerRef   `json:"referring_partner,omitempty"`
 	Status           PartnerStatus `json:"status,omitempty"`
+	// Commission is the partner's custom commission, nil for none.
+	Commission *Commission `json:"commission,omitempty"`
 }
 
 // CustomerStatus is a customer's standing. A suspended customer's sales are
@@ -188,6 +194,9 @@ func (in PartnerInput) validate(v *validator) {
 	if in.ReferringPartner != nil && in.ReferringPartner.IsZero() {
 		v.add("referring_partner", "names no partner")
 	}
+	if in.Commission != nil {
+		steps(*in.Commission, v, "commission")
+	}
 }
 
 // validateRef checks the identifying fields of a customer reference.
@@ -256,6 +265,7 @@ func referralKey(raw, param string) (string, bool) {
 func (p *Partner) Clone() *Partner {
 	c := *p
 	c.Tags = cloneStrings(p.Tags)
+	c.Commission = p.Commission.clone()
 	return &c
 }
 

@@ -137,3 +137,17 @@ func stepAt(ss []step, h CustomerHistory, at time.Time) (int, bool) {
 	}
 	return 0, false
 }
+
+// clone returns a deep copy of c (nil for nil).
+func (c *Commission) clone() *Commission {
+	if c == nil {
+		return nil
+	}
+	d := *c
+	if c.Period != nil {
+		p := *c.Period
+		d.Period = &p
+	}
+	d.Next = c.Next.clone()
+	return &d
+}

@@ -1,6 +1,8 @@
 package commission
 
 import (
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -55,6 +57,10 @@ type RuleSet struct {
 	Rounding Rounding `json:"rounding,omitempty"`
 	// Caps limit rewards, one by one and per partner and period.
 	Caps Caps `json:"caps,omitempty"`
+	// ProductsOverPartner puts product rules before a partner's custom
+	// commission in the precedence ("product-based commission has
+	// priority"); by default the partner's comes first.
+	ProductsOverPartner bool `json:"products_over_partner,omitempty"`
 }
 
 // CommissionType is percent (of the line's amount) or flat (a fixed amount
@@ -99,15 +105,21 @@ func (c Commission) IsZero() bool {
 // product_type. Exactly one of the two is set.
 type ProductRule struct {
 	// ID names the rule in reward explanations; "product_id:<id>" or
-	// "product_type:<type>" when empty.
-	ID          string     `json:"id,omitempty"`
-	ProductID   string     `json:"product_id,omitempty"`
-	ProductType string     `json:"product_type,omitempty"`
+	// "product_type:<type>" (with "[<tags>]" when it has partner tags)
+	// when empty.
+	ID          string `json:"id,omitempty"`
+	ProductID   string `json:"product_id,omitempty"`
+	ProductType string `json:"product_type,omitempty"`
+	// PartnerTags, when set, limit the rule to partners with one of these
+	// tags. For one product, a rule with tags that fit comes before one
+	// without, and among those the first listed wins.
+	PartnerTags []string   `json:"partner_tags,omitempty"`
 	Commission  Commission `json:"commission"`
 }
 
 // Rule match kinds, in precedence order, recorded in Explanation.Match.
 const (
+	matchPartner     = "partner"
 	matchProductID   = "product_id"
 	matchProductType = "product_type"
 	matchDefault     = "default"
@@ -120,9 +132,26 @@ var hundred = decimal.NewFromInt(100)
 type rule struct {
 	id    string
 	match string
+	tags  []string // the partner tags it is limited to, if any
 	// steps is the commission's schedule: one step for a commission with
 	// no period.
 	steps []step
+}
+
+// fits reports whether the rule applies to a sale of p's.
+func (r *rule) fits(p *Partner) bool {
+	if len(r.tags) == 0 {
+		return true
+	}
+	if p == nil {
+		return false
+	}
+	for _, t := range r.tags {
+		if slices.Contains(p.Tags, t) {
+			return true
+		}
+	}
+	return false
 }
 
 // scheduled reports whether the rule's commission depends on the
@@ -156,8 +185,11 @@ func (s *step) apply(base decimal.Decimal) (amount decimal.Decimal, rounded bool
 type rules struct {
 	version       string
 	def           *rule
-	byProductID   map[string]*rule
-	byProductType map[string]*rule
+	// byProductID and byProductType hold, for each product, its rules
+	// with partner tags in the order listed, then the one without.
+	byProductID   map[string][]*rule
+	byProductType map[string][]*rule
+	productsFirst bool
 	review        time.Duration
 	rounding      Rounding
 	caps          Caps
@@ -165,20 +197,47 @@ type rules struct {
 	history bool
 }
 
-// match returns the rule that applies to a line, most specific first:
-// product_id, then product_type, then the default; nil if none does.
-func (rs *rules) match(productID, productType string) *rule {
-	if productID != "" {
-		if r, ok := rs.byProductID[productID]; ok {
-			return r
-		}
+// match returns the rule that applies to a line sold for partner p (nil
+// in refer-a-friend programs), by the precedence of SPEC §4.2: the
+// partner's custom commission (custom, nil for none), then a product rule
+// by product_id and then by product_type, then the default; product rules
+// first when the program says so. nil when none applies.
+func (rs *rules) match(productID, productType string, p *Partner, custom *rule) *rule {
+	product := rs.product(productID, productType, p)
+	first, second := custom, product
+	if rs.productsFirst {
+		first, second = product, custom
 	}
-	if productType != "" {
-		if r, ok := rs.byProductType[productType]; ok {
-			return r
-		}
+	switch {
+	case first != nil:
+		return first
+	case second != nil:
+		return second
 	}
 	return rs.def
+}
+
+func (rs *rules) product(productID, productType string, p *Partner) *rule {
+	for _, r := range rs.byProductID[productID] {
+		if r.fits(p) {
+			return r
+		}
+	}
+	for _, r := range rs.byProductType[productType] {
+		if r.fits(p) {
+			return r
+		}
+	}
+	return nil
+}
+
+// partnerRule is p's custom commission as a rule, nil if it has none.
+// It was validated when it was set.
+func partnerRule(p *Partner) *rule {
+	if p == nil || p.Commission == nil {
+		return nil
+	}
+	return &rule{id: "partner:" + p.Key, match: matchPartner, steps: steps(*p.Commission, &validator{}, "")}
 }
 
 func validateCommission(v *validator, path string, c Commission) {
@@ -214,8 +273,9 @@ func (p *Program) validate() (*rules, error) {
 	}
 	rs := &rules{
 		version:       p.Rules.Version,
-		byProductID:   make(map[string]*rule),
-		byProductType: make(map[string]*rule),
+		byProductID:   make(map[string][]*rule),
+		byProductType: make(map[string][]*rule),
+		productsFirst: p.Rules.ProductsOverPartner,
 		review:        p.Rules.ReviewPeriod,
 		rounding:      p.Rules.Rounding,
 		caps:          p.Rules.Caps,
@@ -236,7 +296,7 @@ func (p *Program) validate() (*rules, error) {
 	for i, pr := range p.Rules.Products {
 		path := "rules.products[" + itoa(i) + "]"
 		ss := steps(pr.Commission, v, path+".commission")
-		var m map[string]*rule
+		var m map[string][]*rule
 		var match, name string
 		switch {
 		case pr.ProductID != "" && pr.ProductType != "":
@@ -253,18 +313,31 @@ func (p *Program) validate() (*rules, error) {
 		id := pr.ID
 		if id == "" {
 			id = match + ":" + name
+			if len(pr.PartnerTags) > 0 {
+				id += "[" + strings.Join(pr.PartnerTags, ",") + "]"
+			}
 		}
 		if j, dup := ids[id]; dup {
 			v.addf(path+".id", "rule id %q is also rules.products[%d]'s", id, j)
 			continue
 		}
 		ids[id] = i
-		if _, dup := m[name]; dup {
-			v.addf(path+"."+match, "another rule already matches %s %q", match, name)
+		tags := slices.Clone(pr.PartnerTags)
+		slices.Sort(tags)
+		if slices.ContainsFunc(m[name], func(r *rule) bool { return slices.Equal(r.tags, tags) }) {
+			v.addf(path+"."+match, "another rule already matches %s %q for the same partner tags", match, name)
 			continue
 		}
-		m[name] = newRule(id, match, ss)
-		rs.history = rs.history || m[name].scheduled()
+		validateTags(v, path+".partner_tags", pr.PartnerTags)
+		r := newRule(id, match, ss)
+		r.tags = tags
+		// Rules with tags go first, in the order listed; the untagged one last.
+		if n := len(m[name]); len(tags) > 0 && n > 0 && len(m[name][n-1].tags) == 0 {
+			m[name] = slices.Insert(m[name], n-1, r)
+		} else {
+			m[name] = append(m[name], r)
+		}
+		rs.history = rs.history || r.scheduled()
 	}
 	if err := v.err(); err != nil {
 		return nil, err

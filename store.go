@@ -48,6 +48,9 @@ type StoreTx interface {
 	InsertPartner(ctx context.Context, p *Partner) error
 	// SetPartnerStatus changes a partner's status. ErrNotFound if unknown.
 	SetPartnerStatus(ctx context.Context, partnerID string, status PartnerStatus) error
+	// SetPartnerCommission changes a partner's custom commission (nil:
+	// none). ErrNotFound if unknown.
+	SetPartnerCommission(ctx context.Context, partnerID string, c *Commission) error
 
 	// Customer returns the customer named by ref: by ID if set, else by
 	// Key, else by Email. ErrNotFound if there is none.

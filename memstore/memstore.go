@@ -254,6 +254,21 @@ func (t *tx) SetPartnerStatus(_ context.Context, id string, status commission.Pa
 	return nil
 }
 
+func (t *tx) SetPartnerCommission(_ context.Context, id string, c *commission.Commission) error {
+	if err := t.writable(); err != nil {
+		return err
+	}
+	old, ok := t.p.partners[id]
+	if !ok {
+		return fmt.Errorf("%w: partner id %q", commission.ErrNotFound, id)
+	}
+	p := old.Clone()
+	p.Commission = c
+	t.p.partners[id] = p.Clone() // the caller keeps c
+	t.onRollback(func() { t.p.partners[id] = old })
+	return nil
+}
+
 func (t *tx) Customer(_ context.Context, ref commission.CustomerRef) (*commission.Customer, error) {
 	c, ok := t.p.customers[lookup(ref.ID, ref.Key, ref.Email, t.p.customerByKey, t.p.customerByEmail)]
 	if !ok {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
 	"path"
 	"sort"
@@ -150,7 +151,7 @@ func (s *Store) apply(ctx context.Context, conn *sql.Conn, m migration) (err err
 		return err
 	}
 	for _, stmt := range m.statements {
-		if _, err := conn.ExecContext(ctx, stmt); err != nil {
+		if _, err := conn.ExecContext(ctx, stmt); err != nil && !(s.d == MySQL && alreadyDone(err)) {
 			return fmt.Errorf("%w\n%s", err, stmt)
 		}
 	}
@@ -160,4 +161,16 @@ func (s *Store) apply(ctx context.Context, conn *sql.Conn, m migration) (err err
 	}
 	_, err = conn.ExecContext(ctx, "COMMIT")
 	return err
+}
+
+// alreadyDone reports the MySQL errors of DDL that a run of the same
+// migration interrupted after it already applied (MySQL commits DDL at
+// once): a column or index that exists.
+func alreadyDone(err error) bool {
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		if m := mysqlNumber.FindStringSubmatch(e.Error()); m != nil {
+			return m[1] == "1060" || m[1] == "1061" // ER_DUP_FIELDNAME, ER_DUP_KEYNAME
+		}
+	}
+	return false
 }

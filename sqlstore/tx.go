@@ -38,6 +38,7 @@ type queries struct {
 	partnerBy             map[string]string // by column: id, partner_key, email
 	insertPartner         string
 	setPartnerStatus      string
+	setPartnerCommission  string
 	partnerExists         string
 	customerBy            map[string]string
 	buyerBy               map[string]string // customer with partner and referrer
@@ -70,7 +71,7 @@ type queries struct {
 }
 
 const (
-	partnerCols  = "id, partner_key, email, name, surname, tags, referring_partner_id, status, created_at"
+	partnerCols  = "id, partner_key, email, name, surname, tags, referring_partner_id, status, created_at, commission"
 	customerCols = "id, customer_key, email, name, surname, tags, partner_id, partner_key, referring_customer_id, referring_customer_key, status, created_at"
 	txInsertCols = "program_id, tx_key, action, amount, reward, amount_units, is_currency, credit, product_id, product_type, products, rewarded, rewardable, qualified, customer_id, customer_key, partner_id, partner_key, referring_customer_id, referring_customer_key, created_at, backdated, state, deleted_at"
 	rewardCols   = "program_id, id, tx_key, position, action, status, review_ends_at, decided_at, reason, partner_id, partner_key, customer_id, customer_key, rewarded_customer_id, rewarded_customer_key, amount, amount_units, is_currency, credit, product_id, product_type, created_at, deleted_at, explanation"
@@ -103,8 +104,9 @@ func newQueries(d Dialect) *queries {
 		// statement on the others.
 		onConflict = " ON CONFLICT DO NOTHING"
 	}
-	q.insertPartner = r("INSERT INTO commission_partners (program_id, " + partnerCols + ") VALUES " + placeholders(10) + onConflict)
+	q.insertPartner = r("INSERT INTO commission_partners (program_id, " + partnerCols + ") VALUES " + placeholders(11) + onConflict)
 	q.setPartnerStatus = r("UPDATE commission_partners SET status = ? WHERE program_id = ? AND id = ?")
+	q.setPartnerCommission = r("UPDATE commission_partners SET commission = ? WHERE program_id = ? AND id = ?")
 	q.partnerExists = r("SELECT COUNT(*) FROM commission_partners WHERE program_id = ? AND id = ?")
 	q.buyerBy = map[string]string{}
 	for _, col := range []string{"id", "customer_key", "email"} {
@@ -279,10 +281,11 @@ func scanPartner(row scanner) (*commission.Partner, error) {
 type partnerRow struct {
 	id, key, email, name, surname, tags, referrer, status sql.NullString
 	created                                               sql.NullInt64
+	commission                                            sql.NullString
 }
 
 func (p *partnerRow) dest() []any {
-	return []any{&p.id, &p.key, &p.email, &p.name, &p.surname, &p.tags, &p.referrer, &p.status, &p.created}
+	return []any{&p.id, &p.key, &p.email, &p.name, &p.surname, &p.tags, &p.referrer, &p.status, &p.created, &p.commission}
 }
 
 // partner is the scanned partner, nil when the columns were NULL.
@@ -295,6 +298,11 @@ func (p *partnerRow) partner() (*commission.Partner, error) {
 		CreatedAt: fromMicros(p.created.Int64)}
 	if err := json.Unmarshal([]byte(p.tags.String), &out.Tags); err != nil {
 		return nil, err
+	}
+	if p.commission.Valid {
+		if err := json.Unmarshal([]byte(p.commission.String), &out.Commission); err != nil {
+			return nil, fmt.Errorf("sqlstore: commission of partner %q: %w", out.Key, err)
+		}
 	}
 	return out, nil
 }
@@ -326,9 +334,33 @@ func (t *tx) InsertPartner(ctx context.Context, p *commission.Partner) error {
 	if err != nil {
 		return err
 	}
+	c, err := commissionJSON(p.Commission)
+	if err != nil {
+		return err
+	}
 	res, err := t.q.ExecContext(ctx, t.s.q.insertPartner, t.program, p.ID, p.Key, nullIfEmpty(p.Email),
-		p.Name, p.Surname, tags, p.ReferringPartnerID, string(p.Status), micros(p.CreatedAt))
+		p.Name, p.Surname, tags, p.ReferringPartnerID, string(p.Status), micros(p.CreatedAt), c)
 	return inserted(res, err, fmt.Sprintf("partner %q", p.Key))
+}
+
+// commissionJSON is a custom commission as stored: JSON, or NULL for none.
+func commissionJSON(c *commission.Commission) (any, error) {
+	if c == nil {
+		return nil, nil
+	}
+	return toJSON(c)
+}
+
+func (t *tx) SetPartnerCommission(ctx context.Context, id string, c *commission.Commission) error {
+	js, err := commissionJSON(c)
+	if err != nil {
+		return err
+	}
+	if err := t.writable(); err != nil {
+		return err
+	}
+	res, err := t.q.ExecContext(ctx, t.s.q.setPartnerCommission, js, t.program, id)
+	return t.changedOne(ctx, res, err, t.s.q.partnerExists, id, "partner")
 }
 
 // setStatus runs an UPDATE of one row by id; no row changed is
@@ -339,6 +371,13 @@ func (t *tx) setStatus(ctx context.Context, update, exists, id, status, what str
 		return err
 	}
 	res, err := t.q.ExecContext(ctx, update, status, t.program, id)
+	return t.changedOne(ctx, res, err, exists, id, what)
+}
+
+// changedOne checks an UPDATE of one row by id: no row changed is
+// ErrNotFound only if the row does not exist (MySQL counts rows changed,
+// not rows matched).
+func (t *tx) changedOne(ctx context.Context, res sql.Result, err error, exists, id, what string) error {
 	if err != nil {
 		return fmt.Errorf("sqlstore: %s: %w", what, err)
 	}
