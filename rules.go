@@ -183,8 +183,8 @@ func (s *step) apply(base decimal.Decimal) (amount decimal.Decimal, rounded bool
 // rules is a validated rule set. Product rules are in maps, so a line's
 // lookup costs the same with ten rules as with ten thousand.
 type rules struct {
-	version       string
-	def           *rule
+	version string
+	def     *rule
 	// byProductID and byProductType hold, for each product, its rules
 	// with partner tags in the order listed, then the one without.
 	byProductID   map[string][]*rule
