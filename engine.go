@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -1023,10 +1024,22 @@ func (e *Engine) RejectReward(ctx context.Context, id, reason string) error {
 func (e *Engine) decide(ctx context.Context, id string, status RewardStatus, reason string) error {
 	now := e.clock()
 	return e.update(ctx, func(tx StoreTx) error {
-		r, err := tx.Reward(ctx, id)
+		// A reward changes with its transaction, whose row a SQL store
+		// locks: read it through the transaction, as a refund does, so
+		// that the two take turns.
+		found, err := tx.Reward(ctx, id)
 		if err != nil {
 			return err
 		}
+		t, err := tx.Transaction(ctx, found.TransactionKey)
+		if err != nil {
+			return err
+		}
+		i := slices.IndexFunc(t.Rewards, func(r Reward) bool { return r.ID == id })
+		if i < 0 {
+			return fmt.Errorf("%w: reward %q", ErrNotFound, id)
+		}
+		r := &t.Rewards[i]
 		if r.DeletedAt != nil || r.statusAt(now) != RewardInReview {
 			return fmt.Errorf("%w: reward %q is %s", ErrNotInReview, id, describeStatus(r, now))
 		}

@@ -67,7 +67,8 @@ type StoreTx interface {
 
 	// Transaction returns the transaction with key, in any state, deleted
 	// included, with its rewards in the order they were stored.
-	// ErrNotFound if the key was never used.
+	// ErrNotFound if the key was never used. In an Update, it locks the
+	// transaction (and so its rewards) until the unit of work ends.
 	Transaction(ctx context.Context, key string) (*Transaction, error)
 	// InsertTransaction stores a new transaction with its rewards and sets
 	// t.Seq. ErrDuplicateKey if the key was ever used in the program, or a
@@ -85,7 +86,9 @@ type StoreTx interface {
 	// (CreatedAt, Seq), filtered and paged by q.
 	Transactions(ctx context.Context, q TransactionQuery) ([]*Transaction, error)
 
-	// Reward returns the reward with id. ErrNotFound if unknown.
+	// Reward returns the reward with id. ErrNotFound if unknown. It need
+	// not lock: a reward changes only with its transaction, which the
+	// engine reads (and a SQL store locks) first.
 	Reward(ctx context.Context, id string) (*Reward, error)
 	// SetRewardStatus records a decision on a reward in review: its new
 	// status, the reason (for rejections) and when it was decided.

@@ -116,3 +116,47 @@ func TestFirstTimesUnderConcurrency(t *testing.T) {
 		require.Equal(t, 5, rewarded)
 	})
 }
+
+// A refund and a rejection of the same reward, from two processes at
+// once, give its amount back to the spend limit once, not twice.
+func TestRefundRacingRejection(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d sqlstore.Dialect) {
+		ctx := context.Background()
+		db := newDatabase(t, d)
+		now := time.Date(2025, 5, 7, 12, 0, 0, 0, time.UTC)
+		program := commission.Program{ID: "p", Kind: commission.Affiliate, Currency: "USD", Rules: commission.RuleSet{
+			Default: commission.Flat(decimal.RequireFromString("10")), ReviewPeriod: 24 * time.Hour,
+			Caps: commission.Caps{Partner: []commission.SpendLimit{{Period: commission.CapMonth, Amount: decimal.RequireFromString("100000")}}},
+		}}
+		a, err := commission.New(db.open(t), program, commission.WithClock(func() time.Time { return now }))
+		require.NoError(t, err)
+		b, err := commission.New(db.open(t), program, commission.WithClock(func() time.Time { return now }))
+		require.NoError(t, err)
+		_, err = a.CreatePartner(ctx, commission.PartnerInput{ID: "partner", Key: "partner"})
+		require.NoError(t, err)
+		_, err = a.CreateCustomer(ctx, commission.CustomerInput{Key: "customer", Partner: &commission.PartnerRef{Key: "partner"}})
+		require.NoError(t, err)
+		const n = 30
+		rewards := make([]string, n)
+		for i := range n {
+			amount := decimal.RequireFromString("1")
+			tx, err := a.CreateTransaction(ctx, commission.TransactionInput{Key: "s" + strconv.Itoa(i), Amount: &amount,
+				Customer: commission.CustomerInput{Key: "customer"}})
+			require.NoError(t, err)
+			rewards[i] = tx.Rewards[0].ID
+		}
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() { a.DeleteTransaction(ctx, "s"+strconv.Itoa(i)) })
+			wg.Go(func() { b.RejectReward(ctx, rewards[i], "fraud") }) // may find it refunded
+		}
+		wg.Wait()
+		var spent []decimal.Decimal
+		require.NoError(t, db.open(t).View(ctx, "p", func(tx commission.StoreTx) error {
+			var err error
+			spent, err = tx.Counters(ctx, []commission.CounterKey{{Name: "spend.partner.month", Subject: "partner", Bucket: "2025-05"}})
+			return err
+		}))
+		require.Truef(t, spent[0].IsZero(), "every reward was refunded: %s counted", spent[0])
+	})
+}

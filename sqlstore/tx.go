@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -55,7 +56,6 @@ type queries struct {
 	insertRewards         [9]string // by number of rows; [0] unused
 	pgSale                [9]string // by number of rewards
 	reward                string
-	rewardForUpdate       string
 	setTransactionState   string
 	setRewardsDeletedAt   string
 	setRewardStatus       string
@@ -142,7 +142,6 @@ func newQueries(d Dialect) *queries {
 	}
 	q.deleteRewards = r("DELETE FROM commission_rewards WHERE program_id = ? AND tx_key = ?")
 	q.reward = r("SELECT " + q.rewardSelectList + " FROM commission_rewards WHERE program_id = ? AND id = ?")
-	q.rewardForUpdate = q.reward + d.forUpdate()
 	q.setTransactionState = r("UPDATE commission_transactions SET state = ?, deleted_at = ? WHERE program_id = ? AND tx_key = ?")
 	q.setRewardsDeletedAt = r("UPDATE commission_rewards SET deleted_at = ? WHERE program_id = ? AND tx_key = ?")
 	q.setRewardStatus = r("UPDATE commission_rewards SET status = ?, reason = ?, decided_at = ? WHERE program_id = ? AND id = ?")
@@ -923,12 +922,10 @@ func (t *tx) attachRewards(ctx context.Context, txs []*commission.Transaction) e
 	return rows.Err()
 }
 
+// Reward reads without a lock: a reward changes with its transaction,
+// whose row Transaction locks.
 func (t *tx) Reward(ctx context.Context, id string) (*commission.Reward, error) {
-	query := t.s.q.reward
-	if t.write {
-		query = t.s.q.rewardForUpdate
-	}
-	r, err := scanReward(t.q.QueryRowContext(ctx, query, t.program, id))
+	r, err := scanReward(t.q.QueryRowContext(ctx, t.s.q.reward, t.program, id))
 	if err != nil {
 		return nil, notFound(err, fmt.Sprintf("reward %q", id))
 	}
@@ -1041,6 +1038,18 @@ func (t *tx) AddCounters(ctx context.Context, deltas []commission.CounterDelta) 
 	if err := t.writable(); err != nil {
 		return err
 	}
+	// In key order, as Counters locks them, so that two units of work
+	// cannot deadlock on counters.
+	deltas = slices.Clone(deltas)
+	slices.SortStableFunc(deltas, func(a, b commission.CounterDelta) int {
+		switch {
+		case counterLess(a.Key, b.Key):
+			return -1
+		case counterLess(b.Key, a.Key):
+			return 1
+		}
+		return 0
+	})
 	for _, d := range deltas {
 		k := d.Key
 		if t.s.d == SQLite {
