@@ -170,3 +170,35 @@ func TestOpenSQLiteNeedsBusyTimeout(t *testing.T) {
 	_, err = sqlstore.Open(context.Background(), db, sqlstore.Dialect(9))
 	require.ErrorContains(t, err, "unknown dialect")
 }
+
+// Keys are compared byte for byte on every dialect: trailing spaces and
+// case make different keys (MySQL's utf8mb4_bin would pad them equal).
+func TestKeysCompareByteForByte(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d sqlstore.Dialect) {
+		ctx := context.Background()
+		s := newDatabase(t, d).open(t)
+		keys := []string{"inv", "inv ", "INV", "inv\u00a0"}
+		require.NoError(t, s.Update(ctx, "p", func(tx commission.StoreTx) error {
+			for i, k := range keys {
+				if err := tx.InsertPartner(ctx, &commission.Partner{ID: k, Key: k, Status: commission.PartnerActive}); err != nil {
+					return err
+				}
+				if err := tx.InsertTransaction(ctx, &commission.Transaction{Key: k, CustomerID: strconv.Itoa(i), State: commission.TransactionActive}); err != nil {
+					return err
+				}
+			}
+			return nil
+		}))
+		require.NoError(t, s.View(ctx, "p", func(tx commission.StoreTx) error {
+			for i, k := range keys {
+				tr, err := tx.Transaction(ctx, k)
+				require.NoError(t, err)
+				require.Equal(t, strconv.Itoa(i), tr.CustomerID, "%q", k)
+				p, err := tx.Partner(ctx, commission.PartnerRef{Key: k})
+				require.NoError(t, err)
+				require.Equal(t, k, p.ID)
+			}
+			return nil
+		}))
+	})
+}
