@@ -20,9 +20,10 @@ const (
 )
 
 // Caps limit what rewards pay (SPEC §4.8). A reward is clamped to what
-// every cap has left, after rounding; a cap is never exceeded, also under
-// concurrent sales from several processes (the store locks the counters a
-// sale reads).
+// every cap has left, after rounding (and down to the rounding grid); a
+// cap is never exceeded, also under concurrent sales from several
+// processes (the store locks the counters a sale reads). Rewards set
+// directly by the input are capped and counted too.
 type Caps struct {
 	// PerReward is the most one reward pays; nil for no limit.
 	PerReward *decimal.Decimal `json:"per_reward,omitempty"`
@@ -81,10 +82,19 @@ func spendCounter(period CapPeriod, partnerID string, at time.Time) CounterKey {
 // once, so that the next sale of a bulk sees them.
 func (e *Engine) capRewards(ctx context.Context, tx StoreTx, t *Transaction, dry bool) error {
 	caps := e.rules.caps
+	// A clamped computed reward stays on the program's rounding grid,
+	// below the cap.
+	places, rounds, _ := e.rules.rounding.places(t.AmountUnits)
+	grid := func(d decimal.Decimal) decimal.Decimal {
+		if rounds && t.Reward == nil {
+			return d.RoundDown(places)
+		}
+		return d
+	}
 	for i := range t.Rewards {
 		r := &t.Rewards[i]
 		if caps.PerReward != nil && r.Amount.Cmp(*caps.PerReward) > 0 {
-			clamp(r, *caps.PerReward, "per_reward")
+			clamp(r, grid(*caps.PerReward), "per_reward")
 		}
 	}
 	if len(caps.Partner) == 0 || len(t.Rewards) == 0 || t.Rewards[0].PartnerID == "" {
@@ -107,7 +117,7 @@ func (e *Engine) capRewards(ctx context.Context, tx StoreTx, t *Transaction, dry
 		r := &t.Rewards[i]
 		for j, l := range caps.Partner {
 			if r.Amount.Cmp(left[j]) > 0 {
-				clamp(r, left[j], "partner."+string(l.Period))
+				clamp(r, grid(left[j]), "partner."+string(l.Period))
 			}
 		}
 		for j, l := range caps.Partner {

@@ -659,10 +659,8 @@ func (e *Engine) build(ctx context.Context, tx StoreTx, in *TransactionInput, no
 		}
 	}
 	e.reward(t, b, h, custom)
-	if t.Reward == nil { // a reward set by the input is the caller's
-		if err := e.capRewards(ctx, tx, t, dry); err != nil {
-			return nil, err
-		}
+	if err := e.capRewards(ctx, tx, t, dry); err != nil {
+		return nil, err
 	}
 	if bt != nil && t.Qualified {
 		bt.sales[c.ID] = append(bt.sales[c.ID], t.CreatedAt)
@@ -729,12 +727,23 @@ func (e *Engine) reward(t *Transaction, b *Buyer, h CustomerHistory, custom *rul
 	t.Qualified = len(t.Rewards) > 0
 }
 
-// round applies the program's rounding to a sale's computed rewards, so
-// that they add up to their rounded total, and records it on each.
+// round applies the program's rounding to a sale's exact computed
+// rewards, once, so that they add up to their rounded total, and records
+// it on each. Without program rounding, a reward finer than the 18 places
+// of storage is rounded half-even to them (StorageRounding).
 func (e *Engine) round(t *Transaction) {
 	ro := e.rules.rounding
 	places, ok, _ := ro.places(t.AmountUnits) // normalize checked the units
-	if !ok || len(t.Rewards) == 0 {
+	if !ok {
+		for i := range t.Rewards {
+			r := &t.Rewards[i]
+			if y := r.Amount.RoundBank(maxScale); !y.Equal(r.Amount) {
+				r.Amount, r.Explanation.Rounding = y, StorageRounding
+			}
+		}
+		return
+	}
+	if len(t.Rewards) == 0 {
 		return
 	}
 	exact := make([]decimal.Decimal, len(t.Rewards))
@@ -765,8 +774,7 @@ func (e *Engine) rewardLine(t *Transaction, tmpl *Reward, l ProductLine, lines i
 	}
 	r := *tmpl
 	r.ID = e.newID()
-	amount, rounded := st.apply(l.ProductPrice)
-	r.Amount = amount
+	r.Amount = st.apply(l.ProductPrice)
 	r.ProductID, r.ProductType = l.ProductID, l.ProductType
 	r.Explanation = Explanation{
 		Rule: ru.id, RuleVersion: e.rules.version, Match: ru.match,
@@ -774,9 +782,6 @@ func (e *Engine) rewardLine(t *Transaction, tmpl *Reward, l ProductLine, lines i
 	}
 	if ru.scheduled() {
 		r.Explanation.Step = i + 1
-	}
-	if rounded {
-		r.Explanation.Rounding = StorageRounding
 	}
 	t.Rewards = append(t.Rewards, r)
 }
@@ -820,6 +825,8 @@ func (e *Engine) Transaction(ctx context.Context, key string) (*Transaction, err
 const (
 	DefaultLimit = 15
 	MaxLimit     = 250
+	// MaxPage bounds Page; walk further with Cursor.
+	MaxPage = 1_000_000
 )
 
 // ListOptions selects a page of transactions.
@@ -858,8 +865,8 @@ func (e *Engine) Transactions(ctx context.Context, opts ListOptions) (*Transacti
 	}
 	if opts.Page == 0 {
 		opts.Page = 1
-	} else if opts.Page < 1 {
-		v.add("page", "must be at least 1")
+	} else if opts.Page < 1 || opts.Page > MaxPage {
+		v.addf("page", "must be between 1 and %d", MaxPage)
 	}
 	q := TransactionQuery{Limit: opts.Limit + 1, Offset: (opts.Page - 1) * opts.Limit}
 	if opts.Cursor != "" {
@@ -1018,6 +1025,18 @@ func (e *Engine) ApproveReward(ctx context.Context, id string) error {
 // RejectReward rejects a reward held in its review period, with a reason.
 // ErrNotInReview if it is not held.
 func (e *Engine) RejectReward(ctx context.Context, id, reason string) error {
+	v := &validator{}
+	switch {
+	case len(reason) > maxReasonLen:
+		v.addf("reason", "longer than %d bytes", maxReasonLen)
+	case !validUTF8(reason):
+		v.add("reason", "is not valid UTF-8")
+	case strings.IndexByte(reason, 0) >= 0:
+		v.add("reason", "contains a NUL byte")
+	}
+	if err := v.err(); err != nil {
+		return err
+	}
 	return e.decide(ctx, id, RewardRejected, reason)
 }
 

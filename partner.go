@@ -161,6 +161,8 @@ func validateKey(v *validator, path, key string, required bool) {
 		v.addf(path, "longer than %d bytes", maxKeyLen)
 	case !validUTF8(key):
 		v.add(path, "is not valid UTF-8")
+	case strings.IndexByte(key, 0) >= 0:
+		v.add(path, "contains a NUL byte")
 	}
 }
 
@@ -175,7 +177,13 @@ func validateEmail(v *validator, path, email string) {
 	}
 }
 
+// maxTags bounds the tags of one partner or customer.
+const maxTags = 100
+
 func validateTags(v *validator, path string, tags []string) {
+	if len(tags) > maxTags {
+		v.addf(path, "has more than %d tags", maxTags)
+	}
 	for i, t := range tags {
 		validateKey(v, path+"["+itoa(i)+"]", t, true)
 	}
@@ -215,8 +223,8 @@ func (in CustomerInput) validateNew(v *validator, prefix, urlPath string, p *Pro
 	validateKey(v, prefix+"name", in.Name, false)
 	validateKey(v, prefix+"surname", in.Surname, false)
 	validateTags(v, prefix+"tags", in.Tags)
-	if in.CreatedAt != nil && in.CreatedAt.After(now) {
-		v.add(prefix+"created_at", "is in the future")
+	if in.CreatedAt != nil {
+		validateTime(v, prefix+"created_at", *in.CreatedAt, now)
 	}
 	switch p.Kind {
 	case Affiliate:

@@ -159,25 +159,17 @@ func (r *rule) fits(p *Partner) bool {
 func (r *rule) scheduled() bool { return len(r.steps) > 1 || !r.steps[0].lifetime }
 
 // StorageRounding is recorded in Explanation.Rounding when a computed
-// reward had more than 18 places after the point and was rounded to them.
+// reward had more than 18 places after the point and, with no rounding set
+// by the program, was rounded half-even to the 18 that storage holds.
 const StorageRounding = "half_even:18"
 
-// apply computes the commission on base, exactly (SPEC §4.1).
-//
-// Decision: amounts are stored as NUMERIC(38,18), so a result with more
-// than 18 places after the point (30% of 0.000000000000000001) is rounded
-// half-even to 18 places, and rounded says so; every other result is exact.
-func (s *step) apply(base decimal.Decimal) (amount decimal.Decimal, rounded bool) {
+// apply computes the commission on base, exactly (SPEC §4.1); the engine
+// rounds it afterwards, once.
+func (s *step) apply(base decimal.Decimal) decimal.Decimal {
 	if s.c.Type == FlatCommission {
-		return s.c.Value, false
+		return s.c.Value
 	}
-	x := base.Mul(s.rate)
-	if x.Exponent() < -maxScale {
-		if y := x.RoundBank(maxScale); !y.Equal(x) {
-			return y, true
-		}
-	}
-	return x, false
+	return base.Mul(s.rate)
 }
 
 // rules is a validated rule set. Product rules are in maps, so a line's

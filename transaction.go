@@ -17,6 +17,10 @@ const DefaultAction = "sale"
 
 const (
 	maxKeyLen = 255
+	// maxLines bounds the product lines of one sale.
+	maxLines = 1000
+	// maxReasonLen bounds a rejection's reason, in bytes.
+	maxReasonLen = 4096
 	// Amounts must fit NUMERIC(38,18): 18 places after the point, 20 before.
 	maxScale         = 18
 	maxIntegerDigits = 20
@@ -289,6 +293,9 @@ func (in *TransactionInput) normalize(v *validator, p *Program, now time.Time) {
 	if in.Reward != nil {
 		validateAmount(v, "reward", *in.Reward)
 	}
+	if len(in.Products) > maxLines {
+		v.addf("products", "has more than %d lines", maxLines)
+	}
 	if len(in.Products) > 0 {
 		// The lines are filled in below; the caller's slice stays as it was.
 		in.Products = append([]ProductLine(nil), in.Products...)
@@ -327,9 +334,7 @@ func (in *TransactionInput) normalize(v *validator, p *Program, now time.Time) {
 	}
 	if in.CreatedAt != nil {
 		at := in.CreatedAt.UTC().Truncate(time.Microsecond)
-		if at.After(now) {
-			v.add("created_at", "is in the future")
-		}
+		validateTime(v, "created_at", at, now)
 		in.CreatedAt = &at
 	}
 	in.Customer.validateRef(v, "customer.")
@@ -339,6 +344,16 @@ func (in *TransactionInput) normalize(v *validator, p *Program, now time.Time) {
 			c.ReferralURL = in.Options.ReferralURL
 		}
 		c.validateNew(v, "customer.", "options.referral_url", p, now)
+	}
+}
+
+// validateTime accepts a backdated time between the Unix epoch and now.
+func validateTime(v *validator, path string, at, now time.Time) {
+	switch {
+	case at.After(now):
+		v.add(path, "is in the future")
+	case at.Before(time.Unix(0, 0)):
+		v.add(path, "is before 1970")
 	}
 }
 

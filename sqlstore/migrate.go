@@ -102,8 +102,11 @@ func (s *Store) Migrate(ctx context.Context) error {
 	}
 	if s.d == MySQL {
 		var got sql.NullInt64
-		if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK(?, 60)", migrationLock).Scan(&got); err != nil || got.Int64 != 1 {
-			return fmt.Errorf("sqlstore: migrate: could not take the migration lock (%v)", err)
+		if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK(?, 60)", migrationLock).Scan(&got); err != nil {
+			return fmt.Errorf("sqlstore: migrate: taking the migration lock: %w", err)
+		}
+		if got.Int64 != 1 {
+			return errors.New("sqlstore: migrate: another process held the migration lock for 60 s")
 		}
 		defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT RELEASE_LOCK(?)", migrationLock)
 	}

@@ -28,9 +28,11 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"time"
 
@@ -80,6 +82,15 @@ func Open(ctx context.Context, db *sql.DB, d Dialect) (*Store, error) {
 	}
 	s := &Store{db: db, d: d, q: newQueries(d), now: time.Now}
 	if d == MySQL {
+		// Outside strict mode MySQL truncates what does not fit, and
+		// money must never be truncated.
+		var mode string
+		if err := db.QueryRowContext(ctx, "SELECT @@SESSION.sql_mode").Scan(&mode); err != nil {
+			return nil, fmt.Errorf("sqlstore: open mysql: %w", err)
+		}
+		if !strings.Contains(mode, "STRICT_TRANS_TABLES") && !strings.Contains(mode, "STRICT_ALL_TABLES") {
+			return nil, fmt.Errorf("sqlstore: open mysql: sql_mode %q is not strict; add STRICT_TRANS_TABLES (in the DSN: sql_mode='STRICT_TRANS_TABLES,...')", mode)
+		}
 		// A session already at READ COMMITTED (set in the DSN) saves the
 		// SET TRANSACTION the driver would send before every write.
 		var level string
@@ -211,8 +222,14 @@ func (s *Store) sqliteWrite(ctx context.Context, programID string, fn func(commi
 	}
 	committed := false
 	defer func() {
-		if !committed {
-			if _, rerr := conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK"); rerr != nil && err == nil {
+		if committed {
+			return
+		}
+		if _, rerr := conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK"); rerr != nil {
+			// Never hand a connection with an open transaction back to
+			// the pool: this one is closed instead.
+			conn.Raw(func(any) error { return driver.ErrBadConn })
+			if err == nil {
 				err = fmt.Errorf("sqlstore: rollback: %w", rerr)
 			}
 		}
