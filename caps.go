@@ -3,6 +3,7 @@ package commission
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -97,33 +98,49 @@ func (e *Engine) capRewards(ctx context.Context, tx StoreTx, t *Transaction, dry
 			clamp(r, grid(*caps.PerReward), "per_reward")
 		}
 	}
-	if len(caps.Partner) == 0 || len(t.Rewards) == 0 || t.Rewards[0].PartnerID == "" {
+	if len(caps.Partner) == 0 {
 		return nil
 	}
-	keys := make([]CounterKey, len(caps.Partner))
-	for i, l := range caps.Partner {
-		keys[i] = spendCounter(l.Period, t.Rewards[0].PartnerID, t.CreatedAt)
+	// The spend counters of every partner the sale rewards, read (and on
+	// SQL locked) at once, in key order.
+	var partners []string
+	var keys []CounterKey
+	for _, r := range t.Rewards {
+		if r.PartnerID == "" || slices.Contains(partners, r.PartnerID) {
+			continue
+		}
+		partners = append(partners, r.PartnerID)
+		for _, l := range caps.Partner {
+			keys = append(keys, spendCounter(l.Period, r.PartnerID, t.CreatedAt))
+		}
+	}
+	if len(keys) == 0 {
+		return nil
 	}
 	used, err := tx.Counters(ctx, keys)
 	if err != nil {
 		return err
 	}
-	left := make([]decimal.Decimal, len(caps.Partner))
-	for i, l := range caps.Partner {
-		left[i] = decimal.Max(decimal.Zero, l.Amount.Sub(used[i]))
+	left := make([]decimal.Decimal, len(keys)) // in keys' order
+	for i := range keys {
+		left[i] = decimal.Max(decimal.Zero, caps.Partner[i%len(caps.Partner)].Amount.Sub(used[i]))
 	}
 	var deltas []CounterDelta
 	for i := range t.Rewards {
 		r := &t.Rewards[i]
+		if r.PartnerID == "" {
+			continue
+		}
+		base := slices.Index(partners, r.PartnerID) * len(caps.Partner)
 		for j, l := range caps.Partner {
-			if r.Amount.Cmp(left[j]) > 0 {
-				clamp(r, grid(left[j]), "partner."+string(l.Period))
+			if r.Amount.Cmp(left[base+j]) > 0 {
+				clamp(r, grid(left[base+j]), "partner."+string(l.Period))
 			}
 		}
 		for j, l := range caps.Partner {
-			left[j] = left[j].Sub(r.Amount)
+			left[base+j] = left[base+j].Sub(r.Amount)
 			r.Explanation.Counted = append(r.Explanation.Counted, string(l.Period))
-			deltas = append(deltas, CounterDelta{Key: keys[j], Delta: r.Amount})
+			deltas = append(deltas, CounterDelta{Key: keys[base+j], Delta: r.Amount})
 		}
 	}
 	if dry {

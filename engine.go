@@ -649,8 +649,12 @@ func (e *Engine) build(ctx context.Context, tx StoreTx, in *TransactionInput, no
 		t.CreatedAt, t.Backdated = *in.CreatedAt, true
 	}
 	var custom *rule
+	var uplines []*Partner
 	if e.prog.Kind == Affiliate {
 		custom = partnerRule(b.Partner)
+		if uplines, err = e.uplines(ctx, tx, b.Partner); err != nil {
+			return nil, err
+		}
 	}
 	var h CustomerHistory
 	if (e.rules.history || custom != nil && custom.scheduled()) && t.Reward == nil {
@@ -658,7 +662,7 @@ func (e *Engine) build(ctx context.Context, tx StoreTx, in *TransactionInput, no
 			return nil, err
 		}
 	}
-	e.reward(t, b, h, custom)
+	e.reward(t, b, h, custom, uplines)
 	if err := e.capRewards(ctx, tx, t, dry); err != nil {
 		return nil, err
 	}
@@ -672,7 +676,7 @@ func (e *Engine) build(ctx context.Context, tx StoreTx, in *TransactionInput, no
 // rewardable, already rewarded, by a suspended customer, or whose
 // beneficiary cannot earn; else the set reward, or one reward per line by
 // the line's rule.
-func (e *Engine) reward(t *Transaction, b *Buyer, h CustomerHistory, custom *rule) {
+func (e *Engine) reward(t *Transaction, b *Buyer, h CustomerHistory, custom *rule, uplines []*Partner) {
 	t.Qualified = t.Rewarded
 	if !t.Rewardable || t.Rewarded || b.Customer.Status != CustomerActive {
 		return
@@ -721,10 +725,55 @@ func (e *Engine) reward(t *Transaction, b *Buyer, h CustomerHistory, custom *rul
 			e.rewardLine(t, &tmpl, l, len(t.Products), h, b.Partner, custom)
 		}
 	}
+	if len(t.Rewards) > 0 {
+		e.rewardLevels(t, &tmpl, uplines)
+	}
 	if t.Reward == nil {
 		e.round(t)
 	}
 	t.Qualified = len(t.Rewards) > 0
+}
+
+// uplines returns the partners above p, one per level the program pays;
+// fewer when the chain ends.
+func (e *Engine) uplines(ctx context.Context, tx StoreTx, p *Partner) ([]*Partner, error) {
+	var out []*Partner
+	for p != nil && p.ReferringPartnerID != "" && len(out) < len(e.rules.levels) {
+		up, err := tx.Partner(ctx, PartnerRef{ID: p.ReferringPartnerID})
+		if err != nil {
+			return nil, err
+		}
+		// A chain cannot loop (a referrer exists before those it
+		// refers); stop all the same if a store says otherwise.
+		if slices.ContainsFunc(out, func(q *Partner) bool { return q.ID == up.ID }) {
+			break
+		}
+		out = append(out, up)
+		p = up
+	}
+	return out, nil
+}
+
+// rewardLevels appends one reward per level for the partners above the
+// selling one, each a commission on the sale's amount (SPEC §4.6). An
+// archived partner's level pays nothing; the levels above it still do.
+func (e *Engine) rewardLevels(t *Transaction, tmpl *Reward, uplines []*Partner) {
+	for i, up := range uplines {
+		if up.Status == PartnerArchived {
+			continue
+		}
+		st := &e.rules.levels[i]
+		r := *tmpl
+		r.ID = e.newID()
+		r.PartnerID, r.PartnerKey = up.ID, up.Key
+		r.Amount = st.apply(t.Amount)
+		r.ProductID, r.ProductType = t.ProductID, t.ProductType
+		r.Explanation = Explanation{
+			Rule: "level:" + itoa(i+1), RuleVersion: e.rules.version, Match: matchLevel, Level: i + 1,
+			Base: t.Amount, Type: st.c.Type, Value: st.c.Value,
+		}
+		t.Rewards = append(t.Rewards, r)
+	}
 }
 
 // round applies the program's rounding to a sale's exact computed
@@ -743,17 +792,27 @@ func (e *Engine) round(t *Transaction) {
 		}
 		return
 	}
-	if len(t.Rewards) == 0 {
-		return
-	}
-	exact := make([]decimal.Decimal, len(t.Rewards))
+	// Each beneficiary's rewards of the sale add up to their rounded sum.
+	done := make([]bool, len(t.Rewards))
 	for i := range t.Rewards {
-		exact[i] = t.Rewards[i].Amount
-	}
-	for i, amount := range ro.allocate(exact, places) {
-		r := &t.Rewards[i]
-		r.Amount = amount
-		r.Explanation.Rounding, r.Explanation.Exact = ro.label(places), &exact[i]
+		if done[i] {
+			continue
+		}
+		var group []int
+		for j := i; j < len(t.Rewards); j++ {
+			if t.Rewards[j].PartnerID == t.Rewards[i].PartnerID && t.Rewards[j].RewardedCustomerID == t.Rewards[i].RewardedCustomerID {
+				group, done[j] = append(group, j), true
+			}
+		}
+		exact := make([]decimal.Decimal, len(group))
+		for k, j := range group {
+			exact[k] = t.Rewards[j].Amount
+		}
+		for k, amount := range ro.allocate(exact, places) {
+			r := &t.Rewards[group[k]]
+			r.Amount = amount
+			r.Explanation.Rounding, r.Explanation.Exact = ro.label(places), &exact[k]
+		}
 	}
 }
 

@@ -76,6 +76,9 @@ type Explanation struct {
 	// amount.
 	Type  CommissionType  `json:"type,omitempty"`
 	Value decimal.Decimal `json:"value"`
+	// Level is the partner's level above the selling one (1 to
+	// MaxLevels) for a multi-level reward; 0 otherwise.
+	Level int `json:"level,omitempty"`
 	// Step is the step of the rule's commission schedule that applied,
 	// from 1 ("40% for 3 months" is step 1, "then 20%" step 2); 0 when the
 	// rule has no schedule.
@@ -115,6 +118,10 @@ func (e *Explanation) writeJSON(b *bytes.Buffer) {
 		w.str("type", string(e.Type))
 	}
 	w.num("value", e.Value)
+	if e.Level != 0 {
+		w.key("level")
+		b.WriteString(itoa(e.Level))
+	}
 	if e.Step != 0 {
 		w.key("step")
 		b.WriteString(itoa(e.Step))

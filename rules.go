@@ -57,6 +57,11 @@ type RuleSet struct {
 	Rounding Rounding `json:"rounding,omitempty"`
 	// Caps limit rewards, one by one and per partner and period.
 	Caps Caps `json:"caps,omitempty"`
+	// Levels pay the partners above the selling one, on top of its reward
+	// (SPEC §4.6): Levels[0] to the partner who referred it, Levels[1] to
+	// the one above, up to MaxLevels. Each is a commission on the sale's
+	// amount, with no period.
+	Levels []Commission `json:"levels,omitempty"`
 	// ProductsOverPartner puts product rules before a partner's custom
 	// commission in the precedence ("product-based commission has
 	// priority"); by default the partner's comes first.
@@ -124,6 +129,7 @@ const (
 	matchProductType = "product_type"
 	matchDefault     = "default"
 	matchManual      = "manual"
+	matchLevel       = "level"
 )
 
 var hundred = decimal.NewFromInt(100)
@@ -187,7 +193,11 @@ type rules struct {
 	caps          Caps
 	// history: some rule's commission depends on the customer's history.
 	history bool
+	levels  []step
 }
+
+// MaxLevels is how many partners above the selling one can earn.
+const MaxLevels = 5
 
 // match returns the rule that applies to a line sold for partner p (nil
 // in refer-a-friend programs), by the precedence of SPEC §4.2: the
@@ -281,6 +291,17 @@ func (p *Program) validate() (*rules, error) {
 	}
 	p.Rules.Rounding.validate(v, "rules.rounding")
 	p.Rules.Caps.validate(v, "rules.caps")
+	if len(p.Rules.Levels) > MaxLevels {
+		v.addf("rules.levels", "has more than %d levels", MaxLevels)
+	}
+	for i, c := range p.Rules.Levels {
+		path := "rules.levels[" + itoa(i) + "]"
+		ss := steps(c, v, path)
+		if len(ss) > 1 || !ss[0].lifetime {
+			v.add(path+".for", "a level commission has no period")
+		}
+		rs.levels = append(rs.levels, ss[0])
+	}
 	if _, _, err := p.Rules.Rounding.places(p.Currency); err != nil && p.Rules.Rounding.To == RoundToCurrency {
 		v.add("rules.rounding.to", "the program currency has no ISO 4217 minor units")
 	}

@@ -225,7 +225,9 @@ func TestCrashBulkCreate(t *testing.T) {
 		next := 0
 		var runs []crashRun
 		for k := 0; k < crashKills && (k < crashMinKills || time.Since(began) < crashBudget); k++ {
-			run := runCrashChild(t, db, next)
+			// Every other kill waits until the bulk in flight is written and
+			// not committed, so that that case is always seen.
+			run := runCrashChild(t, db, next, k%2 == 1)
 			runs = append(runs, run)
 			for _, b := range run.done {
 				done[b] = true
@@ -301,7 +303,7 @@ func countTrue(m map[int]bool) int {
 // runCrashChild starts a child writing bulks first, first+1, ..., lets it
 // commit two, kills it at a random moment of a bulk and returns what it
 // reported.
-func runCrashChild(t *testing.T, db database, first int) crashRun {
+func runCrashChild(t *testing.T, db database, first int, afterInsert bool) crashRun {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
 	cmd.Env = append(os.Environ(),
@@ -377,10 +379,28 @@ func runCrashChild(t *testing.T, db database, first int) crashRun {
 		}
 	}
 	// Then kill it at a random moment of the next bulk's time (a little
-	// more: now and then the kill lands after its commit).
+	// more: now and then the kill lands after its commit), or as soon as
+	// the bulk in flight has written its rows (the child then pauses
+	// before committing).
 	run.bulkTime = lastBulkTime
-	run.delay = rand.N(run.bulkTime*6/5 + time.Millisecond)
-	time.Sleep(run.delay)
+	if afterInsert {
+		began := time.Now()
+		for run.inFlight < 0 || run.inserted == 0 {
+			select {
+			case ev, ok := <-events:
+				if !ok {
+					childFailed("the child stopped before it was killed")
+				}
+				apply(ev)
+			case <-timeout:
+				childFailed("the child wrote no bulk in 30s")
+			}
+		}
+		run.delay = time.Since(began)
+	} else {
+		run.delay = rand.N(run.bulkTime*6/5 + time.Millisecond)
+		time.Sleep(run.delay)
+	}
 	require.NoError(t, cmd.Process.Kill())
 	for ev := range events { // every line the child wrote before it died
 		apply(ev)
