@@ -556,11 +556,12 @@ var errNoKeyTaken = errors.New("commission: no key of the bulk is taken")
 // rewarded sales it built, not stored until the batch is.
 type batch struct {
 	buyers map[CustomerRef]*Buyer
-	sales  map[string][]time.Time // by customer id
+	sales  map[string][]time.Time // rewarded, by customer id
+	last   map[string]time.Time   // the latest sale of each customer
 }
 
 func newBatch() *batch {
-	return &batch{buyers: make(map[CustomerRef]*Buyer), sales: make(map[string][]time.Time)}
+	return &batch{buyers: make(map[CustomerRef]*Buyer), sales: make(map[string][]time.Time), last: make(map[string]time.Time)}
 }
 
 // history is what the rules know of a customer's rewarded sales as of at,
@@ -663,8 +664,22 @@ func (e *Engine) build(ctx context.Context, tx StoreTx, in *TransactionInput, no
 		}
 	}
 	e.reward(t, b, h, custom, uplines)
-	if err := e.capRewards(ctx, tx, t, dry); err != nil {
+	reason := ""
+	if len(t.Rewards) > 0 {
+		if reason, err = e.fraudReason(ctx, tx, t, b, bt); err != nil {
+			return nil, err
+		}
+	}
+	if reason != "" {
+		// Rejected rewards pay nothing: they count towards no cap and no
+		// commission period.
+		reject(t, reason)
+		t.Qualified = false
+	} else if err := e.capRewards(ctx, tx, t, dry); err != nil {
 		return nil, err
+	}
+	if bt != nil && t.CreatedAt.After(bt.last[c.ID]) {
+		bt.last[c.ID] = t.CreatedAt
 	}
 	if bt != nil && t.Qualified {
 		bt.sales[c.ID] = append(bt.sales[c.ID], t.CreatedAt)

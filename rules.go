@@ -62,6 +62,8 @@ type RuleSet struct {
 	// the one above, up to MaxLevels. Each is a commission on the sale's
 	// amount, with no period.
 	Levels []Commission `json:"levels,omitempty"`
+	// Fraud rejects the rewards of self-referred and too frequent sales.
+	Fraud Fraud `json:"fraud,omitempty"`
 	// ProductsOverPartner puts product rules before a partner's custom
 	// commission in the precedence ("product-based commission has
 	// priority"); by default the partner's comes first.
@@ -194,6 +196,7 @@ type rules struct {
 	// history: some rule's commission depends on the customer's history.
 	history bool
 	levels  []step
+	fraud   Fraud
 }
 
 // MaxLevels is how many partners above the selling one can earn.
@@ -281,6 +284,7 @@ func (p *Program) validate() (*rules, error) {
 		review:        p.Rules.ReviewPeriod,
 		rounding:      p.Rules.Rounding,
 		caps:          p.Rules.Caps,
+		fraud:         p.Rules.Fraud,
 	}
 	if !p.Rules.Default.IsZero() {
 		rs.def = newRule(matchDefault, matchDefault, steps(p.Rules.Default, v, "rules.default"))
@@ -291,6 +295,9 @@ func (p *Program) validate() (*rules, error) {
 	}
 	p.Rules.Rounding.validate(v, "rules.rounding")
 	p.Rules.Caps.validate(v, "rules.caps")
+	if p.Rules.Fraud.RepeatWindow < 0 {
+		v.add("rules.fraud.repeat_window", "must not be negative")
+	}
 	if len(p.Rules.Levels) > MaxLevels {
 		v.addf("rules.levels", "has more than %d levels", MaxLevels)
 	}

@@ -1,0 +1,67 @@
+package commission
+
+import (
+	"context"
+	"strings"
+	"time"
+)
+
+// Fraud is a program's protection against abusive sales (SPEC §4.10). A
+// sale it catches is stored with its rewards rejected, each with the
+// reason, so that the decision can be audited and overturned.
+type Fraud struct {
+	// AllowSelfReferral lets a partner earn on sales to a customer with
+	// its own email; by default such rewards are rejected
+	// (ReasonSelfReferral).
+	AllowSelfReferral bool `json:"allow_self_referral,omitempty"`
+	// RepeatWindow, when positive, rejects the rewards of a sale that
+	// comes less than this long after the same customer's previous sale
+	// (ReasonTooFrequent).
+	RepeatWindow time.Duration `json:"repeat_window,omitempty"`
+}
+
+// Reasons recorded on rewards the fraud protection rejects.
+const (
+	ReasonSelfReferral = "self_referral"
+	ReasonTooFrequent  = "too_frequent"
+)
+
+// fraudReason says why a sale's rewards are rejected, or "".
+func (e *Engine) fraudReason(ctx context.Context, tx StoreTx, t *Transaction, b *Buyer, bt *batch) (string, error) {
+	f := e.rules.fraud
+	if !f.AllowSelfReferral && b.Partner != nil && b.Customer.Email != "" &&
+		strings.EqualFold(b.Customer.Email, b.Partner.Email) {
+		return ReasonSelfReferral, nil
+	}
+	if f.RepeatWindow > 0 {
+		last, err := tx.Transactions(ctx, TransactionQuery{CustomerID: b.Customer.ID, Limit: 1})
+		if err != nil {
+			return "", err
+		}
+		if len(last) > 0 && t.CreatedAt.Sub(last[0].CreatedAt).Abs() < f.RepeatWindow {
+			return ReasonTooFrequent, nil
+		}
+		if at, ok := bt.lastSale(b.Customer.ID); ok && t.CreatedAt.Sub(at).Abs() < f.RepeatWindow {
+			return ReasonTooFrequent, nil
+		}
+	}
+	return "", nil
+}
+
+// reject marks every reward of t rejected for reason, decided at t's time.
+func reject(t *Transaction, reason string) {
+	for i := range t.Rewards {
+		r := &t.Rewards[i]
+		at := t.CreatedAt
+		r.Status, r.Reason, r.DecidedAt, r.ReviewEndsAt = RewardRejected, reason, &at, nil
+	}
+}
+
+// lastSale is the latest sale of a customer built by the batch so far.
+func (bt *batch) lastSale(customerID string) (time.Time, bool) {
+	if bt == nil {
+		return time.Time{}, false
+	}
+	at, ok := bt.last[customerID]
+	return at, ok
+}
