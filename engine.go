@@ -801,6 +801,9 @@ func (e *Engine) round(t *Transaction) {
 	if !ok {
 		for i := range t.Rewards {
 			r := &t.Rewards[i]
+			if r.Amount.Exponent() >= -maxScale {
+				continue // the common case, with no rounding to do
+			}
 			if y := r.Amount.RoundBank(maxScale); !y.Equal(r.Amount) {
 				r.Amount, r.Explanation.Rounding = y, StorageRounding
 			}
