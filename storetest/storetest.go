@@ -12,7 +12,8 @@
 //	}
 //
 // The suite is grouped by area (rollback, duplicates, values, view,
-// listing, history, counters, isolation, concurrency, context, engine);
+// listing, history, counters, isolation, concurrency, context, sale paths,
+// engine);
 // every subtest starts from a fresh store made by Harness.New. The
 // property-based subtests run 20 rapid checks (4 with -short) unless
 // -rapid.checks or RAPID_CHECKS is given, so that a store on a database
@@ -63,6 +64,7 @@ func Run(t *testing.T, h Harness) {
 		{"isolation", isolationTests()},
 		{"concurrency", concurrencyTests()},
 		{"context", contextTests()},
+		{"sale paths", newerTests()},
 		{"engine", engineTests()},
 	}
 	for _, g := range groups {
