@@ -744,9 +744,39 @@ func (e *Engine) reward(t *Transaction, b *Buyer, h CustomerHistory, custom *rul
 		e.rewardLevels(t, &tmpl, uplines)
 	}
 	if t.Reward == nil {
+		e.rewardFriend(t, &tmpl, b.Customer, h)
 		e.round(t)
 	}
 	t.Qualified = len(t.Rewards) > 0
+}
+
+// rewardFriend appends the referred customer's own reward on its sale,
+// when the program has one (double-sided refer-a-friend, SPEC §4.9).
+func (e *Engine) rewardFriend(t *Transaction, tmpl *Reward, buyer *Customer, h CustomerHistory) {
+	if e.rules.friend == nil {
+		return
+	}
+	i, ok := stepAt(e.rules.friend, h, t.CreatedAt)
+	if !ok {
+		return
+	}
+	st := &e.rules.friend[i]
+	r := *tmpl
+	r.ID = e.newID()
+	r.RewardedCustomerID, r.RewardedCustomerKey = buyer.ID, buyer.Key
+	r.Status, r.ReviewEndsAt = RewardOK, nil
+	if review := e.rules.friendReview; review > 0 {
+		ends := t.CreatedAt.Add(review)
+		r.Status, r.ReviewEndsAt = RewardInReview, &ends
+	}
+	r.Amount = st.apply(t.Amount)
+	r.ProductID, r.ProductType = t.ProductID, t.ProductType
+	r.Explanation = Explanation{Rule: matchFriend, RuleVersion: e.rules.version, Match: matchFriend,
+		Base: t.Amount, Type: st.c.Type, Value: st.c.Value}
+	if len(e.rules.friend) > 1 || !e.rules.friend[0].lifetime {
+		r.Explanation.Step = i + 1
+	}
+	t.Rewards = append(t.Rewards, r)
 }
 
 // uplines returns the partners above p, one per level the program pays;

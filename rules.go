@@ -62,6 +62,10 @@ type RuleSet struct {
 	// the one above, up to MaxLevels. Each is a commission on the sale's
 	// amount, with no period.
 	Levels []Commission `json:"levels,omitempty"`
+	// Friend rewards the referred customer too, on each of its sales, in
+	// a refer-a-friend program (double-sided rewards, SPEC §4.9); nil for
+	// none.
+	Friend *FriendReward `json:"friend,omitempty"`
 	// Fraud rejects the rewards of self-referred and too frequent sales.
 	Fraud Fraud `json:"fraud,omitempty"`
 	// ProductsOverPartner puts product rules before a partner's custom
@@ -132,6 +136,7 @@ const (
 	matchDefault     = "default"
 	matchManual      = "manual"
 	matchLevel       = "level"
+	matchFriend      = "friend"
 )
 
 var hundred = decimal.NewFromInt(100)
@@ -197,6 +202,17 @@ type rules struct {
 	history bool
 	levels  []step
 	fraud   Fraud
+	// friend is the referred customer's own commission, nil for none.
+	friend       []step
+	friendReview time.Duration
+}
+
+// FriendReward is what a referred customer earns on its own sales: a
+// commission on the sale's amount (with a period and steps like any
+// other), held for its own review period.
+type FriendReward struct {
+	Commission   Commission    `json:"commission"`
+	ReviewPeriod time.Duration `json:"review_period,omitempty"`
 }
 
 // MaxLevels is how many partners above the selling one can earn.
@@ -295,6 +311,16 @@ func (p *Program) validate() (*rules, error) {
 	}
 	p.Rules.Rounding.validate(v, "rules.rounding")
 	p.Rules.Caps.validate(v, "rules.caps")
+	if f := p.Rules.Friend; f != nil {
+		if p.Kind != ReferAFriend {
+			v.add("rules.friend", "is for refer-a-friend programs")
+		}
+		if f.ReviewPeriod < 0 {
+			v.add("rules.friend.review_period", "must not be negative")
+		}
+		rs.friend, rs.friendReview = steps(f.Commission, v, "rules.friend.commission"), f.ReviewPeriod
+		rs.history = rs.history || len(rs.friend) > 1 || !rs.friend[0].lifetime
+	}
 	if p.Rules.Fraud.RepeatWindow < 0 {
 		v.add("rules.fraud.repeat_window", "must not be negative")
 	}

@@ -91,3 +91,26 @@ func (f *Fraud) UnmarshalJSON(b []byte) error {
 	f.RepeatWindow = time.Duration(aux.RepeatWindow)
 	return nil
 }
+
+// MarshalJSON writes the friend's reward with a readable review period.
+func (f FriendReward) MarshalJSON() ([]byte, error) {
+	type plain FriendReward
+	return json.Marshal(struct {
+		plain
+		ReviewPeriod jsonDuration `json:"review_period,omitempty"`
+	}{plain(f), jsonDuration(f.ReviewPeriod)})
+}
+
+// UnmarshalJSON reads the friend's reward, the period as a string ("14d").
+func (f *FriendReward) UnmarshalJSON(b []byte) error {
+	type plain FriendReward
+	aux := struct {
+		*plain
+		ReviewPeriod jsonDuration `json:"review_period"`
+	}{plain: (*plain)(f)}
+	if err := json.Unmarshal(b, &aux); err != nil {
+		return err
+	}
+	f.ReviewPeriod = time.Duration(aux.ReviewPeriod)
+	return nil
+}
