@@ -85,17 +85,17 @@ func (e *Engine) capRewards(ctx context.Context, tx StoreTx, t *Transaction, dry
 	caps := e.rules.caps
 	// A clamped computed reward stays on the program's rounding grid,
 	// below the cap.
-	places, rounds, _ := e.rules.rounding.places(t.AmountUnits)
-	grid := func(d decimal.Decimal) decimal.Decimal {
-		if rounds && t.Reward == nil {
+	grid := func(r *Reward, d decimal.Decimal) decimal.Decimal {
+		if places, rounds := e.places(r); rounds && t.Reward == nil {
 			return d.RoundDown(places)
 		}
 		return d
 	}
+	// Caps are amounts of money: rewards in custom units are not capped.
 	for i := range t.Rewards {
 		r := &t.Rewards[i]
-		if caps.PerReward != nil && r.Amount.Cmp(*caps.PerReward) > 0 {
-			clamp(r, grid(*caps.PerReward), "per_reward")
+		if r.IsCurrency && caps.PerReward != nil && r.Amount.Cmp(*caps.PerReward) > 0 {
+			clamp(r, grid(r, *caps.PerReward), "per_reward")
 		}
 	}
 	if len(caps.Partner) == 0 {
@@ -106,7 +106,7 @@ func (e *Engine) capRewards(ctx context.Context, tx StoreTx, t *Transaction, dry
 	var partners []string
 	var keys []CounterKey
 	for _, r := range t.Rewards {
-		if r.PartnerID == "" || slices.Contains(partners, r.PartnerID) {
+		if r.PartnerID == "" || !r.IsCurrency || slices.Contains(partners, r.PartnerID) {
 			continue
 		}
 		partners = append(partners, r.PartnerID)
@@ -128,13 +128,13 @@ func (e *Engine) capRewards(ctx context.Context, tx StoreTx, t *Transaction, dry
 	var deltas []CounterDelta
 	for i := range t.Rewards {
 		r := &t.Rewards[i]
-		if r.PartnerID == "" {
+		if r.PartnerID == "" || !r.IsCurrency {
 			continue
 		}
 		base := slices.Index(partners, r.PartnerID) * len(caps.Partner)
 		for j, l := range caps.Partner {
 			if r.Amount.Cmp(left[base+j]) > 0 {
-				clamp(r, grid(left[base+j]), "partner."+string(l.Period))
+				clamp(r, grid(r, left[base+j]), "partner."+string(l.Period))
 			}
 		}
 		for j, l := range caps.Partner {

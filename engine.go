@@ -111,7 +111,7 @@ func (e *keyTakenError) Unwrap() error { return e.err }
 // is taken; ErrPartnerNotFound if its referring partner does not exist.
 func (e *Engine) CreatePartner(ctx context.Context, in PartnerInput) (*Partner, error) {
 	v := &validator{}
-	in.validate(v)
+	in.validate(v, &e.prog)
 	if err := v.err(); err != nil {
 		return nil, err
 	}
@@ -195,7 +195,7 @@ func (e *Engine) SetPartnerStatus(ctx context.Context, ref PartnerRef, status Pa
 func (e *Engine) SetPartnerCommission(ctx context.Context, ref PartnerRef, c *Commission) (*Partner, error) {
 	if c != nil {
 		v := &validator{}
-		steps(*c, v, "commission")
+		steps(*c, v, "commission", &e.prog)
 		if err := v.err(); err != nil {
 			return nil, err
 		}
@@ -631,7 +631,7 @@ func (e *Engine) build(ctx context.Context, tx StoreTx, in *TransactionInput, no
 		Amount:      *in.Amount,
 		Reward:      in.Reward,
 		AmountUnits: in.AmountUnits,
-		IsCurrency:  true,
+		IsCurrency:  !e.prog.customUnit(in.AmountUnits),
 		ProductID:   in.ProductID,
 		ProductType: in.ProductType,
 		Products:    in.Products,
@@ -703,7 +703,7 @@ func (e *Engine) reward(t *Transaction, b *Buyer, h CustomerHistory, custom *rul
 		CustomerKey:    t.CustomerKey,
 		AmountUnits:    t.AmountUnits,
 		IsCurrency:     t.IsCurrency,
-		Credit:         t.Credit,
+		Credit:         e.prog.Rules.Credit,
 		CreatedAt:      t.CreatedAt,
 		Status:         RewardOK,
 		Kind:           t.Kind,
@@ -750,6 +750,26 @@ func (e *Engine) reward(t *Transaction, b *Buyer, h CustomerHistory, custom *rul
 	t.Qualified = len(t.Rewards) > 0
 }
 
+// places is how many places the program rounds r to, and whether it
+// rounds it at all: amounts in custom units get no currency rounding.
+func (e *Engine) places(r *Reward) (int32, bool) {
+	ro := e.rules.rounding
+	if ro.To == RoundToCurrency && !r.IsCurrency {
+		return 0, false
+	}
+	places, ok, _ := ro.places(r.AmountUnits) // normalize and New checked the units
+	return places, ok
+}
+
+// paid sets a reward's amount by a commission step, and its units when
+// the step pays in units of its own.
+func (e *Engine) paid(r *Reward, st *step, base decimal.Decimal) {
+	r.Amount = st.apply(base)
+	if u := st.c.Units; u != "" {
+		r.AmountUnits, r.IsCurrency = u, !e.prog.customUnit(u)
+	}
+}
+
 // rewardFriend appends the referred customer's own reward on its sale,
 // when the program has one (double-sided refer-a-friend, SPEC §4.9).
 func (e *Engine) rewardFriend(t *Transaction, tmpl *Reward, buyer *Customer, h CustomerHistory) {
@@ -769,7 +789,7 @@ func (e *Engine) rewardFriend(t *Transaction, tmpl *Reward, buyer *Customer, h C
 		ends := t.CreatedAt.Add(review)
 		r.Status, r.ReviewEndsAt = RewardInReview, &ends
 	}
-	r.Amount = st.apply(t.Amount)
+	e.paid(&r, st, t.Amount)
 	r.ProductID, r.ProductType = t.ProductID, t.ProductType
 	r.Explanation = Explanation{Rule: matchFriend, RuleVersion: e.rules.version, Match: matchFriend,
 		Base: t.Amount, Type: st.c.Type, Value: st.c.Value}
@@ -811,7 +831,7 @@ func (e *Engine) rewardLevels(t *Transaction, tmpl *Reward, uplines []*Partner) 
 		r := *tmpl
 		r.ID = e.newID()
 		r.PartnerID, r.PartnerKey = up.ID, up.Key
-		r.Amount = st.apply(t.Amount)
+		e.paid(&r, st, t.Amount)
 		r.ProductID, r.ProductType = t.ProductID, t.ProductType
 		r.Explanation = Explanation{
 			Rule: "level:" + itoa(i+1), RuleVersion: e.rules.version, Match: matchLevel, Level: i + 1,
@@ -827,28 +847,29 @@ func (e *Engine) rewardLevels(t *Transaction, tmpl *Reward, uplines []*Partner) 
 // of storage is rounded half-even to them (StorageRounding).
 func (e *Engine) round(t *Transaction) {
 	ro := e.rules.rounding
-	places, ok, _ := ro.places(t.AmountUnits) // normalize checked the units
-	if !ok {
-		for i := range t.Rewards {
+	// Each beneficiary's rewards of the sale in one unit add up to their
+	// rounded sum.
+	done := make([]bool, len(t.Rewards))
+	for i := range t.Rewards {
+		if done[i] {
+			continue
+		}
+		places, ok := e.places(&t.Rewards[i])
+		if !ok {
 			r := &t.Rewards[i]
+			done[i] = true
 			if r.Amount.Exponent() >= -maxScale {
 				continue // the common case, with no rounding to do
 			}
 			if y := r.Amount.RoundBank(maxScale); !y.Equal(r.Amount) {
 				r.Amount, r.Explanation.Rounding = y, StorageRounding
 			}
-		}
-		return
-	}
-	// Each beneficiary's rewards of the sale add up to their rounded sum.
-	done := make([]bool, len(t.Rewards))
-	for i := range t.Rewards {
-		if done[i] {
 			continue
 		}
 		var group []int
 		for j := i; j < len(t.Rewards); j++ {
-			if t.Rewards[j].PartnerID == t.Rewards[i].PartnerID && t.Rewards[j].RewardedCustomerID == t.Rewards[i].RewardedCustomerID {
+			rj, ri := &t.Rewards[j], &t.Rewards[i]
+			if !done[j] && rj.PartnerID == ri.PartnerID && rj.RewardedCustomerID == ri.RewardedCustomerID && rj.AmountUnits == ri.AmountUnits {
 				group, done[j] = append(group, j), true
 			}
 		}
@@ -881,7 +902,7 @@ func (e *Engine) rewardLine(t *Transaction, tmpl *Reward, l ProductLine, lines i
 	}
 	r := *tmpl
 	r.ID = e.newID()
-	r.Amount = st.apply(l.ProductPrice)
+	e.paid(&r, st, l.ProductPrice)
 	r.ProductID, r.ProductType = l.ProductID, l.ProductType
 	r.Explanation = Explanation{
 		Rule: ru.id, RuleVersion: e.rules.version, Match: ru.match,

@@ -189,7 +189,7 @@ func validateTags(v *validator, path string, tags []string) {
 	}
 }
 
-func (in PartnerInput) validate(v *validator) {
+func (in PartnerInput) validate(v *validator, p *Program) {
 	validateKey(v, "id", in.ID, false)
 	validateKey(v, "key", in.Key, false)
 	validateKey(v, "name", in.Name, false)
@@ -203,7 +203,7 @@ func (in PartnerInput) validate(v *validator) {
 		v.add("referring_partner", "names no partner")
 	}
 	if in.Commission != nil {
-		steps(*in.Commission, v, "commission")
+		steps(*in.Commission, v, "commission", p)
 	}
 }
 

@@ -80,7 +80,8 @@ type step struct {
 
 // steps flattens a commission chain. Every period of one chain is of one
 // kind, so that each step ends where the next begins.
-func steps(c Commission, v *validator, path string) []step {
+// With a program, units of flat commissions are checked against it.
+func steps(c Commission, v *validator, path string, p *Program) []step {
 	var out []step
 	var end Period
 	kind := ""
@@ -91,6 +92,13 @@ func steps(c Commission, v *validator, path string) []step {
 			s.rate = c.Value.Shift(-2)
 		}
 		validateCommission(v, path, s.c)
+		switch {
+		case s.c.Units == "":
+		case s.c.Type != FlatCommission:
+			v.add(path+".units", "only a flat commission has units of its own")
+		case p != nil && !p.validUnits(s.c.Units):
+			v.add(path+".units", "must be a currency code or one of the program's custom units")
+		}
 		if c.Period != nil {
 			p := *c.Period
 			switch {

@@ -34,9 +34,19 @@ type Program struct {
 	Currency string `json:"currency"`
 	// ReferralParam names the partner key in referral URLs;
 	// DefaultReferralParam when empty.
-	ReferralParam string  `json:"referral_param,omitempty"`
-	Rules         RuleSet `json:"rules"`
+	ReferralParam string `json:"referral_param,omitempty"`
+	// CustomUnits are units other than currencies that sales and rewards
+	// may be counted in ("POINTS", "MONTHS"): amounts in them have
+	// is_currency false, and no currency rounding or cap applies to them.
+	CustomUnits []string `json:"custom_units,omitempty"`
+	Rules       RuleSet  `json:"rules"`
 }
+
+// customUnit reports whether units is one of the program's custom units.
+func (p *Program) customUnit(units string) bool { return slices.Contains(p.CustomUnits, units) }
+
+// validUnits reports whether units name a currency code or a custom unit.
+func (p *Program) validUnits(units string) bool { return isCurrencyCode(units) || p.customUnit(units) }
 
 // RuleSet is how a program computes rewards (SPEC §4).
 type RuleSet struct {
@@ -62,6 +72,8 @@ type RuleSet struct {
 	// the one above, up to MaxLevels. Each is a commission on the sale's
 	// amount, with no period.
 	Levels []Commission `json:"levels,omitempty"`
+	// Credit marks every reward as paid in account credit.
+	Credit bool `json:"credit,omitempty"`
 	// Friend rewards the referred customer too, on each of its sales, in
 	// a refer-a-friend program (double-sided rewards, SPEC §4.9); nil for
 	// none.
@@ -95,6 +107,10 @@ type Commission struct {
 	Period *Period `json:"for,omitempty"`
 	// Next is the commission after Period ends; nil for none. See Then.
 	Next *Commission `json:"then,omitempty"`
+	// Units, for a flat commission, are what it is paid in (a currency
+	// code or one of the program's custom units, "MONTHS"); the sale's
+	// units when empty. A percent commission is in the sale's units.
+	Units string `json:"units,omitempty"`
 }
 
 // Percent returns a commission of pct percent (30 for 30%).
@@ -258,7 +274,7 @@ func partnerRule(p *Partner) *rule {
 	if p == nil || p.Commission == nil {
 		return nil
 	}
-	return &rule{id: "partner:" + p.Key, match: matchPartner, steps: steps(*p.Commission, &validator{}, "")}
+	return &rule{id: "partner:" + p.Key, match: matchPartner, steps: steps(*p.Commission, &validator{}, "", nil)}
 }
 
 func validateCommission(v *validator, path string, c Commission) {
@@ -303,11 +319,23 @@ func (p *Program) validate() (*rules, error) {
 		fraud:         p.Rules.Fraud,
 	}
 	if !p.Rules.Default.IsZero() {
-		rs.def = newRule(matchDefault, matchDefault, steps(p.Rules.Default, v, "rules.default"))
+		rs.def = newRule(matchDefault, matchDefault, steps(p.Rules.Default, v, "rules.default", p))
 		rs.history = rs.def.scheduled()
 	}
 	if p.Rules.ReviewPeriod < 0 {
 		v.add("rules.review_period", "must not be negative")
+	}
+	for i, u := range p.CustomUnits {
+		path := "custom_units[" + itoa(i) + "]"
+		if isCurrencyCode(u) {
+			if _, err := currency.ParseISO(u); err == nil {
+				v.add(path, "is an ISO 4217 currency, not a custom unit")
+			}
+		}
+		validateKey(v, path, u, true)
+		if len(u) > 16 {
+			v.add(path, "longer than 16 bytes")
+		}
 	}
 	p.Rules.Rounding.validate(v, "rules.rounding")
 	p.Rules.Caps.validate(v, "rules.caps")
@@ -318,7 +346,7 @@ func (p *Program) validate() (*rules, error) {
 		if f.ReviewPeriod < 0 {
 			v.add("rules.friend.review_period", "must not be negative")
 		}
-		rs.friend, rs.friendReview = steps(f.Commission, v, "rules.friend.commission"), f.ReviewPeriod
+		rs.friend, rs.friendReview = steps(f.Commission, v, "rules.friend.commission", p), f.ReviewPeriod
 		rs.history = rs.history || len(rs.friend) > 1 || !rs.friend[0].lifetime
 	}
 	if p.Rules.Fraud.RepeatWindow < 0 {
@@ -329,7 +357,7 @@ func (p *Program) validate() (*rules, error) {
 	}
 	for i, c := range p.Rules.Levels {
 		path := "rules.levels[" + itoa(i) + "]"
-		ss := steps(c, v, path)
+		ss := steps(c, v, path, p)
 		if len(ss) > 1 || !ss[0].lifetime {
 			v.add(path+".for", "a level commission has no period")
 		}
@@ -341,7 +369,7 @@ func (p *Program) validate() (*rules, error) {
 	ids := make(map[string]int)
 	for i, pr := range p.Rules.Products {
 		path := "rules.products[" + itoa(i) + "]"
-		ss := steps(pr.Commission, v, path+".commission")
+		ss := steps(pr.Commission, v, path+".commission", p)
 		var m map[string][]*rule
 		var match, name string
 		switch {

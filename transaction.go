@@ -277,12 +277,16 @@ func (in *TransactionInput) normalize(v *validator, p *Program, now time.Time) {
 	if in.Action == "" {
 		in.Action = DefaultAction
 	}
-	if in.AmountUnits == "" {
+	switch {
+	case in.AmountUnits == "":
 		in.AmountUnits = p.Currency
-	} else if !isCurrencyCode(in.AmountUnits) {
-		v.add("amount_units", "must be a three-letter uppercase currency code")
-	} else if _, _, err := p.Rules.Rounding.places(in.AmountUnits); err != nil {
-		v.add("amount_units", err.Error()+" (the program rounds rewards to currency units)")
+	case p.customUnit(in.AmountUnits): // no currency rounding applies
+	case !isCurrencyCode(in.AmountUnits):
+		v.add("amount_units", "must be a three-letter uppercase currency code or one of the program's custom units")
+	default:
+		if _, _, err := p.Rules.Rounding.places(in.AmountUnits); err != nil {
+			v.add("amount_units", err.Error()+" (the program rounds rewards to currency units)")
+		}
 	}
 	if in.Amount == nil && in.Reward == nil && len(in.Products) == 0 {
 		v.add("amount", "amount or reward is required")
