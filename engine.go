@@ -24,6 +24,7 @@ type Engine struct {
 	rules *rules
 	now   func() time.Time
 	newID func() string
+	rates RateSource
 }
 
 // Option configures an Engine.
@@ -379,6 +380,9 @@ func (e *Engine) CreateTransaction(ctx context.Context, in TransactionInput) (*T
 	if err := v.err(); err != nil {
 		return nil, err
 	}
+	if err := e.convert(ctx, &in, now); err != nil {
+		return nil, err
+	}
 	if in.Key == "" {
 		in.Key = e.newID()
 	}
@@ -428,6 +432,9 @@ func (e *Engine) CreateTransactions(ctx context.Context, ins []TransactionInput)
 		return nil, err
 	}
 	for i := range ins {
+		if err := e.convert(ctx, &ins[i], now); err != nil {
+			return nil, &ItemError{Index: i, Err: err}
+		}
 		if ins[i].Key == "" {
 			ins[i].Key = e.newID()
 		}
@@ -477,6 +484,9 @@ func (e *Engine) Preview(ctx context.Context, in TransactionInput) (*Transaction
 	v := &validator{}
 	in.normalize(v, &e.prog, now)
 	if err := v.err(); err != nil {
+		return nil, err
+	}
+	if err := e.convert(ctx, &in, now); err != nil {
 		return nil, err
 	}
 	if in.Key == "" {
@@ -663,7 +673,7 @@ func (e *Engine) build(ctx context.Context, tx StoreTx, in *TransactionInput, no
 			return nil, err
 		}
 	}
-	e.reward(t, b, h, custom, uplines)
+	e.reward(t, b, h, custom, uplines, in.rate)
 	reason := ""
 	if len(t.Rewards) > 0 {
 		if reason, err = e.fraudReason(ctx, tx, t, b, bt); err != nil {
@@ -691,7 +701,7 @@ func (e *Engine) build(ctx context.Context, tx StoreTx, in *TransactionInput, no
 // rewardable, already rewarded, by a suspended customer, or whose
 // beneficiary cannot earn; else the set reward, or one reward per line by
 // the line's rule.
-func (e *Engine) reward(t *Transaction, b *Buyer, h CustomerHistory, custom *rule, uplines []*Partner) {
+func (e *Engine) reward(t *Transaction, b *Buyer, h CustomerHistory, custom *rule, uplines []*Partner, rate *decimal.Decimal) {
 	t.Qualified = t.Rewarded
 	if !t.Rewardable || t.Rewarded || b.Customer.Status != CustomerActive {
 		return
@@ -726,25 +736,40 @@ func (e *Engine) reward(t *Transaction, b *Buyer, h CustomerHistory, custom *rul
 		ends := t.CreatedAt.Add(review)
 		tmpl.Status, tmpl.ReviewEndsAt = RewardInReview, &ends
 	}
+	// A sale in another currency is rewarded in the program's, converted.
+	conv := func(d decimal.Decimal) decimal.Decimal { return d }
+	if rate != nil {
+		conv = func(d decimal.Decimal) decimal.Decimal { return d.Mul(*rate) }
+		tmpl.AmountUnits, tmpl.IsCurrency = e.prog.Currency, true
+	}
+	amount := conv(t.Amount)
 	if t.Reward != nil {
 		r := tmpl
 		r.ID = e.newID()
-		r.Amount = *t.Reward
+		r.Amount = conv(*t.Reward)
 		r.ProductID, r.ProductType = t.ProductID, t.ProductType
-		r.Explanation = Explanation{Rule: matchManual, RuleVersion: e.rules.version, Match: matchManual, Base: t.Amount, Value: *t.Reward}
+		r.Explanation = Explanation{Rule: matchManual, RuleVersion: e.rules.version, Match: matchManual, Base: amount, Value: *t.Reward}
 		t.Rewards = []Reward{r}
 	} else if len(t.Products) == 0 {
-		e.rewardLine(t, &tmpl, ProductLine{ProductID: t.ProductID, ProductType: t.ProductType, ProductPrice: t.Amount}, 1, h, b.Partner, custom)
+		e.rewardLine(t, &tmpl, ProductLine{ProductID: t.ProductID, ProductType: t.ProductType, ProductPrice: amount}, 1, h, b.Partner, custom)
 	} else {
 		for _, l := range t.Products {
+			l.ProductPrice = conv(l.ProductPrice)
 			e.rewardLine(t, &tmpl, l, len(t.Products), h, b.Partner, custom)
 		}
 	}
 	if len(t.Rewards) > 0 {
-		e.rewardLevels(t, &tmpl, uplines)
+		e.rewardLevels(t, &tmpl, uplines, amount)
 	}
 	if t.Reward == nil {
-		e.rewardFriend(t, &tmpl, b.Customer, h)
+		e.rewardFriend(t, &tmpl, b.Customer, h, amount)
+	}
+	if rate != nil {
+		for i := range t.Rewards {
+			t.Rewards[i].Explanation.Rate, t.Rewards[i].Explanation.From = rate, t.AmountUnits
+		}
+	}
+	if t.Reward == nil {
 		e.round(t)
 	}
 	t.Qualified = len(t.Rewards) > 0
@@ -772,7 +797,7 @@ func (e *Engine) paid(r *Reward, st *step, base decimal.Decimal) {
 
 // rewardFriend appends the referred customer's own reward on its sale,
 // when the program has one (double-sided refer-a-friend, SPEC §4.9).
-func (e *Engine) rewardFriend(t *Transaction, tmpl *Reward, buyer *Customer, h CustomerHistory) {
+func (e *Engine) rewardFriend(t *Transaction, tmpl *Reward, buyer *Customer, h CustomerHistory, amount decimal.Decimal) {
 	if e.rules.friend == nil {
 		return
 	}
@@ -789,10 +814,10 @@ func (e *Engine) rewardFriend(t *Transaction, tmpl *Reward, buyer *Customer, h C
 		ends := t.CreatedAt.Add(review)
 		r.Status, r.ReviewEndsAt = RewardInReview, &ends
 	}
-	e.paid(&r, st, t.Amount)
+	e.paid(&r, st, amount)
 	r.ProductID, r.ProductType = t.ProductID, t.ProductType
 	r.Explanation = Explanation{Rule: matchFriend, RuleVersion: e.rules.version, Match: matchFriend,
-		Base: t.Amount, Type: st.c.Type, Value: st.c.Value}
+		Base: amount, Type: st.c.Type, Value: st.c.Value}
 	if len(e.rules.friend) > 1 || !e.rules.friend[0].lifetime {
 		r.Explanation.Step = i + 1
 	}
@@ -822,7 +847,7 @@ func (e *Engine) uplines(ctx context.Context, tx StoreTx, p *Partner) ([]*Partne
 // rewardLevels appends one reward per level for the partners above the
 // selling one, each a commission on the sale's amount (SPEC §4.6). An
 // archived partner's level pays nothing; the levels above it still do.
-func (e *Engine) rewardLevels(t *Transaction, tmpl *Reward, uplines []*Partner) {
+func (e *Engine) rewardLevels(t *Transaction, tmpl *Reward, uplines []*Partner, amount decimal.Decimal) {
 	for i, up := range uplines {
 		if up.Status == PartnerArchived {
 			continue
@@ -831,11 +856,11 @@ func (e *Engine) rewardLevels(t *Transaction, tmpl *Reward, uplines []*Partner) 
 		r := *tmpl
 		r.ID = e.newID()
 		r.PartnerID, r.PartnerKey = up.ID, up.Key
-		e.paid(&r, st, t.Amount)
+		e.paid(&r, st, amount)
 		r.ProductID, r.ProductType = t.ProductID, t.ProductType
 		r.Explanation = Explanation{
 			Rule: "level:" + itoa(i+1), RuleVersion: e.rules.version, Match: matchLevel, Level: i + 1,
-			Base: t.Amount, Type: st.c.Type, Value: st.c.Value,
+			Base: amount, Type: st.c.Type, Value: st.c.Value,
 		}
 		t.Rewards = append(t.Rewards, r)
 	}

@@ -76,6 +76,10 @@ type Explanation struct {
 	// amount.
 	Type  CommissionType  `json:"type,omitempty"`
 	Value decimal.Decimal `json:"value"`
+	// Rate converted the sale from the currency From into the program's
+	// (SPEC §4.11); Base is then in the program currency.
+	Rate *decimal.Decimal `json:"rate,omitempty"`
+	From string           `json:"from,omitempty"`
 	// Level is the partner's level above the selling one (1 to
 	// MaxLevels) for a multi-level reward; 0 otherwise.
 	Level int `json:"level,omitempty"`
@@ -118,6 +122,10 @@ func (e *Explanation) writeJSON(b *bytes.Buffer) {
 		w.str("type", string(e.Type))
 	}
 	w.num("value", e.Value)
+	if e.Rate != nil {
+		w.num("rate", *e.Rate)
+		w.str("from", e.From)
+	}
 	if e.Level != 0 {
 		w.key("level")
 		b.WriteString(itoa(e.Level))
@@ -198,6 +206,10 @@ func (r *Reward) clone() Reward {
 	if r.Explanation.Exact != nil {
 		e := *r.Explanation.Exact
 		c.Explanation.Exact = &e
+	}
+	if r.Explanation.Rate != nil {
+		rate := *r.Explanation.Rate
+		c.Explanation.Rate = &rate
 	}
 	if r.Explanation.Uncapped != nil {
 		u := *r.Explanation.Uncapped

@@ -53,6 +53,8 @@ type TransactionInput struct {
 	CreatedAt *time.Time         `json:"created_at,omitempty"`
 	Customer  CustomerInput      `json:"customer"`
 	Options   TransactionOptions `json:"options"`
+
+	rate *decimal.Decimal // into the program currency, when converting
 }
 
 // TransactionOptions are the documented request options.

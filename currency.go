@@ -1,0 +1,49 @@
+package commission
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// RateSource gives exchange rates, for programs that convert sales in
+// other currencies into their own (SPEC §4.11). The application provides
+// it: the engine calls no network service.
+type RateSource interface {
+	// Rate is what one unit of from is worth in to at the given time.
+	Rate(ctx context.Context, from, to string, at time.Time) (decimal.Decimal, error)
+}
+
+// WithRates turns currency conversion on: a sale in another currency than
+// the program's is converted at the sale's created_at, its rewards are in
+// the program currency, and each reward's explanation records the rate.
+// Without it, rewards are in the sale's own units.
+func WithRates(src RateSource) Option { return func(e *Engine) { e.rates = src } }
+
+// ErrNoRate reports a sale in a currency the rate source has no rate for.
+// Nothing is stored: a sale is never passed through unconverted.
+var ErrNoRate = errors.New("commission: no exchange rate")
+
+// convert looks up the rate of a sale in another currency, before the
+// unit of work starts (a rate source may be slow).
+func (e *Engine) convert(ctx context.Context, in *TransactionInput, now time.Time) error {
+	if e.rates == nil || in.AmountUnits == e.prog.Currency || e.prog.customUnit(in.AmountUnits) {
+		return nil
+	}
+	at := now
+	if in.CreatedAt != nil {
+		at = *in.CreatedAt
+	}
+	rate, err := e.rates.Rate(ctx, in.AmountUnits, e.prog.Currency, at)
+	switch {
+	case err != nil:
+		return fmt.Errorf("%w: %s to %s at %s: %v", ErrNoRate, in.AmountUnits, e.prog.Currency, at.Format(TimeFormat), err)
+	case rate.Sign() <= 0:
+		return fmt.Errorf("%w: %s to %s at %s: the rate source gave %s", ErrNoRate, in.AmountUnits, e.prog.Currency, at.Format(TimeFormat), rate)
+	}
+	in.rate = &rate
+	return nil
+}

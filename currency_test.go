@@ -1,0 +1,97 @@
+package commission_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/commissionkit/commission"
+	"github.com/commissionkit/commission/memstore"
+	"github.com/shopspring/decimal"
+	"github.com/stretchr/testify/require"
+)
+
+// rates is a rate source from a table, that records what it was asked.
+type rates struct {
+	table map[string]decimal.Decimal
+	asked []string
+}
+
+func (r *rates) Rate(_ context.Context, from, to string, at time.Time) (decimal.Decimal, error) {
+	r.asked = append(r.asked, from+to+"@"+at.Format(time.DateOnly))
+	if rate, ok := r.table[from+to]; ok {
+		return rate, nil
+	}
+	return decimal.Decimal{}, errors.New("not quoted")
+}
+
+func TestCurrencyConversion(t *testing.T) {
+	ctx := context.Background()
+	src := &rates{table: map[string]decimal.Decimal{"EURUSD": dec("1.0857"), "JPYUSD": dec("0")}}
+	p := percentProgram(commission.Affiliate, "30")
+	p.CustomUnits = []string{"POINTS"}
+	p.Rules.Rounding = commission.Rounding{To: commission.RoundToCurrency}
+	clock := newClock(t0)
+	eng, err := commission.New(memstore.New(), p, commission.WithClock(clock.Now), commission.WithIDGenerator(seqIDs()), commission.WithRates(src))
+	require.NoError(t, err)
+	affiliateSetup(t, eng)
+
+	in := sale("eur", "customer_123", "100")
+	in.AmountUnits = "EUR"
+	old := t0.Add(-48 * time.Hour)
+	in.CreatedAt = &old
+	tx, err := eng.CreateTransaction(ctx, in)
+	require.NoError(t, err)
+	require.Equal(t, "EUR", tx.AmountUnits, "the sale keeps its own currency")
+	r := tx.Rewards[0]
+	require.Equal(t, "USD", r.AmountUnits)
+	requireDecimal(t, "32.57", r.Amount, "30% of 108.57, in cents") // 32.571
+	requireDecimal(t, "1.0857", *r.Explanation.Rate)
+	require.Equal(t, "EUR", r.Explanation.From)
+	requireDecimal(t, "108.57", r.Explanation.Base)
+	require.Equal(t, []string{"EURUSD@" + old.Format(time.DateOnly)}, src.asked, "at the sale's time")
+	out, err := json.Marshal(tx)
+	require.NoError(t, err)
+	require.Contains(t, string(out), `"rate":1.0857,"from":"EUR"`)
+
+	// The program's own currency and custom units are not converted.
+	src.asked = nil
+	_, err = eng.CreateTransaction(ctx, sale("usd", "customer_123", "10"))
+	require.NoError(t, err)
+	pts := sale("pts", "customer_123", "10")
+	pts.AmountUnits = "POINTS"
+	_, err = eng.CreateTransaction(ctx, pts)
+	require.NoError(t, err)
+	require.Empty(t, src.asked)
+
+	// A missing or unusable rate stores nothing.
+	for _, units := range []string{"GBP", "JPY"} {
+		in := sale("x"+units, "customer_123", "10")
+		in.AmountUnits = units
+		_, err = eng.CreateTransaction(ctx, in)
+		require.ErrorIs(t, err, commission.ErrNoRate, units)
+		_, err = eng.Transaction(ctx, "x"+units)
+		require.ErrorIs(t, err, commission.ErrNotFound)
+	}
+	gbp := sale("b2", "customer_123", "10")
+	gbp.AmountUnits = "GBP"
+	_, err = eng.CreateTransactions(ctx, []commission.TransactionInput{sale("b1", "customer_123", "10"), gbp})
+	var item *commission.ItemError
+	require.ErrorAs(t, err, &item)
+	require.Equal(t, 1, item.Index)
+	require.ErrorIs(t, err, commission.ErrNoRate)
+	_, err = eng.Transaction(ctx, "b1")
+	require.ErrorIs(t, err, commission.ErrNotFound, "nothing of the bulk")
+
+	// Without a rate source, rewards are in the sale's own units.
+	plain, _ := newEngine(t, percentProgram(commission.Affiliate, "30"))
+	affiliateSetup(t, plain)
+	in = sale("eur", "customer_123", "100")
+	in.AmountUnits = "EUR"
+	tx, err = plain.CreateTransaction(ctx, in)
+	require.NoError(t, err)
+	require.Equal(t, "EUR", tx.Rewards[0].AmountUnits)
+	requireDecimal(t, "30", tx.Rewards[0].Amount)
+}
