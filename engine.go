@@ -659,33 +659,7 @@ func (e *Engine) build(ctx context.Context, tx StoreTx, in *TransactionInput, no
 	if in.CreatedAt != nil {
 		t.CreatedAt, t.Backdated = *in.CreatedAt, true
 	}
-	var custom *rule
-	var uplines []*Partner
-	if e.prog.Kind == Affiliate {
-		custom = partnerRule(b.Partner)
-		if uplines, err = e.uplines(ctx, tx, b.Partner); err != nil {
-			return nil, err
-		}
-	}
-	var h CustomerHistory
-	if (e.rules.history || custom != nil && custom.scheduled()) && t.Reward == nil {
-		if h, err = e.history(ctx, tx, c.ID, t.CreatedAt, bt); err != nil {
-			return nil, err
-		}
-	}
-	e.reward(t, b, h, custom, uplines, in.rate)
-	reason := ""
-	if len(t.Rewards) > 0 {
-		if reason, err = e.fraudReason(ctx, tx, t, b, bt); err != nil {
-			return nil, err
-		}
-	}
-	if reason != "" {
-		// Rejected rewards pay nothing: they count towards no cap and no
-		// commission period.
-		reject(t, reason)
-		t.Qualified = false
-	} else if err := e.capRewards(ctx, tx, t, dry); err != nil {
+	if err := e.compute(ctx, tx, t, b, dry, bt, in.rate, true); err != nil {
 		return nil, err
 	}
 	if bt != nil && t.CreatedAt.After(bt.last[c.ID]) {
@@ -695,6 +669,110 @@ func (e *Engine) build(ctx context.Context, tx StoreTx, in *TransactionInput, no
 		bt.sales[c.ID] = append(bt.sales[c.ID], t.CreatedAt)
 	}
 	return t, nil
+}
+
+// compute gives t its rewards by the rules (and, with fraud, the fraud
+// protection), capped and counted (unless dry) towards spend limits.
+func (e *Engine) compute(ctx context.Context, tx StoreTx, t *Transaction, b *Buyer, dry bool, bt *batch, rate *decimal.Decimal, fraud bool) error {
+	var custom *rule
+	var uplines []*Partner
+	var err error
+	if e.prog.Kind == Affiliate {
+		custom = partnerRule(b.Partner)
+		if uplines, err = e.uplines(ctx, tx, b.Partner); err != nil {
+			return err
+		}
+	}
+	var h CustomerHistory
+	if (e.rules.history || custom != nil && custom.scheduled()) && t.Reward == nil {
+		if h, err = e.history(ctx, tx, b.Customer.ID, t.CreatedAt, bt); err != nil {
+			return err
+		}
+	}
+	e.reward(t, b, h, custom, uplines, rate)
+	reason := ""
+	if fraud && len(t.Rewards) > 0 {
+		if reason, err = e.fraudReason(ctx, tx, t, b, bt); err != nil {
+			return err
+		}
+	}
+	if reason != "" {
+		// Rejected rewards pay nothing: they count towards no cap and no
+		// commission period.
+		reject(t, reason)
+		t.Qualified = false
+		return nil
+	}
+	return e.capRewards(ctx, tx, t, dry)
+}
+
+// ErrRewarded reports making rewardable a sale that has rewards that
+// count, or that was rewarded elsewhere.
+var ErrRewarded = errors.New("commission: transaction already rewarded")
+
+// MakeRewardable creates the rewards of a sale that earned none: one
+// recorded with rewardable false, or whose rewards the fraud protection
+// rejected (those stay, for audit). The rewards are computed now by the
+// current rules, as of the sale's created_at, with no fraud check: this
+// is the decision that overrides it (SPEC §4.10). When the rules give the
+// sale nothing, nothing changes.
+func (e *Engine) MakeRewardable(ctx context.Context, key string) (*Transaction, error) {
+	now := e.clock()
+	var rate *decimal.Decimal
+	if e.rates != nil { // look the rate up before the unit of work
+		t, err := e.Transaction(ctx, key)
+		if err != nil {
+			return nil, err
+		}
+		in := TransactionInput{AmountUnits: t.AmountUnits, CreatedAt: &t.CreatedAt}
+		if err := e.convert(ctx, &in, now); err != nil {
+			return nil, err
+		}
+		rate = in.rate
+	}
+	var out *Transaction
+	err := e.update(ctx, func(tx StoreTx) error {
+		t, err := tx.Transaction(ctx, key)
+		if err != nil {
+			return err
+		}
+		switch {
+		case t.State == TransactionDeleted:
+			return fmt.Errorf("%w: transaction %q was deleted", ErrNotFound, key)
+		case t.State == TransactionArchived:
+			return fmt.Errorf("%w: restore %q first", ErrAlreadyArchived, key)
+		case t.Rewarded:
+			return fmt.Errorf("%w: %q was rewarded elsewhere", ErrRewarded, key)
+		}
+		for _, r := range t.Rewards {
+			if r.Status != RewardRejected {
+				return fmt.Errorf("%w: %q has reward %q", ErrRewarded, key, r.ID)
+			}
+		}
+		b, err := tx.Buyer(ctx, CustomerRef{ID: t.CustomerID})
+		if err != nil {
+			return err
+		}
+		nt := t.Clone()
+		nt.Rewards, nt.Rewardable = nil, true
+		if err := e.compute(ctx, tx, nt, b, false, nil, rate, false); err != nil {
+			return err
+		}
+		out = t.Clone()
+		if len(nt.Rewards) == 0 {
+			return nil
+		}
+		if err := tx.AddRewards(ctx, key, nt.Rewards); err != nil {
+			return err
+		}
+		out.Rewards = append(out.Rewards, nt.Rewards...)
+		out.Rewardable, out.Qualified = true, true
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return e.present(out, now), nil
 }
 
 // reward computes t's rewards (SPEC §4): none for a sale that is not

@@ -460,8 +460,47 @@ func (t *tx) rewrite(ri int32, tr *commission.Transaction) {
 	rec := t.p.recs.at(ri)
 	old := *rec
 	rec.enc = t.p.encode(tr)
-	rec.state = tr.State
+	rec.state, rec.qualified = tr.State, tr.Qualified
 	t.onRollback(func() { *t.p.recs.at(ri) = old })
+}
+
+func (t *tx) AddRewards(_ context.Context, key string, rewards []commission.Reward) error {
+	if err := t.writable(); err != nil {
+		return err
+	}
+	ri, ok := t.p.txs[key]
+	if !ok {
+		return fmt.Errorf("%w: transaction %q", commission.ErrNotFound, key)
+	}
+	tr, err := t.p.decode(ri)
+	if err != nil {
+		return err
+	}
+	for i := range rewards {
+		id := rewards[i].ID
+		_, taken := t.p.rewards[id]
+		for j := range i {
+			taken = taken || rewards[j].ID == id
+		}
+		if taken {
+			return fmt.Errorf("%w: reward id %q", commission.ErrDuplicateKey, id)
+		}
+	}
+	first := len(tr.Rewards)
+	for i := range rewards {
+		tr.Rewards = append(tr.Rewards, *rewards[i].Clone())
+	}
+	tr.Rewardable, tr.Qualified = true, true
+	t.rewrite(ri, tr)
+	for i := range rewards {
+		t.p.rewards[rewards[i].ID] = rewardLoc{rec: ri, i: int32(first + i)}
+	}
+	t.onRollback(func() {
+		for i := range rewards {
+			delete(t.p.rewards, rewards[i].ID)
+		}
+	})
+	return nil
 }
 
 func (t *tx) SetTransactionState(_ context.Context, key string, state commission.TransactionState, deletedAt *time.Time) error {

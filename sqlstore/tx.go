@@ -58,6 +58,7 @@ type queries struct {
 	reward                string
 	setTransactionState   string
 	setRewardsDeletedAt   string
+	markRewarded          string
 	setRewardStatus       string
 	rewardExists          string
 	history               string
@@ -142,6 +143,7 @@ func newQueries(d Dialect) *queries {
 	}
 	q.deleteRewards = r("DELETE FROM commission_rewards WHERE program_id = ? AND tx_key = ?")
 	q.reward = r("SELECT " + q.rewardSelectList + " FROM commission_rewards WHERE program_id = ? AND id = ?")
+	q.markRewarded = r("UPDATE commission_transactions SET rewardable = ?, qualified = ? WHERE program_id = ? AND tx_key = ?")
 	q.setTransactionState = r("UPDATE commission_transactions SET state = ?, deleted_at = ? WHERE program_id = ? AND tx_key = ?")
 	q.setRewardsDeletedAt = r("UPDATE commission_rewards SET deleted_at = ? WHERE program_id = ? AND tx_key = ?")
 	q.setRewardStatus = r("UPDATE commission_rewards SET status = ?, reason = ?, decided_at = ? WHERE program_id = ? AND id = ?")
@@ -831,6 +833,31 @@ func readSeqs(rows *sql.Rows, err error, seqs map[string]int64) error {
 			return fmt.Errorf("%w: transaction key", commission.ErrDuplicateKey)
 		}
 		return fmt.Errorf("sqlstore: insert transactions: %w", err)
+	}
+	return nil
+}
+
+func (t *tx) AddRewards(ctx context.Context, key string, rewards []commission.Reward) error {
+	if err := t.writable(); err != nil {
+		return err
+	}
+	tr, err := t.Transaction(ctx, key) // locks it, or ErrNotFound
+	if err != nil {
+		return err
+	}
+	args := make([]any, 0, rewardArity*len(rewards))
+	for i := range rewards {
+		if args, err = t.rewardArgs(args, key, len(tr.Rewards)+i, &rewards[i]); err != nil {
+			return err
+		}
+	}
+	if len(args) > 0 {
+		if err := t.insertRewardRows(ctx, args, fmt.Sprintf("reward id of transaction %q", key)); err != nil {
+			return err
+		}
+	}
+	if _, err := t.q.ExecContext(ctx, t.s.q.markRewarded, true, true, t.program, key); err != nil {
+		return fmt.Errorf("sqlstore: transaction %q: %w", key, err)
 	}
 	return nil
 }

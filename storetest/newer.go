@@ -10,13 +10,14 @@ import (
 )
 
 // The store methods the engine's sale and bulk paths use: Buyer,
-// InsertTransactions and SetPartnerCommission.
+// InsertTransactions, SetPartnerCommission and AddRewards.
 func newerTests() []subtest {
 	return []subtest{
 		{"buyer reads a customer with its partner and referrer", testBuyer},
 		{"a batch insert stores every transaction and sets Seq", testInsertTransactions},
 		{"a batch insert with a taken key fails", testInsertTransactionsDuplicate},
 		{"partner commission round-trips and rolls back", testPartnerCommission},
+		{"rewards added to a stored transaction", testAddRewards},
 	}
 }
 
@@ -120,4 +121,38 @@ func testPartnerCommission(t *testing.T, h Harness) {
 	check(nil)
 	err = s.Update(ctx, "a", func(tx commission.StoreTx) error { return tx.SetPartnerCommission(ctx, "nobody", &c) })
 	requireNotFound(t, err, "unknown partner")
+}
+
+func testAddRewards(t *testing.T, h Harness) {
+	s := h.New(t)
+	in := saleFixture("s1", "c1", "p1", t0, "r1")
+	in.Qualified, in.Rewardable = false, false
+	insert(t, s, "a", in)
+	more := saleFixture("x", "c1", "p1", t0, "r2", "r3").Rewards
+	err := s.Update(ctx, "a", func(tx commission.StoreTx) error {
+		require.NoError(t, tx.AddRewards(ctx, "s1", more))
+		return errBoom
+	})
+	require.ErrorIs(t, err, errBoom)
+	got, err := getTx(t, s, "a", "s1")
+	require.NoError(t, err)
+	require.Len(t, got.Rewards, 1, "rolled back")
+	require.False(t, got.Qualified)
+
+	update(t, s, "a", func(tx commission.StoreTx) { require.NoError(t, tx.AddRewards(ctx, "s1", more)) })
+	got, err = getTx(t, s, "a", "s1")
+	require.NoError(t, err)
+	require.Len(t, got.Rewards, 3)
+	require.Equal(t, []string{"r1", "r2", "r3"}, []string{got.Rewards[0].ID, got.Rewards[1].ID, got.Rewards[2].ID})
+	require.True(t, got.Qualified)
+	require.True(t, got.Rewardable)
+	r, err := getReward(t, s, "a", "r3")
+	require.NoError(t, err)
+	require.Equal(t, "r3", r.ID)
+	require.Equal(t, int64(1), history(t, s, "a", "c1", t0.Add(time.Hour)).Count, "it counts now")
+
+	err = s.Update(ctx, "a", func(tx commission.StoreTx) error { return tx.AddRewards(ctx, "s1", more[:1]) })
+	requireDuplicate(t, err, "a taken reward id")
+	err = s.Update(ctx, "a", func(tx commission.StoreTx) error { return tx.AddRewards(ctx, "nope", nil) })
+	requireNotFound(t, err, "unknown transaction")
 }
