@@ -91,6 +91,32 @@ func (e *Engine) view(ctx context.Context, fn func(StoreTx) error) error {
 	return e.store.View(ctx, e.prog.ID, fn)
 }
 
+// viewValue returns what read reads in a View.
+func viewValue[T any](ctx context.Context, e *Engine, read func(StoreTx) (T, error)) (T, error) {
+	var v T
+	err := e.view(ctx, func(tx StoreTx) error {
+		var err error
+		v, err = read(tx)
+		return err
+	})
+	return v, err
+}
+
+// updateValue returns what write returns in an Update that commits.
+func updateValue[T any](ctx context.Context, e *Engine, write func(StoreTx) (T, error)) (T, error) {
+	var v T
+	err := e.update(ctx, func(tx StoreTx) error {
+		var err error
+		v, err = write(tx)
+		return err
+	})
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return v, nil
+}
+
 // customerRaceError marks a customer insert that found its key taken
 // during a transaction create: another writer created it first.
 type customerRaceError struct{ err error }
@@ -157,12 +183,7 @@ func (e *Engine) idAndKey(id, key string) (string, string) {
 
 // Partner returns the partner ref names. ErrNotFound if there is none.
 func (e *Engine) Partner(ctx context.Context, ref PartnerRef) (*Partner, error) {
-	var p *Partner
-	err := e.view(ctx, func(tx StoreTx) error {
-		var err error
-		p, err = tx.Partner(ctx, ref)
-		return err
-	})
+	p, err := viewValue(ctx, e, func(tx StoreTx) (*Partner, error) { return tx.Partner(ctx, ref) })
 	if err != nil {
 		return nil, err
 	}
@@ -175,20 +196,15 @@ func (e *Engine) SetPartnerStatus(ctx context.Context, ref PartnerRef, status Pa
 	if !status.valid() {
 		return nil, &ValidationError{Fields: []FieldError{{Path: "status", Message: fmt.Sprintf("unknown partner status %q", status)}}}
 	}
-	var p *Partner
-	err := e.update(ctx, func(tx StoreTx) error {
-		var err error
-		if p, err = tx.Partner(ctx, ref); err != nil {
-			return err
+	return updateValue(ctx, e, func(tx StoreTx) (*Partner, error) {
+		p, err := tx.Partner(ctx, ref)
+		if err != nil {
+			return nil, err
 		}
 		p = p.Clone()
 		p.Status = status
-		return tx.SetPartnerStatus(ctx, p.ID, status)
+		return p, tx.SetPartnerStatus(ctx, p.ID, status)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return p, nil
 }
 
 // SetPartnerCommission sets a partner's custom commission, or with nil
@@ -201,20 +217,15 @@ func (e *Engine) SetPartnerCommission(ctx context.Context, ref PartnerRef, c *Co
 			return nil, err
 		}
 	}
-	var p *Partner
-	err := e.update(ctx, func(tx StoreTx) error {
-		var err error
-		if p, err = tx.Partner(ctx, ref); err != nil {
-			return err
+	return updateValue(ctx, e, func(tx StoreTx) (*Partner, error) {
+		p, err := tx.Partner(ctx, ref)
+		if err != nil {
+			return nil, err
 		}
 		p = p.Clone()
 		p.Commission = c.clone()
-		return tx.SetPartnerCommission(ctx, p.ID, p.Commission)
+		return p, tx.SetPartnerCommission(ctx, p.ID, p.Commission)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return p, nil
 }
 
 // CreateCustomer creates a customer, attributed to a partner (affiliate:
@@ -333,12 +344,7 @@ func describeRef(id, key, email string) string {
 
 // Customer returns the customer ref names. ErrNotFound if there is none.
 func (e *Engine) Customer(ctx context.Context, ref CustomerRef) (*Customer, error) {
-	var c *Customer
-	err := e.view(ctx, func(tx StoreTx) error {
-		var err error
-		c, err = tx.Customer(ctx, ref)
-		return err
-	})
+	c, err := viewValue(ctx, e, func(tx StoreTx) (*Customer, error) { return tx.Customer(ctx, ref) })
 	if err != nil {
 		return nil, err
 	}
@@ -351,20 +357,15 @@ func (e *Engine) SetCustomerStatus(ctx context.Context, ref CustomerRef, status 
 	if !status.valid() {
 		return nil, &ValidationError{Fields: []FieldError{{Path: "status", Message: fmt.Sprintf("unknown customer status %q", status)}}}
 	}
-	var c *Customer
-	err := e.update(ctx, func(tx StoreTx) error {
-		var err error
-		if c, err = tx.Customer(ctx, ref); err != nil {
-			return err
+	return updateValue(ctx, e, func(tx StoreTx) (*Customer, error) {
+		c, err := tx.Customer(ctx, ref)
+		if err != nil {
+			return nil, err
 		}
 		c = c.Clone()
 		c.Status = status
-		return tx.SetCustomerStatus(ctx, c.ID, status)
+		return c, tx.SetCustomerStatus(ctx, c.ID, status)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return c, nil
 }
 
 // CreateTransaction records a sale and the rewards it earns, atomically.
@@ -1233,12 +1234,7 @@ func (e *Engine) changeState(ctx context.Context, key string, next func(*Transac
 // Reward returns the reward with id, its status as of the engine's clock.
 func (e *Engine) Reward(ctx context.Context, id string) (*Reward, error) {
 	now := e.clock()
-	var r *Reward
-	err := e.view(ctx, func(tx StoreTx) error {
-		var err error
-		r, err = tx.Reward(ctx, id)
-		return err
-	})
+	r, err := viewValue(ctx, e, func(tx StoreTx) (*Reward, error) { return tx.Reward(ctx, id) })
 	if err != nil {
 		return nil, err
 	}
