@@ -20,41 +20,14 @@ func TestSpendLimitUnderConcurrency(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, d sqlstore.Dialect) {
 		ctx := context.Background()
 		db := newDatabase(t, d)
-		now := time.Date(2025, 5, 7, 12, 0, 0, 0, time.UTC)
 		program := commission.Program{ID: "p", Kind: commission.Affiliate, Currency: "USD", Rules: commission.RuleSet{
 			Default: commission.Percent(decimal.RequireFromString("30")),
 			Caps:    commission.Caps{Partner: []commission.SpendLimit{{Period: commission.CapMonth, Amount: decimal.RequireFromString("500")}}},
 		}}
-		engines := make([]*commission.Engine, 8)
-		for i := range engines {
-			var err error
-			engines[i], err = commission.New(db.open(t), program, commission.WithClock(func() time.Time { return now }))
-			require.NoError(t, err)
-		}
-		_, err := engines[0].CreatePartner(ctx, commission.PartnerInput{Key: "partner"})
-		require.NoError(t, err)
-		_, err = engines[0].CreateCustomer(ctx, commission.CustomerInput{Key: "customer", Partner: &commission.PartnerRef{Key: "partner"}})
-		require.NoError(t, err)
+		engines := enginesFor(t, db, program, 8)
 
 		const perEngine = 10 // 80 sales earning 30 each: 2,400 wanted, 500 allowed
-		var wg sync.WaitGroup
-		errs := make(chan error, len(engines)*perEngine)
-		for i, eng := range engines {
-			wg.Go(func() {
-				for j := range perEngine {
-					amount := decimal.RequireFromString("100")
-					_, err := eng.CreateTransaction(ctx, commission.TransactionInput{
-						Key: "s" + strconv.Itoa(i) + "-" + strconv.Itoa(j), Amount: &amount,
-						Customer: commission.CustomerInput{Key: "customer"}})
-					errs <- err
-				}
-			})
-		}
-		wg.Wait()
-		close(errs)
-		for err := range errs {
-			require.NoError(t, err)
-		}
+		sellAtOnce(t, engines, perEngine, "100")
 		total, sales := decimal.Zero, 0
 		opts := commission.ListOptions{Limit: commission.MaxLimit}
 		page, err := engines[0].Transactions(ctx, opts)
@@ -74,38 +47,11 @@ func TestFirstTimesUnderConcurrency(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, d sqlstore.Dialect) {
 		ctx := context.Background()
 		db := newDatabase(t, d)
-		now := time.Date(2025, 5, 7, 12, 0, 0, 0, time.UTC)
 		program := commission.Program{ID: "p", Kind: commission.Affiliate, Currency: "USD", Rules: commission.RuleSet{
 			Default: commission.Flat(decimal.RequireFromString("5")).For(commission.Times(5)),
 		}}
-		engines := make([]*commission.Engine, 8)
-		for i := range engines {
-			var err error
-			engines[i], err = commission.New(db.open(t), program, commission.WithClock(func() time.Time { return now }))
-			require.NoError(t, err)
-		}
-		_, err := engines[0].CreatePartner(ctx, commission.PartnerInput{Key: "partner"})
-		require.NoError(t, err)
-		_, err = engines[0].CreateCustomer(ctx, commission.CustomerInput{Key: "customer", Partner: &commission.PartnerRef{Key: "partner"}})
-		require.NoError(t, err)
-		var wg sync.WaitGroup
-		errs := make(chan error, len(engines)*4)
-		for i, eng := range engines {
-			wg.Go(func() {
-				for j := range 4 {
-					amount := decimal.RequireFromString("10")
-					_, err := eng.CreateTransaction(ctx, commission.TransactionInput{
-						Key: "s" + strconv.Itoa(i) + "-" + strconv.Itoa(j), Amount: &amount,
-						Customer: commission.CustomerInput{Key: "customer"}})
-					errs <- err
-				}
-			})
-		}
-		wg.Wait()
-		close(errs)
-		for err := range errs {
-			require.NoError(t, err)
-		}
+		engines := enginesFor(t, db, program, 8)
+		sellAtOnce(t, engines, 4, "10")
 		page, err := engines[0].Transactions(ctx, commission.ListOptions{Limit: commission.MaxLimit})
 		require.NoError(t, err)
 		require.Len(t, page.Transactions, 32)
@@ -123,19 +69,12 @@ func TestRefundRacingRejection(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, d sqlstore.Dialect) {
 		ctx := context.Background()
 		db := newDatabase(t, d)
-		now := time.Date(2025, 5, 7, 12, 0, 0, 0, time.UTC)
 		program := commission.Program{ID: "p", Kind: commission.Affiliate, Currency: "USD", Rules: commission.RuleSet{
 			Default: commission.Flat(decimal.RequireFromString("10")), ReviewPeriod: 24 * time.Hour,
 			Caps: commission.Caps{Partner: []commission.SpendLimit{{Period: commission.CapMonth, Amount: decimal.RequireFromString("100000")}}},
 		}}
-		a, err := commission.New(db.open(t), program, commission.WithClock(func() time.Time { return now }))
-		require.NoError(t, err)
-		b, err := commission.New(db.open(t), program, commission.WithClock(func() time.Time { return now }))
-		require.NoError(t, err)
-		_, err = a.CreatePartner(ctx, commission.PartnerInput{ID: "partner", Key: "partner"})
-		require.NoError(t, err)
-		_, err = a.CreateCustomer(ctx, commission.CustomerInput{Key: "customer", Partner: &commission.PartnerRef{Key: "partner"}})
-		require.NoError(t, err)
+		engines := enginesFor(t, db, program, 2)
+		a, b := engines[0], engines[1]
 		const n = 30
 		rewards := make([]string, n)
 		for i := range n {
@@ -159,4 +98,49 @@ func TestRefundRacingRejection(t *testing.T) {
 		}))
 		require.Truef(t, spent[0].IsZero(), "every reward was refunded: %s counted", spent[0])
 	})
+}
+
+// enginesFor returns n engines on db, each on a pool of its own as n
+// processes would have, all at one fixed time, and creates the partner
+// "partner" and its customer "customer".
+func enginesFor(t *testing.T, db database, program commission.Program, n int) []*commission.Engine {
+	t.Helper()
+	now := time.Date(2025, 5, 7, 12, 0, 0, 0, time.UTC)
+	engines := make([]*commission.Engine, n)
+	for i := range engines {
+		var err error
+		engines[i], err = commission.New(db.open(t), program, commission.WithClock(func() time.Time { return now }))
+		require.NoError(t, err)
+	}
+	ctx := context.Background()
+	_, err := engines[0].CreatePartner(ctx, commission.PartnerInput{ID: "partner", Key: "partner"})
+	require.NoError(t, err)
+	_, err = engines[0].CreateCustomer(ctx, commission.CustomerInput{Key: "customer", Partner: &commission.PartnerRef{Key: "partner"}})
+	require.NoError(t, err)
+	return engines
+}
+
+// sellAtOnce has every engine sell perEngine sales of amount to
+// "customer", all engines at once, and requires every sale stored.
+func sellAtOnce(t *testing.T, engines []*commission.Engine, perEngine int, amount string) {
+	t.Helper()
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	errs := make(chan error, len(engines)*perEngine)
+	for i, eng := range engines {
+		wg.Go(func() {
+			for j := range perEngine {
+				a := decimal.RequireFromString(amount)
+				_, err := eng.CreateTransaction(ctx, commission.TransactionInput{
+					Key: "s" + strconv.Itoa(i) + "-" + strconv.Itoa(j), Amount: &a,
+					Customer: commission.CustomerInput{Key: "customer"}})
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
 }
