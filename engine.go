@@ -303,7 +303,40 @@ func (e *Engine) newCustomer(ctx context.Context, tx StoreTx, in CustomerInput, 
 	if err := tx.InsertCustomer(ctx, c); err != nil {
 		return nil, taken(err, "customer", c.ID, c.Key, c.Email)
 	}
+	if err := e.signedUp(ctx, tx, b); err != nil {
+		return nil, err
+	}
 	return b, nil
+}
+
+// signedUp counts a new customer towards its beneficiary's signups and,
+// when the rules reward signups (a signup trigger or goal), records the
+// signup as a transaction with the rewards it earns, if any.
+func (e *Engine) signedUp(ctx context.Context, tx StoreTx, b *Buyer) error {
+	c := b.Customer
+	who := c.PartnerID
+	if e.prog.Kind == ReferAFriend {
+		who = c.ReferringCustomerID
+	}
+	if who == "" {
+		return nil
+	}
+	if !e.rules.signupEvents {
+		return tx.AddCounters(ctx, signupDeltas(who, c))
+	}
+	t := &Transaction{
+		Key: signupKey(c.ID), Action: TriggerSignup, AmountUnits: e.prog.Currency, IsCurrency: true,
+		Rewardable: true, CustomerID: c.ID, CustomerKey: c.Key, PartnerID: c.PartnerID, PartnerKey: c.PartnerKey,
+		ReferringCustomerID: c.ReferringCustomerID, ReferringCustomerKey: c.ReferringCustomerKey,
+		CreatedAt: c.CreatedAt, State: TransactionActive, Kind: e.prog.Kind,
+	}
+	if err := e.compute(ctx, tx, t, b, false, nil, nil, true); err != nil {
+		return err
+	}
+	if len(t.Rewards) == 0 {
+		return nil
+	}
+	return tx.InsertTransaction(ctx, t)
 }
 
 // taken words a store's duplicate error the same way whichever store
@@ -672,9 +705,11 @@ func (e *Engine) build(ctx context.Context, tx StoreTx, in *TransactionInput, no
 	return t, nil
 }
 
-// compute gives t its rewards by the rules (and, with fraud, the fraud
-// protection), capped and counted (unless dry) towards spend limits.
-func (e *Engine) compute(ctx context.Context, tx StoreTx, t *Transaction, b *Buyer, dry bool, bt *batch, rate *decimal.Decimal, fraud bool) error {
+// compute gives t its rewards by the rules (and, for a new transaction,
+// the fraud protection), with the goal bonuses it earns, capped; unless
+// dry, it counts t towards its beneficiary's metrics, goals and spend
+// limits. isNew is false when MakeRewardable rewards a stored transaction.
+func (e *Engine) compute(ctx context.Context, tx StoreTx, t *Transaction, b *Buyer, dry bool, bt *batch, rate *decimal.Decimal, isNew bool) error {
 	var custom *rule
 	var uplines []*Partner
 	var err error
@@ -684,27 +719,75 @@ func (e *Engine) compute(ctx context.Context, tx StoreTx, t *Transaction, b *Buy
 			return err
 		}
 	}
+	m, err := e.measure(ctx, tx, t)
+	if err != nil {
+		return err
+	}
 	var h CustomerHistory
 	if (e.rules.history || custom != nil && custom.scheduled()) && t.Reward == nil {
 		if h, err = e.history(ctx, tx, b.Customer.ID, t.CreatedAt, bt); err != nil {
 			return err
 		}
 	}
-	e.reward(t, b, h, custom, uplines, rate)
+	e.reward(t, b, h, custom, e.tierOf(t, b, m, rate), uplines, rate)
 	reason := ""
-	if fraud && len(t.Rewards) > 0 {
+	if isNew && len(t.Rewards) > 0 {
 		if reason, err = e.fraudReason(ctx, tx, t, b, bt); err != nil {
 			return err
 		}
 	}
+	// What t adds to its beneficiary's metrics: a signup when it is one
+	// (counted when it is new), a qualified sale's revenue and customer.
+	var deltas []CounterDelta
+	var added map[Metric]decimal.Decimal
+	switch {
+	case m == nil:
+	case t.signup():
+		t.Qualified = false // a signup is not a sale: no period counts it
+		if isNew {
+			one := decimal.NewFromInt(1)
+			added = map[Metric]decimal.Decimal{MetricSignups: one}
+			deltas = signupDeltas(m.beneficiary, b.Customer)
+		}
+	case t.Qualified && reason == "":
+		deltas, added = e.countSale(t, m, 1)
+	}
 	if reason != "" {
-		// Rejected rewards pay nothing: they count towards no cap and no
-		// commission period.
+		// Rejected rewards pay nothing: they count towards no cap, no
+		// commission period, no metric and no goal.
 		reject(t, reason)
 		t.Qualified = false
+	} else {
+		if m != nil {
+			deltas = append(deltas, e.rewardGoals(t, b, m, added)...)
+		}
+		if err := e.capRewards(ctx, tx, t, dry); err != nil {
+			return err
+		}
+	}
+	if dry || len(deltas) == 0 {
 		return nil
 	}
-	return e.capRewards(ctx, tx, t, dry)
+	return tx.AddCounters(ctx, deltas)
+}
+
+// tierOf returns the rule of the highest tier t qualifies for, nil for
+// none.
+func (e *Engine) tierOf(t *Transaction, b *Buyer, m *measures, rate *decimal.Decimal) *rule {
+	if len(e.rules.tiers) == 0 || t.Reward != nil {
+		return nil
+	}
+	f := saleFacts{at: t.CreatedAt, amount: t.Amount, m: m, customerSince: b.Customer.CreatedAt}
+	if rate != nil {
+		f.amount = t.Amount.Mul(*rate)
+	}
+	switch {
+	case b.Partner != nil:
+		f.partnerSince = b.Partner.CreatedAt
+	case b.Referrer != nil:
+		f.partnerSince = b.Referrer.CreatedAt
+	}
+	return e.rules.tier(&f, b.Partner)
 }
 
 // ErrRewarded reports making rewardable a sale that has rewards that
@@ -780,7 +863,11 @@ func (e *Engine) MakeRewardable(ctx context.Context, key string) (*Transaction, 
 // rewardable, already rewarded, by a suspended customer, or whose
 // beneficiary cannot earn; else the set reward, or one reward per line by
 // the line's rule.
-func (e *Engine) reward(t *Transaction, b *Buyer, h CustomerHistory, custom *rule, uplines []*Partner, rate *decimal.Decimal) {
+func (e *Engine) reward(t *Transaction, b *Buyer, h CustomerHistory, custom, tier *rule, uplines []*Partner, rate *decimal.Decimal) {
+	t.Qualified = false
+	if !e.rules.triggers(t) {
+		return
+	}
 	t.Qualified = t.Rewarded
 	if !t.Rewardable || t.Rewarded || b.Customer.Status != CustomerActive {
 		return
@@ -830,11 +917,11 @@ func (e *Engine) reward(t *Transaction, b *Buyer, h CustomerHistory, custom *rul
 		r.Explanation = Explanation{Rule: matchManual, RuleVersion: e.rules.version, Match: matchManual, Base: amount, Value: *t.Reward}
 		t.Rewards = []Reward{r}
 	} else if len(t.Products) == 0 {
-		e.rewardLine(t, &tmpl, ProductLine{ProductID: t.ProductID, ProductType: t.ProductType, ProductPrice: amount}, 1, h, b.Partner, custom)
+		e.rewardLine(t, &tmpl, ProductLine{ProductID: t.ProductID, ProductType: t.ProductType, ProductPrice: amount}, 1, h, b.Partner, custom, tier)
 	} else {
 		for _, l := range t.Products {
 			l.ProductPrice = conv(l.ProductPrice)
-			e.rewardLine(t, &tmpl, l, len(t.Products), h, b.Partner, custom)
+			e.rewardLine(t, &tmpl, l, len(t.Products), h, b.Partner, custom, tier)
 		}
 	}
 	if len(t.Rewards) > 0 {
@@ -991,8 +1078,8 @@ func (e *Engine) round(t *Transaction) {
 
 // rewardLine appends the reward of one line, by the rule that matches it,
 // if any does; lines is how many the sale has.
-func (e *Engine) rewardLine(t *Transaction, tmpl *Reward, l ProductLine, lines int, h CustomerHistory, p *Partner, custom *rule) {
-	ru := e.rules.match(l.ProductID, l.ProductType, p, custom)
+func (e *Engine) rewardLine(t *Transaction, tmpl *Reward, l ProductLine, lines int, h CustomerHistory, p *Partner, custom, tier *rule) {
+	ru := e.rules.match(l.ProductID, l.ProductType, p, custom, tier)
 	if ru == nil {
 		return
 	}
@@ -1223,6 +1310,15 @@ func (e *Engine) changeState(ctx context.Context, key string, next func(*Transac
 			err = releaseSpend(ctx, tx, t.Rewards, -1)
 		case t.State != TransactionActive && state == TransactionActive:
 			err = releaseSpend(ctx, tx, t.Rewards, 1)
+		}
+		if err != nil {
+			return err
+		}
+		switch {
+		case t.State == TransactionActive && state != TransactionActive:
+			err = e.recount(ctx, tx, t, -1)
+		case t.State != TransactionActive && state == TransactionActive:
+			err = e.recount(ctx, tx, t, 1)
 		}
 		if err != nil {
 			return err

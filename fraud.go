@@ -29,14 +29,21 @@ const (
 // fraudReason says why a sale's rewards are rejected, or "".
 func (e *Engine) fraudReason(ctx context.Context, tx StoreTx, t *Transaction, b *Buyer, bt *batch) (string, error) {
 	f := e.rules.fraud
+	if t.signup() && f.RepeatWindow > 0 {
+		f.RepeatWindow = 0 // a customer signs up once
+	}
 	if !f.AllowSelfReferral && b.Partner != nil && b.Customer.Email != "" &&
 		strings.EqualFold(b.Customer.Email, b.Partner.Email) {
 		return ReasonSelfReferral, nil
 	}
 	if f.RepeatWindow > 0 {
-		last, err := tx.Transactions(ctx, TransactionQuery{CustomerID: b.Customer.ID, Limit: 1})
+		// The customer's latest transaction, not counting its signup.
+		last, err := tx.Transactions(ctx, TransactionQuery{CustomerID: b.Customer.ID, Limit: 2})
 		if err != nil {
 			return "", err
+		}
+		if len(last) > 0 && last[0].signup() {
+			last = last[1:]
 		}
 		if len(last) > 0 && t.CreatedAt.Sub(last[0].CreatedAt).Abs() < f.RepeatWindow {
 			return ReasonTooFrequent, nil

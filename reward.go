@@ -100,6 +100,13 @@ type Explanation struct {
 	// counts towards, so that a reversal gives back what was counted even
 	// if the limits have changed since.
 	Counted []string `json:"counted,omitempty"`
+	// Threshold is, for a goal bonus, the highest threshold the
+	// transaction made the beneficiary reach, and Thresholds how many it
+	// pays for (more than one when a recurring goal's multiples are
+	// crossed at once). Base is then the metric's value after the
+	// transaction and Value the bonus per threshold.
+	Threshold  *decimal.Decimal `json:"threshold,omitempty"`
+	Thresholds int              `json:"thresholds,omitempty"`
 }
 
 // MarshalJSON writes the amounts as exact JSON numbers.
@@ -145,6 +152,13 @@ func (e *Explanation) writeJSON(b *bytes.Buffer) {
 		w.num("uncapped", *e.Uncapped)
 	}
 	w.strs("counted", e.Counted)
+	if e.Threshold != nil {
+		w.num("threshold", *e.Threshold)
+	}
+	if e.Thresholds != 0 {
+		w.key("thresholds")
+		b.WriteString(itoa(e.Thresholds))
+	}
 	b.WriteByte('}')
 }
 
@@ -214,6 +228,10 @@ func (r *Reward) clone() Reward {
 	if r.Explanation.Uncapped != nil {
 		u := *r.Explanation.Uncapped
 		c.Explanation.Uncapped = &u
+	}
+	if r.Explanation.Threshold != nil {
+		th := *r.Explanation.Threshold
+		c.Explanation.Threshold = &th
 	}
 	c.Explanation.Caps = cloneStrings(r.Explanation.Caps)
 	c.Explanation.Counted = cloneStrings(r.Explanation.Counted)

@@ -84,7 +84,37 @@ type RuleSet struct {
 	// commission in the precedence ("product-based commission has
 	// priority"); by default the partner's comes first.
 	ProductsOverPartner bool `json:"products_over_partner,omitempty"`
+	// Tiers are commissions by the beneficiary's performance or the
+	// sale's facts, after product rules and before Default (SPEC §4.5).
+	Tiers []Tier `json:"tiers,omitempty"`
+	// Goals pay bonuses when the beneficiary reaches targets (SPEC §4.7).
+	Goals []Goal `json:"goals,omitempty"`
+	// Trigger is the action that earns rewards (SPEC §4.9): empty for
+	// every transaction, an action name ("sale", "subscription_renewed")
+	// for the transactions with that action only, or TriggerSignup for
+	// the referred customer's creation: the engine then records, with each
+	// attributed customer it creates, a transaction with action "signup",
+	// amount zero and key "signup:<customer id>", rewarded by the rules
+	// like a sale (so flat commissions are what pay). Transactions that
+	// do not match earn nothing and count towards no period or metric.
+	//
+	// Recurrence is the commission's period: once is For(Times(1)),
+	// "within 6 months" For(Months(6)), lifetime no period; steps by
+	// occurrence ("after 10 referrals: 25.00") are tiers on signups or
+	// customers.
+	Trigger string `json:"trigger,omitempty"`
 }
+
+// TriggerSignup makes a customer's creation earn rewards; see
+// RuleSet.Trigger.
+const TriggerSignup = "signup"
+
+// signupKeyPrefix starts the keys of the transactions the engine records
+// for signups; transaction keys given by callers may not use it.
+const signupKeyPrefix = "signup:"
+
+// signup reports whether t is a signup the engine recorded.
+func (t *Transaction) signup() bool { return strings.HasPrefix(t.Key, signupKeyPrefix) }
 
 // CommissionType is percent (of the line's amount) or flat (a fixed amount
 // per line).
@@ -221,6 +251,21 @@ type rules struct {
 	// friend is the referred customer's own commission, nil for none.
 	friend       []step
 	friendReview time.Duration
+	// slots are the beneficiary's counters the tiers and goals read.
+	slots   []slot
+	tiers   []tier
+	goals   []goal
+	trigger string
+	// signupEvents: creating an attributed customer may earn rewards.
+	signupEvents bool
+}
+
+// triggers reports whether t's action earns rewards.
+func (rs *rules) triggers(t *Transaction) bool {
+	if t.signup() {
+		return rs.trigger == TriggerSignup
+	}
+	return rs.trigger == "" || rs.trigger == t.Action
 }
 
 // FriendReward is what a referred customer earns on its own sales: a
@@ -239,7 +284,7 @@ const MaxLevels = 5
 // partner's custom commission (custom, nil for none), then a product rule
 // by product_id and then by product_type, then the default; product rules
 // first when the program says so. nil when none applies.
-func (rs *rules) match(productID, productType string, p *Partner, custom *rule) *rule {
+func (rs *rules) match(productID, productType string, p *Partner, custom, tier *rule) *rule {
 	product := rs.product(productID, productType, p)
 	first, second := custom, product
 	if rs.productsFirst {
@@ -250,6 +295,8 @@ func (rs *rules) match(productID, productType string, p *Partner, custom *rule) 
 		return first
 	case second != nil:
 		return second
+	case tier != nil:
+		return tier
 	}
 	return rs.def
 }
@@ -317,10 +364,15 @@ func (p *Program) validate() (*rules, error) {
 		rounding:      p.Rules.Rounding,
 		caps:          p.Rules.Caps,
 		fraud:         p.Rules.Fraud,
+		trigger:       p.Rules.Trigger,
+		signupEvents:  p.Rules.Trigger == TriggerSignup,
+	}
+	if p.Rules.Trigger != "" {
+		validateKey(v, "rules.trigger", p.Rules.Trigger, false)
 	}
 	if !p.Rules.Default.IsZero() {
 		rs.def = newRule(matchDefault, matchDefault, steps(p.Rules.Default, v, "rules.default", p))
-		rs.history = rs.def.scheduled()
+		rs.history = rs.history || rs.def.scheduled()
 	}
 	if p.Rules.ReviewPeriod < 0 {
 		v.add("rules.review_period", "must not be negative")
@@ -413,6 +465,8 @@ func (p *Program) validate() (*rules, error) {
 		}
 		rs.history = rs.history || r.scheduled()
 	}
+	rs.compileTiers(v, p)
+	rs.compileGoals(v, p)
 	if err := v.err(); err != nil {
 		return nil, err
 	}

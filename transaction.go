@@ -273,6 +273,9 @@ func (t *Transaction) sameSale(in *TransactionInput, c *Customer) bool {
 // Every invalid field is reported through v.
 func (in *TransactionInput) normalize(v *validator, p *Program, now time.Time) {
 	validateKey(v, "key", in.Key, false)
+	if strings.HasPrefix(in.Key, signupKeyPrefix) {
+		v.addf("key", "keys starting with %q are the engine's, for signups", signupKeyPrefix)
+	}
 	validateKey(v, "action", in.Action, false)
 	validateKey(v, "product_id", in.ProductID, false)
 	validateKey(v, "product_type", in.ProductType, false)

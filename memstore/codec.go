@@ -86,6 +86,8 @@ func encodeReward(b []byte, r *commission.Reward) []byte {
 	b = putStrings(b, e.Caps)
 	b = putDecimalPtr(b, e.Uncapped)
 	b = putStrings(b, e.Counted)
+	b = putDecimalPtr(b, e.Threshold)
+	b = binary.AppendVarint(b, int64(e.Thresholds))
 	b = putString(b, string(r.Kind))
 	return b
 }
@@ -178,6 +180,8 @@ func (d *decoder) reward(r *commission.Reward) {
 	e.Caps = d.strings()
 	e.Uncapped = d.decimalPtr()
 	e.Counted = d.strings()
+	e.Threshold = d.decimalPtr()
+	e.Thresholds = int(d.varint())
 	r.Kind = commission.ProgramKind(d.string())
 }
 

@@ -1,0 +1,239 @@
+package commission
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// Metric is something the rules measure: a beneficiary's performance
+// (signups, customers, revenue), or a fact about one sale (its amount,
+// whether it is the customer's first, the customer's or the
+// beneficiary's age). The beneficiary is the partner in an affiliate
+// program and the referring customer in a refer-a-friend one.
+type Metric string
+
+// Metrics.
+const (
+	// MetricSignups counts the customers attributed to the beneficiary,
+	// in the month of their created_at.
+	MetricSignups Metric = "signups"
+	// MetricCustomers counts the beneficiary's customers with at least
+	// one qualified sale, each in the month of the sale that first made
+	// it count. A customer whose qualified sales are all reversed stops
+	// counting.
+	MetricCustomers Metric = "customers"
+	// MetricRevenue sums the amounts of the beneficiary's qualified sales
+	// in the program currency (converted, with multi-currency on), each in
+	// the month of its created_at. Sales in other units add nothing.
+	MetricRevenue Metric = "revenue"
+	// MetricSaleAmount is the sale's own amount (in the program currency
+	// when converted).
+	MetricSaleAmount Metric = "sale_amount"
+	// MetricFirstSale holds when the customer has no other qualified sale.
+	MetricFirstSale Metric = "first_sale"
+	// MetricCustomerAge is the time from the buyer's created_at to the
+	// sale's.
+	MetricCustomerAge Metric = "customer_age"
+	// MetricPartnerAge is the time from the beneficiary's created_at to
+	// the sale's.
+	MetricPartnerAge Metric = "partner_age"
+)
+
+// MaxWindowMonths bounds a rolling window, so that reading a metric costs
+// at most this many counters.
+const MaxWindowMonths = 36
+
+// counted reports whether the metric is an aggregate the engine keeps in
+// counters.
+func (m Metric) counted() bool {
+	return m == MetricSignups || m == MetricCustomers || m == MetricRevenue
+}
+
+// Counter names. The engine maintains the three metrics for every
+// beneficiary on every program, whatever its rules, so that a tier or goal
+// added later reads the whole history: "metric.<name>" per beneficiary,
+// for all time (bucket "") and per month ("2025-05"). Two counters per
+// customer make the customers metric exact under reversals: how many
+// qualified sales it has, and the month (as the number 202505) it was
+// counted in.
+const (
+	customerSalesCounter = "customer.sales"
+	customerMonthCounter = "customer.counted_month"
+)
+
+func metricKey(m Metric, subject, bucket string) CounterKey {
+	return CounterKey{Name: "metric." + string(m), Subject: subject, Bucket: bucket}
+}
+
+// monthBack is the month n months before at's, in UTC.
+func monthBack(at time.Time, n int) time.Time {
+	at = at.UTC()
+	return time.Date(at.Year(), at.Month()-time.Month(n), 1, 0, 0, 0, 0, time.UTC)
+}
+
+func monthBucket(at time.Time) string { return at.UTC().Format("2006-01") }
+
+// monthNumber and numberMonth encode a month as the number 202505.
+func monthNumber(at time.Time) decimal.Decimal {
+	at = at.UTC()
+	return decimal.NewFromInt(int64(at.Year())*100 + int64(at.Month()))
+}
+
+func numberMonth(d decimal.Decimal) string {
+	n := d.IntPart()
+	return time.Date(int(n/100), time.Month(n%100), 1, 0, 0, 0, 0, time.UTC).Format("2006-01")
+}
+
+// slot is one counter a sale reads for the rules: a metric of the
+// beneficiary for all time (back < 0) or for the month back months before
+// the sale's.
+type slot struct {
+	metric Metric
+	back   int
+}
+
+// measures is what a sale's rules know of its beneficiary and buyer, read
+// (and on SQL locked) in one call before the rules apply.
+type measures struct {
+	beneficiary string
+	// sales is the buyer's count of qualified sales; month the month it
+	// was counted in as a customer (202505), zero when it is not.
+	sales, month decimal.Decimal
+	// slots hold the rules' slots' values, in e.rules.slots' order; goals
+	// the thresholds each goal has paid, in e.rules.goals' order.
+	slots []decimal.Decimal
+	goals []decimal.Decimal
+}
+
+// beneficiaryOf is whose metrics t counts towards: its partner, or its
+// referring customer; "" for none.
+func (e *Engine) beneficiaryOf(t *Transaction) string {
+	if e.prog.Kind == ReferAFriend {
+		return t.ReferringCustomerID
+	}
+	return t.PartnerID
+}
+
+// measure reads the counters t's rules and bookkeeping need; nil when t
+// has no beneficiary.
+func (e *Engine) measure(ctx context.Context, tx StoreTx, t *Transaction) (*measures, error) {
+	who := e.beneficiaryOf(t)
+	if who == "" {
+		return nil, nil
+	}
+	keys := make([]CounterKey, 0, 2+len(e.rules.slots)+len(e.rules.goals))
+	keys = append(keys,
+		CounterKey{Name: customerSalesCounter, Subject: t.CustomerID},
+		CounterKey{Name: customerMonthCounter, Subject: t.CustomerID})
+	for _, s := range e.rules.slots {
+		keys = append(keys, s.key(who, t.CreatedAt))
+	}
+	for _, g := range e.rules.goals {
+		keys = append(keys, g.counter(who))
+	}
+	vals, err := tx.Counters(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	n := len(e.rules.slots)
+	return &measures{beneficiary: who, sales: vals[0], month: vals[1], slots: vals[2 : 2+n], goals: vals[2+n:]}, nil
+}
+
+func (s slot) key(who string, at time.Time) CounterKey {
+	if s.back < 0 {
+		return metricKey(s.metric, who, "")
+	}
+	return metricKey(s.metric, who, monthBucket(monthBack(at, s.back)))
+}
+
+// revenue is what t adds to its beneficiary's revenue: its amount in the
+// program currency, converted at the rate its rewards record; false when
+// it is in other units. It depends only on what is stored, so that a
+// reversal takes back exactly what the sale added.
+func (e *Engine) revenue(t *Transaction) (decimal.Decimal, bool) {
+	if t.AmountUnits == e.prog.Currency {
+		return t.Amount, true
+	}
+	for i := len(t.Rewards) - 1; i >= 0; i-- { // the latest rate, if rewards were added later
+		r := &t.Rewards[i]
+		if r.Explanation.Rate != nil && r.Explanation.From == t.AmountUnits {
+			return t.Amount.Mul(*r.Explanation.Rate).RoundBank(maxScale), true
+		}
+	}
+	return decimal.Zero, false
+}
+
+// countSale returns the counter deltas of a qualified sale t entering
+// (sign 1) or leaving (sign -1) its beneficiary's metrics, given the
+// buyer's counters in m, and what it adds to each metric (for goals).
+func (e *Engine) countSale(t *Transaction, m *measures, sign int64) ([]CounterDelta, map[Metric]decimal.Decimal) {
+	one := decimal.NewFromInt(sign)
+	added := make(map[Metric]decimal.Decimal, 2)
+	deltas := []CounterDelta{{Key: CounterKey{Name: customerSalesCounter, Subject: t.CustomerID}, Delta: one}}
+	if amount, ok := e.revenue(t); ok && !amount.IsZero() {
+		amount = amount.Mul(one)
+		added[MetricRevenue] = amount
+		deltas = append(deltas,
+			CounterDelta{Key: metricKey(MetricRevenue, m.beneficiary, ""), Delta: amount},
+			CounterDelta{Key: metricKey(MetricRevenue, m.beneficiary, monthBucket(t.CreatedAt)), Delta: amount})
+	}
+	switch after := m.sales.Add(one); {
+	case sign > 0 && m.sales.Sign() == 0:
+		// The customer's first: it counts from this sale's month.
+		month := monthNumber(t.CreatedAt)
+		added[MetricCustomers] = one
+		deltas = append(deltas,
+			CounterDelta{Key: metricKey(MetricCustomers, m.beneficiary, ""), Delta: one},
+			CounterDelta{Key: metricKey(MetricCustomers, m.beneficiary, monthBucket(t.CreatedAt)), Delta: one},
+			CounterDelta{Key: CounterKey{Name: customerMonthCounter, Subject: t.CustomerID}, Delta: month.Sub(m.month)})
+	case sign < 0 && after.Sign() == 0 && !m.month.IsZero():
+		// Its last: it stops counting, in the month it was counted in.
+		added[MetricCustomers] = one
+		deltas = append(deltas,
+			CounterDelta{Key: metricKey(MetricCustomers, m.beneficiary, ""), Delta: one},
+			CounterDelta{Key: metricKey(MetricCustomers, m.beneficiary, numberMonth(m.month)), Delta: one},
+			CounterDelta{Key: CounterKey{Name: customerMonthCounter, Subject: t.CustomerID}, Delta: m.month.Neg()})
+	}
+	return deltas, added
+}
+
+// recount moves a stored qualified transaction in (sign 1, a restore) or
+// out of (sign -1, a deletion or archive) its beneficiary's metrics.
+// Goals keep what they paid: a threshold pays once.
+func (e *Engine) recount(ctx context.Context, tx StoreTx, t *Transaction, sign int64) error {
+	who := e.beneficiaryOf(t)
+	if !t.Qualified || who == "" || t.signup() {
+		return nil
+	}
+	vals, err := tx.Counters(ctx, []CounterKey{
+		{Name: customerSalesCounter, Subject: t.CustomerID},
+		{Name: customerMonthCounter, Subject: t.CustomerID}})
+	if err != nil {
+		return err
+	}
+	deltas, _ := e.countSale(t, &measures{beneficiary: who, sales: vals[0], month: vals[1]}, sign)
+	return tx.AddCounters(ctx, deltas)
+}
+
+// signupDeltas count a new customer c towards its beneficiary's signups.
+func signupDeltas(who string, c *Customer) []CounterDelta {
+	one := decimal.NewFromInt(1)
+	return []CounterDelta{
+		{Key: metricKey(MetricSignups, who, ""), Delta: one},
+		{Key: metricKey(MetricSignups, who, monthBucket(c.CreatedAt)), Delta: one},
+	}
+}
+
+// signupKey is the key of the transaction recording customerID's signup;
+// an id too long for a key is hashed.
+func signupKey(customerID string) string {
+	if len(signupKeyPrefix)+len(customerID) <= maxKeyLen {
+		return signupKeyPrefix + customerID
+	}
+	sum := sha256.Sum256([]byte(customerID))
+	return signupKeyPrefix + hex.EncodeToString(sum[:])
+}

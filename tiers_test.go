@@ -1,0 +1,240 @@
+package commission_test
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/commissionkit/commission"
+	"github.com/stretchr/testify/require"
+)
+
+// customersTiers is the documented example: 20% once a partner has more
+// than 20 customers, 30% above 50, 10% before.
+func customersTiers() commission.Program {
+	p := percentProgram(commission.Affiliate, "10")
+	p.Rules.Tiers = []commission.Tier{
+		{ID: "silver", When: []commission.Condition{{Metric: commission.MetricCustomers, Above: decp("20")}}, Commission: commission.Percent(dec("20"))},
+		{ID: "gold", When: []commission.Condition{{Metric: commission.MetricCustomers, Above: decp("50")}}, Commission: commission.Percent(dec("30"))},
+	}
+	return p
+}
+
+// newCustomers creates n customers c<from>... of partner.
+func newCustomers(t *testing.T, eng *commission.Engine, partner string, from, n int) {
+	t.Helper()
+	for i := from; i < from+n; i++ {
+		_, err := eng.CreateCustomer(context.Background(), commission.CustomerInput{Key: "c" + strconv.Itoa(i), Partner: &commission.PartnerRef{Key: partner}})
+		require.NoError(t, err)
+	}
+}
+
+func TestTiersDocumentedExample(t *testing.T) {
+	ctx := context.Background()
+	eng, _ := newEngine(t, customersTiers())
+	_, err := eng.CreatePartner(ctx, commission.PartnerInput{Key: "p"})
+	require.NoError(t, err)
+	newCustomers(t, eng, "p", 0, 60)
+	// The partner's customers are counted before each sale: the 21st
+	// customer's first sale still earns 10%, the 22nd's 20%.
+	for i := range 60 {
+		tx, err := eng.CreateTransaction(ctx, sale("s"+strconv.Itoa(i), "c"+strconv.Itoa(i), "100"))
+		require.NoError(t, err)
+		require.Len(t, tx.Rewards, 1)
+		r := tx.Rewards[0]
+		switch {
+		case i <= 20:
+			requireDecimal(t, "10", r.Amount, i)
+			require.Equal(t, "default", r.Explanation.Rule)
+		case i <= 50:
+			requireDecimal(t, "20", r.Amount, i)
+			require.Equal(t, "silver", r.Explanation.Rule)
+			require.Equal(t, "tier", r.Explanation.Match)
+		default:
+			requireDecimal(t, "30", r.Amount, i)
+			require.Equal(t, "gold", r.Explanation.Rule)
+		}
+	}
+	// A customer's second sale does not count it twice.
+	tx, err := eng.CreateTransaction(ctx, sale("again", "c0", "100"))
+	require.NoError(t, err)
+	require.Equal(t, "gold", tx.Rewards[0].Explanation.Rule)
+
+	// Reversals count exactly: c59 has one sale, c0 two. Deleting both
+	// of c0's and the nine last customers' sales leaves 50 customers.
+	require.NoError(t, eng.DeleteTransaction(ctx, "again"))
+	tx, err = eng.CreateTransaction(ctx, sale("probe1", "c1", "100"))
+	require.NoError(t, err)
+	require.Equal(t, "gold", tx.Rewards[0].Explanation.Rule, "c0 still has a sale")
+	require.NoError(t, eng.DeleteTransaction(ctx, "probe1"))
+	for i := 51; i < 60; i++ {
+		require.NoError(t, eng.ArchiveTransaction(ctx, "s"+strconv.Itoa(i)))
+	}
+	tx, err = eng.CreateTransaction(ctx, sale("probe2", "c1", "100"))
+	require.NoError(t, err)
+	require.Equal(t, "gold", tx.Rewards[0].Explanation.Rule, "51 customers: still above 50")
+	require.NoError(t, eng.DeleteTransaction(ctx, "probe2"))
+	require.NoError(t, eng.DeleteTransaction(ctx, "s0"))
+	tx, err = eng.CreateTransaction(ctx, sale("probe3", "c1", "100"))
+	require.NoError(t, err)
+	require.Equal(t, "silver", tx.Rewards[0].Explanation.Rule, "50 customers: not above 50")
+	require.NoError(t, eng.DeleteTransaction(ctx, "probe3"))
+	// Restoring counts them again.
+	require.NoError(t, eng.RestoreTransaction(ctx, "s51"))
+	tx, err = eng.CreateTransaction(ctx, sale("probe4", "c1", "100"))
+	require.NoError(t, err)
+	require.Equal(t, "gold", tx.Rewards[0].Explanation.Rule)
+}
+
+// A rolling window counts the sale's month and the ones before it.
+func TestTierRevenueWindow(t *testing.T) {
+	ctx := context.Background()
+	p := percentProgram(commission.Affiliate, "10")
+	p.Rules.Tiers = []commission.Tier{{When: []commission.Condition{{Metric: commission.MetricRevenue, Months: 2, AtLeast: decp("1000")}}, Commission: commission.Percent(dec("15"))}}
+	eng, clock := newEngine(t, p)
+	affiliateSetup(t, eng)
+	at := func(key string, day time.Time, amount string) commission.Reward {
+		in := sale(key, "customer_123", amount)
+		in.CreatedAt = &day
+		tx, err := eng.CreateTransaction(ctx, in)
+		require.NoError(t, err)
+		return tx.Rewards[0]
+	}
+	clock.Advance(365 * 24 * time.Hour)
+	jan := time.Date(2026, 1, 10, 0, 0, 0, 0, time.UTC)
+	require.Equal(t, "default", at("a", jan, "999.99").Explanation.Rule)
+	require.Equal(t, "default", at("b", jan.Add(time.Hour), "0.01").Explanation.Rule, "999.99 before it")
+	r := at("c", jan.Add(2*time.Hour), "10")
+	require.Equal(t, "tier:1", r.Explanation.Rule, "1000.00 before it")
+	requireDecimal(t, "1.5", r.Amount)
+	feb := time.Date(2026, 2, 27, 0, 0, 0, 0, time.UTC)
+	require.Equal(t, "tier:1", at("d", feb, "10").Explanation.Rule, "January is in February's window")
+	mar := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	require.Equal(t, "default", at("e", mar, "10").Explanation.Rule, "March's window is February and March: 10.00")
+	// A backdated sale reads its own month's window.
+	require.Equal(t, "tier:1", at("f", jan.Add(3*time.Hour), "1").Explanation.Rule)
+}
+
+// Conditions on the sale itself: its amount, the customer's first sale,
+// the customer's and the partner's age; and partner tags.
+func TestTierSaleConditions(t *testing.T) {
+	ctx := context.Background()
+	p := percentProgram(commission.Affiliate, "10")
+	p.Rules.Tiers = []commission.Tier{
+		{ID: "first-year", When: []commission.Condition{{Metric: commission.MetricCustomerAge, Within: &commission.Period{Years: 1}}}, Commission: commission.Percent(dec("20"))},
+		{ID: "first", When: []commission.Condition{{Metric: commission.MetricFirstSale}}, Commission: commission.Flat(dec("7"))},
+		{ID: "big", When: []commission.Condition{{Metric: commission.MetricSaleAmount, AtLeast: decp("500"), Below: decp("1000")}}, Commission: commission.Percent(dec("25"))},
+		{ID: "veteran", When: []commission.Condition{{Metric: commission.MetricPartnerAge, Past: &commission.Period{Months: 6}}}, PartnerTags: []string{"vip"}, Commission: commission.Percent(dec("40"))},
+	}
+	eng, clock := newEngine(t, p)
+	affiliateSetup(t, eng)
+	_, err := eng.CreatePartner(ctx, commission.PartnerInput{Key: "vip", Tags: []string{"vip"}})
+	require.NoError(t, err)
+	_, err = eng.CreateCustomer(ctx, commission.CustomerInput{Key: "vc", Partner: &commission.PartnerRef{Key: "vip"}})
+	require.NoError(t, err)
+	rule := func(key, customer, amount string) string {
+		tx, err := eng.CreateTransaction(ctx, sale(key, customer, amount))
+		require.NoError(t, err)
+		return tx.Rewards[0].Explanation.Rule
+	}
+	require.Equal(t, "first", rule("1", "customer_123", "100"))
+	require.Equal(t, "first-year", rule("2", "customer_123", "100"))
+	require.Equal(t, "big", rule("3", "customer_123", "500"))
+	require.Equal(t, "first-year", rule("4", "customer_123", "1000"), "below is strict")
+	clock.Advance(366 * 24 * time.Hour)
+	require.Equal(t, "default", rule("5", "customer_123", "100"), "past the customer's first year")
+	require.Equal(t, "veteran", rule("6", "vc", "100"), "a tagged partner past six months")
+	require.Equal(t, "big", rule("7", "customer_123", "999"), "the veteran tier is for vip partners")
+}
+
+// Tiers come after product rules and a partner's own commission, and
+// before the default.
+func TestTierPrecedence(t *testing.T) {
+	ctx := context.Background()
+	p := percentProgram(commission.Affiliate, "10")
+	p.Rules.Products = []commission.ProductRule{{ProductID: "book", Commission: commission.Percent(dec("5"))}}
+	p.Rules.Tiers = []commission.Tier{{When: []commission.Condition{{Metric: commission.MetricSaleAmount, AtLeast: decp("0")}}, Commission: commission.Percent(dec("50"))}}
+	eng, _ := newEngine(t, p)
+	affiliateSetup(t, eng)
+	in := sale("a", "customer_123", "100")
+	in.ProductID = "book"
+	tx, err := eng.CreateTransaction(ctx, in)
+	require.NoError(t, err)
+	require.Equal(t, "product_id:book", tx.Rewards[0].Explanation.Rule)
+	tx, err = eng.CreateTransaction(ctx, sale("b", "customer_123", "100"))
+	require.NoError(t, err)
+	require.Equal(t, "tier:1", tx.Rewards[0].Explanation.Rule)
+	_, err = eng.SetPartnerCommission(ctx, commission.PartnerRef{Key: "partner_123"}, &commission.Commission{Type: commission.FlatCommission, Value: dec("1")})
+	require.NoError(t, err)
+	tx, err = eng.CreateTransaction(ctx, sale("c", "customer_123", "100"))
+	require.NoError(t, err)
+	require.Equal(t, "partner:partner_123", tx.Rewards[0].Explanation.Rule)
+}
+
+// Metrics are kept from the first sale, whatever the rules: a tier added
+// later reads the whole history.
+func TestTierAddedLaterReadsHistory(t *testing.T) {
+	ctx := context.Background()
+	store := memstoreNew()
+	clock := newClock(t0)
+	eng, err := commission.New(store, percentProgram(commission.Affiliate, "10"), commission.WithClock(clock.Now))
+	require.NoError(t, err)
+	affiliateSetup(t, eng)
+	_, err = eng.CreateTransaction(ctx, sale("a", "customer_123", "600"))
+	require.NoError(t, err)
+	p := percentProgram(commission.Affiliate, "10")
+	p.Rules.Tiers = []commission.Tier{{When: []commission.Condition{
+		{Metric: commission.MetricRevenue, AtLeast: decp("600")},
+		{Metric: commission.MetricSignups, AtLeast: decp("1")},
+		{Metric: commission.MetricCustomers, AtLeast: decp("1")},
+	}, Commission: commission.Percent(dec("20"))}}
+	eng, err = commission.New(store, p, commission.WithClock(clock.Now))
+	require.NoError(t, err)
+	tx, err := eng.CreateTransaction(ctx, sale("b", "customer_123", "100"))
+	require.NoError(t, err)
+	requireDecimal(t, "20", tx.Rewards[0].Amount)
+}
+
+func TestTierValidation(t *testing.T) {
+	p := percentProgram(commission.Affiliate, "10")
+	p.Rules.Tiers = []commission.Tier{
+		{Commission: commission.Percent(dec("20"))},
+		{ID: "x", When: []commission.Condition{{Metric: "height", AtLeast: decp("1")}}, Commission: commission.Percent(dec("20"))},
+		{ID: "x", When: []commission.Condition{{Metric: commission.MetricRevenue, Months: 40, AtLeast: decp("1"), Above: decp("2")}}, Commission: commission.Percent(dec("120"))},
+		{When: []commission.Condition{{Metric: commission.MetricCustomerAge, AtLeast: decp("1")}, {Metric: commission.MetricFirstSale, Within: &commission.Period{Times: 2}}}, Commission: commission.Percent(dec("20"))},
+		{When: []commission.Condition{{Metric: commission.MetricPartnerAge, Past: &commission.Period{Times: 2}}, {Metric: commission.MetricSaleAmount}}, Commission: commission.Percent(dec("20"))},
+	}
+	_, err := commission.New(memstoreNew(), p)
+	requireFields(t, err,
+		"rules.tiers[0].when",
+		"rules.tiers[1].when[0].metric",
+		"rules.tiers[2].id",
+		"rules.tiers[2].commission.value",
+		"rules.tiers[2].when[0]",
+		"rules.tiers[2].when[0].months",
+		"rules.tiers[3].when[0]",
+		"rules.tiers[3].when[1]",
+		"rules.tiers[4].when[0].past",
+		"rules.tiers[4].when[1]",
+	)
+}
+
+// Tiers load from JSON as they are written in Go.
+func TestTiersFromJSON(t *testing.T) {
+	var p commission.Program
+	require.NoError(t, json.Unmarshal([]byte(`{"id":"p","kind":"affiliate","currency":"USD","rules":{
+		"default":{"type":"percent","value":10},
+		"tiers":[{"id":"silver","when":[{"metric":"customers","above":20}],"commission":{"type":"percent","value":20}},
+		         {"id":"gold","when":[{"metric":"customers","above":50}],"commission":{"type":"percent","value":30}}]}}`), &p))
+	want := customersTiers()
+	want.ID = "p"
+	got, err := json.Marshal(p)
+	require.NoError(t, err)
+	exp, err := json.Marshal(want)
+	require.NoError(t, err)
+	require.JSONEq(t, string(exp), string(got))
+	_, err = commission.New(memstoreNew(), p)
+	require.NoError(t, err)
+}
