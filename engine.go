@@ -723,6 +723,9 @@ func (e *Engine) compute(ctx context.Context, tx StoreTx, t *Transaction, b *Buy
 	if err != nil {
 		return err
 	}
+	if m != nil && t.signup() && !isNew {
+		m.uncountSignup(e.rules.slots) // as of before it, like a new one
+	}
 	var h CustomerHistory
 	if (e.rules.history || custom != nil && custom.scheduled()) && t.Reward == nil {
 		if h, err = e.history(ctx, tx, b.Customer.ID, t.CreatedAt, bt); err != nil {
@@ -739,18 +742,17 @@ func (e *Engine) compute(ctx context.Context, tx StoreTx, t *Transaction, b *Buy
 	// What t adds to its beneficiary's metrics: a signup when it is one
 	// (counted when it is new), a qualified sale's revenue and customer.
 	var deltas []CounterDelta
-	var added map[Metric]decimal.Decimal
+	var add added
 	switch {
 	case m == nil:
 	case t.signup():
 		t.Qualified = false // a signup is not a sale: no period counts it
 		if isNew {
-			one := decimal.NewFromInt(1)
-			added = map[Metric]decimal.Decimal{MetricSignups: one}
+			add.signups = one
 			deltas = signupDeltas(m.beneficiary, b.Customer)
 		}
 	case t.Qualified && reason == "":
-		deltas, added = e.countSale(t, m, 1)
+		deltas, add = e.countSale(t, m, 1)
 	}
 	if reason != "" {
 		// Rejected rewards pay nothing: they count towards no cap, no
@@ -759,7 +761,7 @@ func (e *Engine) compute(ctx context.Context, tx StoreTx, t *Transaction, b *Buy
 		t.Qualified = false
 	} else {
 		if m != nil {
-			deltas = append(deltas, e.rewardGoals(t, b, m, added)...)
+			deltas = append(deltas, e.rewardGoals(t, b, m, &add)...)
 		}
 		if err := e.capRewards(ctx, tx, t, dry); err != nil {
 			return err

@@ -26,8 +26,9 @@ type Goal struct {
 	// Target is the threshold; with Every, also each multiple of it.
 	Target decimal.Decimal `json:"target"`
 	Every  bool            `json:"every,omitempty"`
-	// Until, when set, ends the goal: a threshold crossed by a
-	// transaction created at or after it pays nothing.
+	// Until, when set, ends the goal: a transaction created at or after
+	// it pays no bonus. The thresholds it reached stay unpaid, and a
+	// transaction backdated to before the end pays them.
 	Until *time.Time `json:"until,omitempty"`
 	// Bonus is paid once per threshold, in Units (the program currency
 	// when empty, or one of its custom units).
@@ -85,11 +86,11 @@ func (rs *rules) compileGoals(v *validator, p *Program) {
 // rewardGoals appends the bonuses of the goals t's counts make its
 // beneficiary reach, and returns the counter deltas that record them
 // paid. m has the metrics before t; added is what t adds to each.
-func (e *Engine) rewardGoals(t *Transaction, b *Buyer, m *measures, added map[Metric]decimal.Decimal) []CounterDelta {
+func (e *Engine) rewardGoals(t *Transaction, b *Buyer, m *measures, a *added) []CounterDelta {
 	var deltas []CounterDelta
 	for i := range e.rules.goals {
 		g := &e.rules.goals[i]
-		add := added[g.Metric]
+		add := a.of(g.Metric)
 		if add.Sign() <= 0 || g.Until != nil && !t.CreatedAt.Before(*g.Until) {
 			continue
 		}

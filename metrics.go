@@ -66,7 +66,14 @@ const (
 )
 
 func metricKey(m Metric, subject, bucket string) CounterKey {
-	return CounterKey{Name: "metric." + string(m), Subject: subject, Bucket: bucket}
+	name := revenueCounter
+	switch m {
+	case MetricSignups:
+		name = signupsCounter
+	case MetricCustomers:
+		name = customersCounter
+	}
+	return CounterKey{Name: name, Subject: subject, Bucket: bucket}
 }
 
 // monthBack is the month n months before at's, in UTC.
@@ -107,6 +114,16 @@ type measures struct {
 	// the thresholds each goal has paid, in e.rules.goals' order.
 	slots []decimal.Decimal
 	goals []decimal.Decimal
+}
+
+// uncountSignup takes a stored signup's own count out of the slots of
+// its month and of all time, which it was counted in when recorded.
+func (m *measures) uncountSignup(slots []slot) {
+	for i, s := range slots {
+		if s.metric == MetricSignups && s.back <= 0 {
+			m.slots[i] = m.slots[i].Sub(one)
+		}
+	}
 }
 
 // beneficiaryOf is whose metrics t counts towards: its partner, or its
@@ -167,38 +184,72 @@ func (e *Engine) revenue(t *Transaction) (decimal.Decimal, bool) {
 	return decimal.Zero, false
 }
 
+// added is what one transaction adds to its beneficiary's metrics (or
+// takes from them, negative), for goals.
+type added struct {
+	signups, customers, revenue decimal.Decimal
+}
+
+func (a *added) of(m Metric) decimal.Decimal {
+	switch m {
+	case MetricSignups:
+		return a.signups
+	case MetricCustomers:
+		return a.customers
+	}
+	return a.revenue
+}
+
+var (
+	one      = decimal.NewFromInt(1)
+	minusOne = decimal.NewFromInt(-1)
+)
+
+// Counter names of the metrics, spelt out so that no sale builds them.
+const (
+	signupsCounter   = "metric.signups"
+	customersCounter = "metric.customers"
+	revenueCounter   = "metric.revenue"
+)
+
 // countSale returns the counter deltas of a qualified sale t entering
 // (sign 1) or leaving (sign -1) its beneficiary's metrics, given the
-// buyer's counters in m, and what it adds to each metric (for goals).
-func (e *Engine) countSale(t *Transaction, m *measures, sign int64) ([]CounterDelta, map[Metric]decimal.Decimal) {
-	one := decimal.NewFromInt(sign)
-	added := make(map[Metric]decimal.Decimal, 2)
-	deltas := []CounterDelta{{Key: CounterKey{Name: customerSalesCounter, Subject: t.CustomerID}, Delta: one}}
-	if amount, ok := e.revenue(t); ok && !amount.IsZero() {
-		amount = amount.Mul(one)
-		added[MetricRevenue] = amount
-		deltas = append(deltas,
-			CounterDelta{Key: metricKey(MetricRevenue, m.beneficiary, ""), Delta: amount},
-			CounterDelta{Key: metricKey(MetricRevenue, m.beneficiary, monthBucket(t.CreatedAt)), Delta: amount})
+// buyer's counters in m, and what it adds to each metric.
+func (e *Engine) countSale(t *Transaction, m *measures, sign int64) ([]CounterDelta, added) {
+	unit := one
+	if sign < 0 {
+		unit = minusOne
 	}
-	switch after := m.sales.Add(one); {
+	var a added
+	month := monthBucket(t.CreatedAt)
+	deltas := make([]CounterDelta, 1, 6)
+	deltas[0] = CounterDelta{Key: CounterKey{Name: customerSalesCounter, Subject: t.CustomerID}, Delta: unit}
+	if amount, ok := e.revenue(t); ok && !amount.IsZero() {
+		if sign < 0 {
+			amount = amount.Neg()
+		}
+		a.revenue = amount
+		deltas = append(deltas,
+			CounterDelta{Key: CounterKey{Name: revenueCounter, Subject: m.beneficiary}, Delta: amount},
+			CounterDelta{Key: CounterKey{Name: revenueCounter, Subject: m.beneficiary, Bucket: month}, Delta: amount})
+	}
+	switch {
 	case sign > 0 && m.sales.Sign() == 0:
 		// The customer's first: it counts from this sale's month.
-		month := monthNumber(t.CreatedAt)
-		added[MetricCustomers] = one
+		a.customers = one
 		deltas = append(deltas,
-			CounterDelta{Key: metricKey(MetricCustomers, m.beneficiary, ""), Delta: one},
-			CounterDelta{Key: metricKey(MetricCustomers, m.beneficiary, monthBucket(t.CreatedAt)), Delta: one},
-			CounterDelta{Key: CounterKey{Name: customerMonthCounter, Subject: t.CustomerID}, Delta: month.Sub(m.month)})
-	case sign < 0 && after.Sign() == 0 && !m.month.IsZero():
+			CounterDelta{Key: CounterKey{Name: customersCounter, Subject: m.beneficiary}, Delta: one},
+			CounterDelta{Key: CounterKey{Name: customersCounter, Subject: m.beneficiary, Bucket: month}, Delta: one},
+			CounterDelta{Key: CounterKey{Name: customerMonthCounter, Subject: t.CustomerID}, Delta: monthNumber(t.CreatedAt).Sub(m.month)})
+	case sign < 0 && m.sales.Equal(one) && !m.month.IsZero():
 		// Its last: it stops counting, in the month it was counted in.
-		added[MetricCustomers] = one
+		a.customers = minusOne
 		deltas = append(deltas,
-			CounterDelta{Key: metricKey(MetricCustomers, m.beneficiary, ""), Delta: one},
-			CounterDelta{Key: metricKey(MetricCustomers, m.beneficiary, numberMonth(m.month)), Delta: one},
+			CounterDelta{Key: CounterKey{Name: customersCounter, Subject: m.beneficiary}, Delta: minusOne},
+			CounterDelta{Key: CounterKey{Name: customersCounter, Subject: m.beneficiary, Bucket: numberMonth(m.month)}, Delta: minusOne},
 			CounterDelta{Key: CounterKey{Name: customerMonthCounter, Subject: t.CustomerID}, Delta: m.month.Neg()})
 	}
-	return deltas, added
+	return deltas, a
 }
 
 // recount moves a stored qualified transaction in (sign 1, a restore) or
@@ -221,7 +272,6 @@ func (e *Engine) recount(ctx context.Context, tx StoreTx, t *Transaction, sign i
 
 // signupDeltas count a new customer c towards its beneficiary's signups.
 func signupDeltas(who string, c *Customer) []CounterDelta {
-	one := decimal.NewFromInt(1)
 	return []CounterDelta{
 		{Key: metricKey(MetricSignups, who, ""), Delta: one},
 		{Key: metricKey(MetricSignups, who, monthBucket(c.CreatedAt)), Delta: one},

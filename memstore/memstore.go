@@ -135,15 +135,14 @@ func (s *Store) Update(ctx context.Context, programID string, fn func(commission
 	defer p.mu.Unlock()
 	// One Update at a time holds the lock, so its tx is reused.
 	t := &p.wtx
-	t.p, t.write, t.undo = p, true, t.undo[:0]
+	t.p, t.write, t.undo, t.counterUndo = p, true, t.undo[:0], t.counterUndo[:0]
 	committed := false
 	defer func() {
 		if !committed {
-			for i := len(t.undo) - 1; i >= 0; i-- {
-				t.undo[i]()
-			}
+			t.rollback()
 		}
 		clear(t.undo)
+		clear(t.counterUndo)
 	}()
 	if err := fn(t); err != nil {
 		return err
@@ -164,9 +163,10 @@ func (s *Store) View(ctx context.Context, programID string, fn func(commission.S
 }
 
 type tx struct {
-	p     *program
-	write bool
-	undo  []func()
+	p           *program
+	write       bool
+	undo        []func()
+	counterUndo []counterUndo
 }
 
 var errReadOnly = errors.New("memstore: write in a read-only unit of work")
@@ -623,16 +623,34 @@ func (t *tx) AddCounters(_ context.Context, deltas []commission.CounterDelta) er
 		return err
 	}
 	for _, d := range deltas {
-		k := d.Key
-		old, existed := t.p.counters[k]
-		t.p.counters[k] = old.Add(d.Delta)
-		t.onRollback(func() {
-			if existed {
-				t.p.counters[k] = old
-			} else {
-				delete(t.p.counters, k)
-			}
-		})
+		old, existed := t.p.counters[d.Key]
+		t.p.counters[d.Key] = old.Add(d.Delta)
+		t.counterUndo = append(t.counterUndo, counterUndo{d.Key, old, existed})
 	}
 	return nil
+}
+
+// counterUndo is a counter's value before a unit of work changed it:
+// counters are written on every sale, so their undo log is kept apart,
+// without a closure each.
+type counterUndo struct {
+	key     commission.CounterKey
+	old     decimal.Decimal
+	existed bool
+}
+
+// rollback undoes t's writes: counters (which nothing else depends on)
+// and the rest, each log newest first.
+func (t *tx) rollback() {
+	for i := len(t.counterUndo) - 1; i >= 0; i-- {
+		u := &t.counterUndo[i]
+		if u.existed {
+			t.p.counters[u.key] = u.old
+		} else {
+			delete(t.p.counters, u.key)
+		}
+	}
+	for i := len(t.undo) - 1; i >= 0; i-- {
+		t.undo[i]()
+	}
 }
