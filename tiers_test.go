@@ -8,7 +8,9 @@ import (
 	"time"
 
 	"github.com/commissionkit/commission"
+	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/require"
+	"pgregory.net/rapid"
 )
 
 // customersTiers is the documented example: 20% once a partner has more
@@ -237,4 +239,122 @@ func TestTiersFromJSON(t *testing.T) {
 	require.JSONEq(t, string(exp), string(got))
 	_, err = commission.New(memstoreNew(), p)
 	require.NoError(t, err)
+}
+
+// Over random tiers and histories of sales and refunds, each line is
+// rewarded by exactly one rule, the one the precedence picks against a
+// model of the partner's metrics (a product rule, else the last tier that
+// holds, else the default), and the explanation names it; a recurring
+// revenue goal pays each threshold the revenue ever reached exactly once.
+func TestPropTiersAndGoalsFollowModel(t *testing.T) {
+	ctx := context.Background()
+	rapid.Check(t, func(rt *rapid.T) {
+		p := percentProgram(commission.Affiliate, "10")
+		p.Rules.Products = []commission.ProductRule{{ProductID: "book", Commission: commission.Flat(dec("1"))}}
+		target := decimal.NewFromInt(int64(rapid.IntRange(20, 200).Draw(rt, "goal_target")))
+		p.Rules.Goals = []commission.Goal{{ID: "g", Metric: commission.MetricRevenue, Target: target, Every: true, Bonus: dec("1")}}
+		metrics := []commission.Metric{commission.MetricCustomers, commission.MetricRevenue, commission.MetricSaleAmount, commission.MetricFirstSale}
+		for i := range rapid.IntRange(0, 3).Draw(rt, "tiers") {
+			c := commission.Condition{Metric: rapid.SampledFrom(metrics).Draw(rt, "metric")}
+			if c.Metric != commission.MetricFirstSale {
+				c.AtLeast = decp(strconv.Itoa(rapid.IntRange(0, 300).Draw(rt, "at_least")))
+			}
+			p.Rules.Tiers = append(p.Rules.Tiers, commission.Tier{ID: "t" + strconv.Itoa(i), When: []commission.Condition{c},
+				Commission: commission.Percent(decimal.NewFromInt(int64(rapid.IntRange(1, 50).Draw(rt, "pct"))))})
+		}
+		eng, err := commission.New(memstoreNew(), p, commission.WithClock(newClock(t0).Now))
+		require.NoError(rt, err)
+		_, err = eng.CreatePartner(ctx, commission.PartnerInput{Key: "p"})
+		require.NoError(rt, err)
+		for i := range 4 {
+			_, err := eng.CreateCustomer(ctx, commission.CustomerInput{Key: "c" + strconv.Itoa(i), Partner: &commission.PartnerRef{Key: "p"}})
+			require.NoError(rt, err)
+		}
+		type liveSale struct {
+			customer int
+			amount   decimal.Decimal
+		}
+		live := map[string]liveSale{}
+		var keys []string
+		highWater, paid := int64(0), 0
+		model := func() (customers int, revenue decimal.Decimal, sales [4]int) {
+			for _, s := range live {
+				sales[s.customer]++
+				revenue = revenue.Add(s.amount)
+			}
+			for _, n := range sales {
+				if n > 0 {
+					customers++
+				}
+			}
+			return
+		}
+		for step := range rapid.IntRange(1, 30).Draw(rt, "steps") {
+			if len(keys) > 0 && rapid.IntRange(0, 3).Draw(rt, "refund") == 0 {
+				k := rapid.SampledFrom(keys).Draw(rt, "refund_key")
+				if _, ok := live[k]; ok {
+					require.NoError(rt, eng.DeleteTransaction(ctx, k))
+					delete(live, k)
+				}
+				continue
+			}
+			c := rapid.IntRange(0, 3).Draw(rt, "customer")
+			amount := decimal.NewFromInt(int64(rapid.IntRange(1, 150).Draw(rt, "amount")))
+			book := rapid.Bool().Draw(rt, "book")
+			customers, revenue, sales := model()
+			wantRule, wantPct := "default", dec("10")
+			if book {
+				wantRule = "product_id:book"
+			} else {
+				for i := len(p.Rules.Tiers) - 1; i >= 0; i-- {
+					cond := p.Rules.Tiers[i].When[0]
+					var v decimal.Decimal
+					holds := false
+					switch cond.Metric {
+					case commission.MetricCustomers:
+						v = decimal.NewFromInt(int64(customers))
+					case commission.MetricRevenue:
+						v = revenue
+					case commission.MetricSaleAmount:
+						v = amount
+					case commission.MetricFirstSale:
+						holds = sales[c] == 0
+					}
+					if cond.AtLeast != nil {
+						holds = v.Cmp(*cond.AtLeast) >= 0
+					}
+					if holds {
+						wantRule, wantPct = p.Rules.Tiers[i].ID, p.Rules.Tiers[i].Commission.Value
+						break
+					}
+				}
+			}
+			key := "s" + strconv.Itoa(step)
+			in := sale(key, "c"+strconv.Itoa(c), amount.String())
+			if book {
+				in.ProductID = "book"
+			}
+			tx, err := eng.CreateTransaction(ctx, in)
+			require.NoError(rt, err)
+			keys = append(keys, key)
+			live[key] = liveSale{c, amount}
+			base := 0
+			for _, r := range tx.Rewards {
+				if r.Explanation.Match == "goal" {
+					paid += r.Explanation.Thresholds
+					continue
+				}
+				base++
+				require.Equal(rt, wantRule, r.Explanation.Rule, "step %d", step)
+				if !book {
+					propRequireDec(rt, "reward", amount.Mul(wantPct).Div(decimal.NewFromInt(100)), r.Amount)
+				}
+			}
+			require.Equal(rt, 1, base, "one base reward per line")
+			if reached := revenue.Add(amount).Div(target).IntPart(); reached > highWater {
+				highWater = reached
+			}
+			require.EqualValues(rt, highWater, paid, "thresholds paid after step %d", step)
+		}
+	})
 }
