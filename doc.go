@@ -18,6 +18,18 @@
 // 30% of 99.99 is exactly 29.997. The engine never sets shopspring's
 // package-level settings; they belong to the application.
 //
+// # Rules
+//
+// Each line of a sale earns one base reward, by the first rule that
+// applies, in this order: the partner's custom commission, a product rule
+// by product_id, then by product_type, the highest Tier the sale qualifies
+// for, the RuleSet's Default (RuleSet.ProductsOverPartner puts product
+// rules first). Multi-level rewards, the referred friend's reward and Goal
+// bonuses are added on top; rounding and then caps apply last. The
+// engine keeps each beneficiary's signups, customers and revenue as
+// counters, whatever the rules, so that tiers and goals read the whole
+// history at a cost that does not grow with it.
+//
 // # Persistence
 //
 // The Engine persists through a Store. Stores only persist and query; every
