@@ -1014,6 +1014,9 @@ func (t *tx) CustomerHistory(ctx context.Context, customerID string, before time
 // Counters, in an Update, locks the counters it reads, in a fixed order so
 // that two units of work cannot deadlock on them.
 func (t *tx) Counters(ctx context.Context, keys []commission.CounterKey) ([]decimal.Decimal, error) {
+	if t.s.d == Postgres && len(keys) > 0 {
+		return t.pgCounters(ctx, keys)
+	}
 	order := make([]int, len(keys))
 	for i := range order {
 		order[i] = i
@@ -1030,14 +1033,16 @@ func (t *tx) Counters(ctx context.Context, keys []commission.CounterKey) ([]deci
 	return out, nil
 }
 
-func counterLess(a, b commission.CounterKey) bool {
-	if a.Name != b.Name {
-		return a.Name < b.Name
+func counterLess(a, b commission.CounterKey) bool { return compareCounterKeys(a, b) < 0 }
+
+func compareCounterKeys(a, b commission.CounterKey) int {
+	if c := strings.Compare(a.Name, b.Name); c != 0 {
+		return c
 	}
-	if a.Subject != b.Subject {
-		return a.Subject < b.Subject
+	if c := strings.Compare(a.Subject, b.Subject); c != 0 {
+		return c
 	}
-	return a.Bucket < b.Bucket
+	return strings.Compare(a.Bucket, b.Bucket)
 }
 
 // counter reads one counter; with lock, it first creates it at zero, so
@@ -1068,15 +1073,10 @@ func (t *tx) AddCounters(ctx context.Context, deltas []commission.CounterDelta) 
 	// In key order, as Counters locks them, so that two units of work
 	// cannot deadlock on counters.
 	deltas = slices.Clone(deltas)
-	slices.SortStableFunc(deltas, func(a, b commission.CounterDelta) int {
-		switch {
-		case counterLess(a.Key, b.Key):
-			return -1
-		case counterLess(b.Key, a.Key):
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(deltas, func(a, b commission.CounterDelta) int { return compareCounterKeys(a.Key, b.Key) })
+	if t.s.d == Postgres && len(deltas) > 0 {
+		return t.pgAddCounters(ctx, deltas)
+	}
 	for _, d := range deltas {
 		k := d.Key
 		if t.s.d == SQLite {
