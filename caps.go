@@ -81,7 +81,7 @@ func spendCounter(period CapPeriod, partnerID string, at time.Time) CounterKey {
 // capRewards clamps t's rewards to the caps and counts them towards the
 // partner's spend limits. Without dry, the counters are updated in tx at
 // once, so that the next sale of a bulk sees them.
-func (e *Engine) capRewards(ctx context.Context, tx StoreTx, t *Transaction, dry bool) error {
+func (e *Engine) capRewards(ctx context.Context, tx StoreTx, t *Transaction, dry bool, bt *batch) error {
 	caps := e.rules.caps
 	// A clamped computed reward stays on the program's rounding grid,
 	// below the cap.
@@ -117,7 +117,7 @@ func (e *Engine) capRewards(ctx context.Context, tx StoreTx, t *Transaction, dry
 	if len(keys) == 0 {
 		return nil
 	}
-	used, err := tx.Counters(ctx, keys)
+	used, err := bt.counters(ctx, tx, keys)
 	if err != nil {
 		return err
 	}
@@ -146,7 +146,7 @@ func (e *Engine) capRewards(ctx context.Context, tx StoreTx, t *Transaction, dry
 	if dry {
 		return nil
 	}
-	return tx.AddCounters(ctx, deltas)
+	return bt.addCounters(ctx, tx, deltas)
 }
 
 // clamp lowers a reward to limit, recording the cap and the amount before.

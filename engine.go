@@ -245,7 +245,7 @@ func (e *Engine) CreateCustomer(ctx context.Context, in CustomerInput) (*Custome
 	var b *Buyer
 	err := e.update(ctx, func(tx StoreTx) error {
 		var err error
-		b, err = e.newCustomer(ctx, tx, in, "", now, false)
+		b, err = e.newCustomer(ctx, tx, in, "", now, false, nil)
 		return err
 	})
 	if err != nil {
@@ -257,7 +257,7 @@ func (e *Engine) CreateCustomer(ctx context.Context, in CustomerInput) (*Custome
 // newCustomer builds the customer in describes, resolves its attribution
 // and, unless dry, stores it. fieldPrefix is where the customer sits in the
 // request.
-func (e *Engine) newCustomer(ctx context.Context, tx StoreTx, in CustomerInput, fieldPrefix string, now time.Time, dry bool) (*Buyer, error) {
+func (e *Engine) newCustomer(ctx context.Context, tx StoreTx, in CustomerInput, fieldPrefix string, now time.Time, dry bool, bt *batch) (*Buyer, error) {
 	c := &Customer{
 		ID: in.ID, Key: in.Key, Email: in.Email, Name: in.Name, Surname: in.Surname,
 		Tags: append([]string(nil), in.Tags...), Status: CustomerActive, CreatedAt: now,
@@ -303,7 +303,7 @@ func (e *Engine) newCustomer(ctx context.Context, tx StoreTx, in CustomerInput, 
 	if err := tx.InsertCustomer(ctx, c); err != nil {
 		return nil, taken(err, "customer", c.ID, c.Key, c.Email)
 	}
-	if err := e.signedUp(ctx, tx, b); err != nil {
+	if err := e.signedUp(ctx, tx, b, bt); err != nil {
 		return nil, err
 	}
 	return b, nil
@@ -312,7 +312,7 @@ func (e *Engine) newCustomer(ctx context.Context, tx StoreTx, in CustomerInput, 
 // signedUp counts a new customer towards its beneficiary's signups and,
 // when the rules reward signups (a signup trigger or goal), records the
 // signup as a transaction with the rewards it earns, if any.
-func (e *Engine) signedUp(ctx context.Context, tx StoreTx, b *Buyer) error {
+func (e *Engine) signedUp(ctx context.Context, tx StoreTx, b *Buyer, bt *batch) error {
 	c := b.Customer
 	who := c.PartnerID
 	if e.prog.Kind == ReferAFriend {
@@ -322,7 +322,7 @@ func (e *Engine) signedUp(ctx context.Context, tx StoreTx, b *Buyer) error {
 		return nil
 	}
 	if !e.rules.signupEvents {
-		return tx.AddCounters(ctx, signupDeltas(who, c))
+		return bt.addCounters(ctx, tx, signupDeltas(who, c))
 	}
 	t := &Transaction{
 		Key: signupKey(c.ID), Action: TriggerSignup, AmountUnits: e.prog.Currency, IsCurrency: true,
@@ -330,7 +330,7 @@ func (e *Engine) signedUp(ctx context.Context, tx StoreTx, b *Buyer) error {
 		ReferringCustomerID: c.ReferringCustomerID, ReferringCustomerKey: c.ReferringCustomerKey,
 		CreatedAt: c.CreatedAt, State: TransactionActive, Kind: e.prog.Kind,
 	}
-	if err := e.compute(ctx, tx, t, b, false, nil, nil, true); err != nil {
+	if err := e.compute(ctx, tx, t, b, false, bt, nil, true); err != nil {
 		return err
 	}
 	if len(t.Rewards) == 0 {
@@ -494,6 +494,9 @@ func (e *Engine) CreateTransactions(ctx context.Context, ins []TransactionInput)
 			}
 			out[i] = t
 		}
+		if err := bt.flush(ctx, tx); err != nil {
+			return err
+		}
 		if err := tx.InsertTransactions(ctx, out); err != nil {
 			if errors.Is(err, ErrDuplicateKey) {
 				return &keyTakenError{index: -1, err: err}
@@ -602,10 +605,85 @@ type batch struct {
 	buyers map[CustomerRef]*Buyer
 	sales  map[string][]time.Time // rewarded, by customer id
 	last   map[string]time.Time   // the latest sale of each customer
+	// values are the counters the batch has read, with what it added
+	// since; pending is what it has added and not written yet. The store
+	// is written once, before the transactions are.
+	values  map[CounterKey]decimal.Decimal
+	pending map[CounterKey]decimal.Decimal
 }
 
 func newBatch() *batch {
-	return &batch{buyers: make(map[CustomerRef]*Buyer), sales: make(map[string][]time.Time), last: make(map[string]time.Time)}
+	return &batch{buyers: make(map[CustomerRef]*Buyer), sales: make(map[string][]time.Time), last: make(map[string]time.Time),
+		values: make(map[CounterKey]decimal.Decimal), pending: make(map[CounterKey]decimal.Decimal)}
+}
+
+// counters reads keys from the store (locking them, in an Update), each
+// once per batch, with what the batch has added to them; straight from
+// the store without a batch.
+func (bt *batch) counters(ctx context.Context, tx StoreTx, keys []CounterKey) ([]decimal.Decimal, error) {
+	if bt == nil {
+		return tx.Counters(ctx, keys)
+	}
+	var missing []CounterKey
+	for _, k := range keys {
+		if _, ok := bt.values[k]; !ok && !slices.Contains(missing, k) {
+			missing = append(missing, k)
+		}
+	}
+	if len(missing) > 0 {
+		vals, err := tx.Counters(ctx, missing)
+		if err != nil {
+			return nil, err
+		}
+		for i, k := range missing {
+			bt.values[k] = vals[i].Add(bt.pending[k])
+		}
+	}
+	out := make([]decimal.Decimal, len(keys))
+	for i, k := range keys {
+		out[i] = bt.values[k]
+	}
+	return out, nil
+}
+
+// addCounters adds deltas: in the batch, written by flush; straight to
+// the store without one.
+func (bt *batch) addCounters(ctx context.Context, tx StoreTx, deltas []CounterDelta) error {
+	if bt == nil {
+		return tx.AddCounters(ctx, deltas)
+	}
+	for _, d := range deltas {
+		bt.pending[d.Key] = bt.pending[d.Key].Add(d.Delta)
+		if v, ok := bt.values[d.Key]; ok {
+			bt.values[d.Key] = v.Add(d.Delta)
+		}
+	}
+	return nil
+}
+
+// flush writes what the batch added to counters, in one call, in key
+// order.
+func (bt *batch) flush(ctx context.Context, tx StoreTx) error {
+	if len(bt.pending) == 0 {
+		return nil
+	}
+	deltas := make([]CounterDelta, 0, len(bt.pending))
+	for k, d := range bt.pending {
+		deltas = append(deltas, CounterDelta{Key: k, Delta: d})
+	}
+	slices.SortFunc(deltas, func(a, b CounterDelta) int { return compareKeys(a.Key, b.Key) })
+	clear(bt.pending)
+	return tx.AddCounters(ctx, deltas)
+}
+
+func compareKeys(a, b CounterKey) int {
+	if c := strings.Compare(a.Name, b.Name); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.Subject, b.Subject); c != 0 {
+		return c
+	}
+	return strings.Compare(a.Bucket, b.Bucket)
 }
 
 // history is what the rules know of a customer's rewarded sales as of at,
@@ -643,7 +721,7 @@ func (e *Engine) buyer(ctx context.Context, tx StoreTx, in *TransactionInput, no
 		if in.Options.ReferralURL != "" {
 			ci.ReferralURL = in.Options.ReferralURL
 		}
-		if b, err = e.newCustomer(ctx, tx, ci, "customer.", now, dry); err != nil {
+		if b, err = e.newCustomer(ctx, tx, ci, "customer.", now, dry, bt); err != nil {
 			if errors.Is(err, ErrDuplicateKey) {
 				return nil, &customerRaceError{err: err}
 			}
@@ -719,7 +797,7 @@ func (e *Engine) compute(ctx context.Context, tx StoreTx, t *Transaction, b *Buy
 			return err
 		}
 	}
-	m, err := e.measure(ctx, tx, t)
+	m, err := e.measure(ctx, tx, t, bt)
 	if err != nil {
 		return err
 	}
@@ -763,14 +841,14 @@ func (e *Engine) compute(ctx context.Context, tx StoreTx, t *Transaction, b *Buy
 		if m != nil {
 			deltas = append(deltas, e.rewardGoals(t, b, m, &add)...)
 		}
-		if err := e.capRewards(ctx, tx, t, dry); err != nil {
+		if err := e.capRewards(ctx, tx, t, dry, bt); err != nil {
 			return err
 		}
 	}
 	if dry || len(deltas) == 0 {
 		return nil
 	}
-	return tx.AddCounters(ctx, deltas)
+	return bt.addCounters(ctx, tx, deltas)
 }
 
 // tierOf returns the rule of the highest tier t qualifies for, nil for

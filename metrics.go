@@ -137,7 +137,7 @@ func (e *Engine) beneficiaryOf(t *Transaction) string {
 
 // measure reads the counters t's rules and bookkeeping need; nil when t
 // has no beneficiary.
-func (e *Engine) measure(ctx context.Context, tx StoreTx, t *Transaction) (*measures, error) {
+func (e *Engine) measure(ctx context.Context, tx StoreTx, t *Transaction, bt *batch) (*measures, error) {
 	who := e.beneficiaryOf(t)
 	if who == "" {
 		return nil, nil
@@ -152,7 +152,7 @@ func (e *Engine) measure(ctx context.Context, tx StoreTx, t *Transaction) (*meas
 	for _, g := range e.rules.goals {
 		keys = append(keys, g.counter(who))
 	}
-	vals, err := tx.Counters(ctx, keys)
+	vals, err := bt.counters(ctx, tx, keys)
 	if err != nil {
 		return nil, err
 	}

@@ -213,17 +213,34 @@ func keyColumns(keys []commission.CounterKey) (names, subjects, buckets []string
 	return names, subjects, buckets
 }
 
-// pgCounters reads keys' values in one statement, locking their rows
-// (created at zero if missing) in a unit of work that writes.
+// pgCounters reads keys' values in one statement, locking their rows in
+// a unit of work that writes. Missing rows are created at zero first, so
+// that there is a row to lock: the common case, every row there, takes one
+// statement, and a new counter three.
 func (t *tx) pgCounters(ctx context.Context, keys []commission.CounterKey) ([]decimal.Decimal, error) {
 	names, subjects, buckets := keyColumns(keys)
 	query := pgCountersSQL
 	if t.write {
+		query = pgCountersForUpdateSQL
+	}
+	values, err := t.pgReadCounters(ctx, query, names, subjects, buckets)
+	if err == nil && t.write && len(values) < len(names) {
 		if _, err := t.q.ExecContext(ctx, pgCreateCountersSQL, t.program, names, subjects, buckets); err != nil {
 			return nil, fmt.Errorf("sqlstore: counters: %w", err)
 		}
-		query = pgCountersForUpdateSQL
+		values, err = t.pgReadCounters(ctx, query, names, subjects, buckets)
 	}
+	if err != nil {
+		return nil, err
+	}
+	out := make([]decimal.Decimal, len(keys))
+	for i, k := range keys {
+		out[i] = values[k] // zero when missing
+	}
+	return out, nil
+}
+
+func (t *tx) pgReadCounters(ctx context.Context, query string, names, subjects, buckets []string) (map[commission.CounterKey]decimal.Decimal, error) {
 	rows, err := t.q.QueryContext(ctx, query, t.program, names, subjects, buckets)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: counters: %w", err)
@@ -243,11 +260,7 @@ func (t *tx) pgCounters(ctx context.Context, keys []commission.CounterKey) ([]de
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sqlstore: counters: %w", err)
 	}
-	out := make([]decimal.Decimal, len(keys))
-	for i, k := range keys {
-		out[i] = values[k] // zero when missing
-	}
-	return out, nil
+	return values, nil
 }
 
 // pgAddCounters adds deltas, sorted and with repeated keys summed, in one
