@@ -140,6 +140,48 @@ var programFeatures = []programFeature{
 	{"friend", genFriend},
 	{"fraud", genFraud},
 	{"precedence", genPrecedence},
+	{"tiers", genTiers},
+	{"goals", genGoals},
+	{"trigger", genTrigger},
+}
+
+// genTiers draws up to three tiers, each on one metric.
+func genTiers(t *rapid.T, p *commission.Program) {
+	metrics := []commission.Metric{commission.MetricSignups, commission.MetricCustomers, commission.MetricRevenue,
+		commission.MetricSaleAmount, commission.MetricFirstSale, commission.MetricCustomerAge, commission.MetricPartnerAge}
+	for i := range rapid.IntRange(0, 3).Draw(t, "tiers") {
+		c := commission.Condition{Metric: rapid.SampledFrom(metrics).Draw(t, "tier_metric")}
+		switch c.Metric {
+		case commission.MetricFirstSale:
+		case commission.MetricCustomerAge, commission.MetricPartnerAge:
+			c.Within = &commission.Period{Days: rapid.IntRange(1, 60).Draw(t, "tier_days")}
+		default:
+			at := decimal.NewFromInt(int64(rapid.IntRange(0, 300).Draw(t, "tier_at_least")))
+			c.AtLeast = &at
+			if c.Metric != commission.MetricSaleAmount && oneIn(t, "tier_window", 2) {
+				c.Months = rapid.IntRange(1, 3).Draw(t, "tier_months")
+			}
+		}
+		p.Rules.Tiers = append(p.Rules.Tiers, commission.Tier{ID: "tier" + strconv.Itoa(i), When: []commission.Condition{c},
+			Commission: genSchedule(t, "tier", p)})
+	}
+}
+
+// genGoals draws up to two goals.
+func genGoals(t *rapid.T, p *commission.Program) {
+	metrics := []commission.Metric{commission.MetricSignups, commission.MetricCustomers, commission.MetricRevenue}
+	for i := range rapid.IntRange(0, 2).Draw(t, "goals") {
+		p.Rules.Goals = append(p.Rules.Goals, commission.Goal{
+			ID: "goal" + strconv.Itoa(i), Metric: rapid.SampledFrom(metrics).Draw(t, "goal_metric"),
+			Target: decimal.NewFromInt(int64(rapid.IntRange(1, 200).Draw(t, "goal_target"))),
+			Every:  oneIn(t, "goal_every", 2), Bonus: decimal.NewFromInt(int64(rapid.IntRange(1, 20).Draw(t, "goal_bonus"))),
+		})
+	}
+}
+
+// genTrigger sometimes rewards signups or one action only.
+func genTrigger(t *rapid.T, p *commission.Program) {
+	p.Rules.Trigger = rapid.SampledFrom([]string{"", "", commission.TriggerSignup, "sale"}).Draw(t, "trigger")
 }
 
 // genProgram draws a valid program (its ID is left to the caller) from the
