@@ -54,8 +54,8 @@ func benchmarkSale(b *testing.B, rules int) {
 	}
 }
 
-// BenchmarkRichProgram measures a sale on a program that uses commission
-// periods, multi-level and spend caps together, after 1,000 and after
+// BenchmarkRichProgram measures a sale on a program that uses dynamic
+// tiers, commission periods, multi-level and spend caps together, after 1,000 and after
 // 1,000,000 prior sales spread over 10,000 customers: its cost must not
 // grow with the program's history.
 func BenchmarkRichProgram(b *testing.B) {
@@ -69,6 +69,10 @@ func benchmarkRichSale(b *testing.B, prior int) {
 	p := percentProgram(commission.Affiliate, "40")
 	p.Rules.Default = commission.Percent(dec("40")).For(commission.Months(3)).Then(commission.Percent(dec("20")))
 	p.Rules.Levels = []commission.Commission{commission.Percent(dec("10")), commission.Percent(dec("5"))}
+	p.Rules.Tiers = []commission.Tier{
+		{When: []commission.Condition{{Metric: commission.MetricCustomers, Above: decp("20")}}, Commission: commission.Percent(dec("45")).For(commission.Months(3)).Then(commission.Percent(dec("20")))},
+		{When: []commission.Condition{{Metric: commission.MetricRevenue, Months: 3, AtLeast: decp("1000000000")}}, Commission: commission.Percent(dec("50"))},
+	}
 	p.Rules.Caps = commission.Caps{PerReward: decp("1000"), Partner: []commission.SpendLimit{{Period: commission.CapMonth, Amount: dec("1000000000")}}}
 	eng, err := commission.New(memstore.New(), p)
 	if err != nil {
