@@ -671,19 +671,9 @@ func (bt *batch) flush(ctx context.Context, tx StoreTx) error {
 	for k, d := range bt.pending {
 		deltas = append(deltas, CounterDelta{Key: k, Delta: d})
 	}
-	slices.SortFunc(deltas, func(a, b CounterDelta) int { return compareKeys(a.Key, b.Key) })
+	slices.SortFunc(deltas, func(a, b CounterDelta) int { return a.Key.Compare(b.Key) })
 	clear(bt.pending)
 	return tx.AddCounters(ctx, deltas)
-}
-
-func compareKeys(a, b CounterKey) int {
-	if c := strings.Compare(a.Name, b.Name); c != 0 {
-		return c
-	}
-	if c := strings.Compare(a.Subject, b.Subject); c != 0 {
-		return c
-	}
-	return strings.Compare(a.Bucket, b.Bucket)
 }
 
 // history is what the rules know of a customer's rewarded sales as of at,

@@ -2,6 +2,7 @@ package commission
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -170,6 +171,20 @@ type CounterKey struct {
 	Name    string
 	Subject string
 	Bucket  string
+}
+
+// Compare orders counter keys by Name, then Subject, then Bucket, each by
+// bytes: the order in which the engine writes counters and a store that
+// locks them should lock them, so that units of work cannot deadlock on
+// them.
+func (k CounterKey) Compare(o CounterKey) int {
+	if c := strings.Compare(k.Name, o.Name); c != 0 {
+		return c
+	}
+	if c := strings.Compare(k.Subject, o.Subject); c != 0 {
+		return c
+	}
+	return strings.Compare(k.Bucket, o.Bucket)
 }
 
 // CounterDelta is an amount added to a counter.

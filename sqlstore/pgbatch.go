@@ -204,7 +204,7 @@ const (
 // keyColumns returns keys, sorted and without repeats, as three columns.
 func keyColumns(keys []commission.CounterKey) (names, subjects, buckets []string) {
 	keys = slices.Clone(keys)
-	slices.SortFunc(keys, compareCounterKeys)
+	slices.SortFunc(keys, commission.CounterKey.Compare)
 	keys = slices.Compact(keys)
 	names, subjects, buckets = make([]string, len(keys)), make([]string, len(keys)), make([]string, len(keys))
 	for i, k := range keys {

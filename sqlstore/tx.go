@@ -1021,7 +1021,7 @@ func (t *tx) Counters(ctx context.Context, keys []commission.CounterKey) ([]deci
 	for i := range order {
 		order[i] = i
 	}
-	sort.SliceStable(order, func(a, b int) bool { return counterLess(keys[order[a]], keys[order[b]]) })
+	sort.SliceStable(order, func(a, b int) bool { return keys[order[a]].Compare(keys[order[b]]) < 0 })
 	out := make([]decimal.Decimal, len(keys))
 	for _, i := range order {
 		v, err := t.counter(ctx, keys[i], t.write)
@@ -1031,18 +1031,6 @@ func (t *tx) Counters(ctx context.Context, keys []commission.CounterKey) ([]deci
 		out[i] = v
 	}
 	return out, nil
-}
-
-func counterLess(a, b commission.CounterKey) bool { return compareCounterKeys(a, b) < 0 }
-
-func compareCounterKeys(a, b commission.CounterKey) int {
-	if c := strings.Compare(a.Name, b.Name); c != 0 {
-		return c
-	}
-	if c := strings.Compare(a.Subject, b.Subject); c != 0 {
-		return c
-	}
-	return strings.Compare(a.Bucket, b.Bucket)
 }
 
 // counter reads one counter; with lock, it first creates it at zero, so
@@ -1073,7 +1061,7 @@ func (t *tx) AddCounters(ctx context.Context, deltas []commission.CounterDelta) 
 	// In key order, as Counters locks them, so that two units of work
 	// cannot deadlock on counters.
 	deltas = slices.Clone(deltas)
-	slices.SortStableFunc(deltas, func(a, b commission.CounterDelta) int { return compareCounterKeys(a.Key, b.Key) })
+	slices.SortStableFunc(deltas, func(a, b commission.CounterDelta) int { return a.Key.Compare(b.Key) })
 	if t.s.d == Postgres && len(deltas) > 0 {
 		return t.pgAddCounters(ctx, deltas)
 	}
