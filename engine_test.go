@@ -746,3 +746,33 @@ func TestJSONEscapesStrings(t *testing.T) {
 	require.Equal(t, key, doc["key"])
 	require.Equal(t, key, doc["rewards"].([]any)[0].(map[string]any)["key"])
 }
+
+// Times are kept to the microsecond: a created_at within the clock's
+// microsecond is now, not the future, for a customer as for a sale, and
+// is stored truncated.
+func TestCreatedAtWithinTheClocksMicrosecond(t *testing.T) {
+	ctx := context.Background()
+	at := t0.Add(700 * time.Nanosecond)
+	clock := newClock(at)
+	eng, err := commission.New(memstore.New(), percentProgram(commission.Affiliate, "10"), commission.WithClock(clock.Now))
+	require.NoError(t, err)
+	_, err = eng.CreatePartner(ctx, commission.PartnerInput{Key: "p"})
+	require.NoError(t, err)
+	sub := at.Add(200 * time.Nanosecond) // same microsecond as the clock, later nanoseconds
+	c, err := eng.CreateCustomer(ctx, commission.CustomerInput{Key: "c", Partner: &commission.PartnerRef{Key: "p"}, CreatedAt: &sub})
+	require.NoError(t, err)
+	require.True(t, c.CreatedAt.Equal(t0), "stored %v", c.CreatedAt)
+	tx, err := eng.CreateTransaction(ctx, commission.TransactionInput{Key: "s", Amount: decp("10"), CreatedAt: &sub,
+		Customer: commission.CustomerInput{Key: "c2", Partner: &commission.PartnerRef{Key: "p"}, CreatedAt: &sub},
+		Options:  commission.TransactionOptions{CreateCustomer: true}})
+	require.NoError(t, err)
+	require.True(t, tx.CreatedAt.Equal(t0), "stored %v", tx.CreatedAt)
+
+	// The next microsecond is the future.
+	next := t0.Add(time.Microsecond)
+	_, err = eng.CreateCustomer(ctx, commission.CustomerInput{Key: "c3", Partner: &commission.PartnerRef{Key: "p"}, CreatedAt: &next})
+	requireFields(t, err, "created_at")
+	_, err = eng.CreateTransaction(ctx, commission.TransactionInput{Key: "s2", Amount: decp("10"), CreatedAt: &next,
+		Customer: commission.CustomerInput{Key: "c"}})
+	requireFields(t, err, "created_at")
+}

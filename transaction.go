@@ -357,7 +357,10 @@ func (in *TransactionInput) normalize(v *validator, p *Program, now time.Time) {
 }
 
 // validateTime accepts a backdated time between the Unix epoch and now.
+// Times are kept to the microsecond, so at is compared as it will be
+// stored: a time within the clock's microsecond is not in the future.
 func validateTime(v *validator, path string, at, now time.Time) {
+	at = at.UTC().Truncate(time.Microsecond)
 	switch {
 	case at.After(now):
 		v.add(path, "is in the future")

@@ -846,7 +846,9 @@ func (w *rapidWorld) genNewCustomer(label string) commission.CustomerInput {
 	}
 	in.Name = rapid.SampledFrom(rapidNames).Draw(t, label+"_name")
 	if oneIn(t, label+"_backdated", 6) {
-		at := w.now.Add(-time.Duration(rapid.Int64Range(1, 90*24).Draw(t, label+"_hours_ago")) * time.Hour)
+		// From the clock's own instant (nanoseconds and all) to 90 days ago.
+		at := w.now.Add(-time.Duration(rapid.Int64Range(0, 90*24).Draw(t, label+"_hours_ago"))*time.Hour -
+			time.Duration(rapid.Int64Range(0, 999).Draw(t, label+"_nanos_ago")))
 		in.CreatedAt = &at
 	}
 	switch w.prog.Kind {
