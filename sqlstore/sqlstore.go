@@ -18,6 +18,12 @@
 // are retried a bounded number of times, then returned. A View reads one
 // snapshot (REPEATABLE READ, read-only).
 //
+// On PostgreSQL, the store's statements are prepared once per connection
+// and planned from table statistics. Keep autovacuum on (the default), or
+// run ANALYZE after loading many rows into nearly empty tables: a plan
+// made while the tables were empty scans them whole until statistics are
+// refreshed, so each sale would cost more as the program grows.
+//
 // On MySQL, a DSN that starts sessions at READ COMMITTED
 // (tx_isolation='READ-COMMITTED' on MariaDB before 11.1,
 // transaction_isolation on MySQL) saves the statement that would otherwise
