@@ -314,10 +314,7 @@ func (e *Engine) newCustomer(ctx context.Context, tx StoreTx, in CustomerInput, 
 // signup as a transaction with the rewards it earns, if any.
 func (e *Engine) signedUp(ctx context.Context, tx StoreTx, b *Buyer, bt *batch) error {
 	c := b.Customer
-	who := c.PartnerID
-	if e.prog.Kind == ReferAFriend {
-		who = c.ReferringCustomerID
-	}
+	who := e.beneficiary(c.PartnerID, c.ReferringCustomerID)
 	if who == "" {
 		return nil
 	}
@@ -942,36 +939,11 @@ func (e *Engine) reward(t *Transaction, b *Buyer, h CustomerHistory, custom, tie
 	if !t.Rewardable || t.Rewarded || b.Customer.Status != CustomerActive {
 		return
 	}
-	tmpl := Reward{
-		TransactionKey: t.Key,
-		Action:         t.Action,
-		CustomerID:     t.CustomerID,
-		CustomerKey:    t.CustomerKey,
-		AmountUnits:    t.AmountUnits,
-		IsCurrency:     t.IsCurrency,
-		Credit:         e.prog.Rules.Credit,
-		CreatedAt:      t.CreatedAt,
-		Status:         RewardOK,
-		Kind:           t.Kind,
+	tmpl, ok := e.rewardTo(t, b)
+	if !ok {
+		return
 	}
-	switch e.prog.Kind {
-	case Affiliate:
-		p := b.Partner
-		if p == nil || p.Status == PartnerArchived {
-			return
-		}
-		tmpl.PartnerID, tmpl.PartnerKey = p.ID, p.Key
-	case ReferAFriend:
-		rc := b.Referrer
-		if rc == nil || rc.Status != CustomerActive {
-			return
-		}
-		tmpl.RewardedCustomerID, tmpl.RewardedCustomerKey = rc.ID, rc.Key
-	}
-	if review := e.rules.review; review > 0 {
-		ends := t.CreatedAt.Add(review)
-		tmpl.Status, tmpl.ReviewEndsAt = RewardInReview, &ends
-	}
+	tmpl.AmountUnits, tmpl.IsCurrency = t.AmountUnits, t.IsCurrency
 	// A sale in another currency is rewarded in the program's, converted.
 	conv := func(d decimal.Decimal) decimal.Decimal { return d }
 	if rate != nil {
@@ -1029,6 +1001,37 @@ func (e *Engine) paid(r *Reward, st *step, base decimal.Decimal) {
 	if u := st.c.Units; u != "" {
 		r.AmountUnits, r.IsCurrency = u, !e.prog.customUnit(u)
 	}
+}
+
+// rewardTo is a reward of t to its beneficiary (the buyer's partner, or
+// its referring customer), with no amount or units, held for review when
+// the program has a review period; false when the beneficiary cannot
+// earn: none, an archived partner, or a referring customer not active.
+func (e *Engine) rewardTo(t *Transaction, b *Buyer) (Reward, bool) {
+	r := Reward{
+		TransactionKey: t.Key, Action: t.Action,
+		CustomerID: t.CustomerID, CustomerKey: t.CustomerKey,
+		Credit: e.prog.Rules.Credit, CreatedAt: t.CreatedAt, Status: RewardOK, Kind: t.Kind,
+	}
+	switch e.prog.Kind {
+	case Affiliate:
+		p := b.Partner
+		if p == nil || p.Status == PartnerArchived {
+			return r, false
+		}
+		r.PartnerID, r.PartnerKey = p.ID, p.Key
+	case ReferAFriend:
+		rc := b.Referrer
+		if rc == nil || rc.Status != CustomerActive {
+			return r, false
+		}
+		r.RewardedCustomerID, r.RewardedCustomerKey = rc.ID, rc.Key
+	}
+	if review := e.rules.review; review > 0 {
+		ends := t.CreatedAt.Add(review)
+		r.Status, r.ReviewEndsAt = RewardInReview, &ends
+	}
+	return r, true
 }
 
 // rewardFriend appends the referred customer's own reward on its sale,

@@ -31,7 +31,9 @@ type Goal struct {
 	// transaction backdated to before the end pays them.
 	Until *time.Time `json:"until,omitempty"`
 	// Bonus is paid once per threshold, in Units (the program currency
-	// when empty, or one of its custom units).
+	// when empty, or one of its custom units). A threshold passed while
+	// the beneficiary cannot earn (an archived partner, a referring
+	// customer not active) is not paid later.
 	Bonus decimal.Decimal `json:"bonus"`
 	Units string          `json:"units,omitempty"`
 }
@@ -104,7 +106,14 @@ func (e *Engine) rewardGoals(t *Transaction, b *Buyer, m *measures, a *added) []
 			continue
 		}
 		n := reached.Sub(paid)
-		r := e.beneficiaryReward(t, b)
+		deltas = append(deltas, CounterDelta{Key: g.counter(m.beneficiary), Delta: n})
+		r, ok := e.rewardTo(t, b)
+		if !ok {
+			// A beneficiary that cannot earn (an archived partner, a
+			// referring customer not active) earns no bonus either: the
+			// thresholds it passes meanwhile are passed, not owed.
+			continue
+		}
 		r.ID = e.newID()
 		r.Amount = g.Bonus.Mul(n)
 		r.AmountUnits, r.IsCurrency = e.prog.Currency, true
@@ -117,27 +126,6 @@ func (e *Engine) rewardGoals(t *Transaction, b *Buyer, m *measures, a *added) []
 			Base: after, Type: FlatCommission, Value: g.Bonus, Threshold: &threshold, Thresholds: int(n.IntPart()),
 		}
 		t.Rewards = append(t.Rewards, r)
-		deltas = append(deltas, CounterDelta{Key: g.counter(m.beneficiary), Delta: n})
 	}
 	return deltas
-}
-
-// beneficiaryReward is a reward of t to its beneficiary, with no amount,
-// held for the program's review period.
-func (e *Engine) beneficiaryReward(t *Transaction, b *Buyer) Reward {
-	r := Reward{
-		TransactionKey: t.Key, Action: t.Action,
-		CustomerID: t.CustomerID, CustomerKey: t.CustomerKey,
-		Credit: e.prog.Rules.Credit, CreatedAt: t.CreatedAt, Status: RewardOK, Kind: t.Kind,
-	}
-	if e.prog.Kind == ReferAFriend {
-		r.RewardedCustomerID, r.RewardedCustomerKey = b.Referrer.ID, b.Referrer.Key
-	} else {
-		r.PartnerID, r.PartnerKey = b.Partner.ID, b.Partner.Key
-	}
-	if review := e.rules.review; review > 0 {
-		ends := t.CreatedAt.Add(review)
-		r.Status, r.ReviewEndsAt = RewardInReview, &ends
-	}
-	return r
 }

@@ -117,6 +117,37 @@ func TestGoalRecurringRevenue(t *testing.T) {
 	requireDecimal(t, "10", bonuses(tx)[0].Amount)
 }
 
+// A threshold passed while the partner is archived is passed, not owed:
+// the bonus is not paid when the partner is active again, and the next
+// threshold is.
+func TestGoalPassedWhileArchivedIsNotOwed(t *testing.T) {
+	ctx := context.Background()
+	p := percentProgram(commission.Affiliate, "10")
+	p.Rules.Goals = []commission.Goal{{ID: "hundreds", Metric: commission.MetricRevenue, Target: dec("100"), Every: true, Bonus: dec("10")}}
+	eng, _ := newEngine(t, p)
+	_, err := eng.CreatePartner(ctx, commission.PartnerInput{Key: "p"})
+	require.NoError(t, err)
+	newCustomers(t, eng, "p", 0, 1)
+	_, err = eng.SetPartnerStatus(ctx, commission.PartnerRef{Key: "p"}, commission.PartnerArchived)
+	require.NoError(t, err)
+	// Rewarded elsewhere: it counts as a sale, and earns nothing here.
+	in := sale("while_archived", "c0", "250")
+	in.Rewarded = true
+	tx, err := eng.CreateTransaction(ctx, in)
+	require.NoError(t, err)
+	require.Empty(t, tx.Rewards)
+	_, err = eng.SetPartnerStatus(ctx, commission.PartnerRef{Key: "p"}, commission.PartnerActive)
+	require.NoError(t, err)
+
+	tx, err = eng.CreateTransaction(ctx, sale("back", "c0", "60"))
+	require.NoError(t, err)
+	b := bonuses(tx)
+	require.Len(t, b, 1)
+	requireDecimal(t, "10", b[0].Amount)
+	requireDecimal(t, "300", *b[0].Explanation.Threshold)
+	require.Equal(t, 1, b[0].Explanation.Thresholds)
+}
+
 // A goal on signups pays when the customer is created, on a transaction
 // with action "signup" that the engine records with it.
 func TestGoalOnSignups(t *testing.T) {

@@ -129,10 +129,16 @@ func (m *measures) uncountSignup(slots []slot) {
 // beneficiaryOf is whose metrics t counts towards: its partner, or its
 // referring customer; "" for none.
 func (e *Engine) beneficiaryOf(t *Transaction) string {
+	return e.beneficiary(t.PartnerID, t.ReferringCustomerID)
+}
+
+// beneficiary is, of a customer's or a sale's partner and referring
+// customer, the one the program rewards; "" for none.
+func (e *Engine) beneficiary(partnerID, referringCustomerID string) string {
 	if e.prog.Kind == ReferAFriend {
-		return t.ReferringCustomerID
+		return referringCustomerID
 	}
-	return t.PartnerID
+	return partnerID
 }
 
 // measure reads the counters t's rules and bookkeeping need; nil when t
