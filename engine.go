@@ -866,7 +866,9 @@ var ErrRewarded = errors.New("commission: transaction already rewarded")
 // rejected (those stay, for audit). The rewards are computed now by the
 // current rules, as of the sale's created_at, with no fraud check: this
 // is the decision that overrides it (SPEC §4.10). When the rules give the
-// sale nothing, nothing changes.
+// sale nothing, nothing changes. ErrRewarded if the sale earned rewards,
+// even ones since rejected by RejectReward: that rejection is a decision
+// on the reward, which this does not override.
 func (e *Engine) MakeRewardable(ctx context.Context, key string) (*Transaction, error) {
 	now := e.clock()
 	var rate *decimal.Decimal
@@ -894,6 +896,10 @@ func (e *Engine) MakeRewardable(ctx context.Context, key string) (*Transaction, 
 			return fmt.Errorf("%w: restore %q first", ErrAlreadyArchived, key)
 		case t.Rewarded:
 			return fmt.Errorf("%w: %q was rewarded elsewhere", ErrRewarded, key)
+		case t.Qualified:
+			// It earned its rewards and counts towards periods, tiers
+			// and goals; a reward rejected since was rejected by decision.
+			return fmt.Errorf("%w: %q earned its rewards; those rejected were rejected by RejectReward", ErrRewarded, key)
 		}
 		for _, r := range t.Rewards {
 			if r.Status != RewardRejected {
@@ -1419,7 +1425,9 @@ func (e *Engine) ApproveReward(ctx context.Context, id string) error {
 }
 
 // RejectReward rejects a reward held in its review period, with a reason.
-// ErrNotInReview if it is not held.
+// ErrNotInReview if it is not held. The rejected amount no longer counts
+// towards spend limits; the sale itself still counts towards commission
+// periods, tiers and goals (to reverse a sale, delete or archive it).
 func (e *Engine) RejectReward(ctx context.Context, id, reason string) error {
 	v := &validator{}
 	switch {

@@ -31,9 +31,10 @@ type Goal struct {
 	// transaction backdated to before the end pays them.
 	Until *time.Time `json:"until,omitempty"`
 	// Bonus is paid once per threshold, in Units (the program currency
-	// when empty, or one of its custom units). A threshold passed while
-	// the beneficiary cannot earn (an archived partner, a referring
-	// customer not active) is not paid later.
+	// when empty, or one of its custom units). A threshold passed by a
+	// sale rewarded elsewhere (Rewarded), or while the beneficiary cannot
+	// earn (an archived partner, a referring customer not active), is not
+	// paid, then or later.
 	Bonus decimal.Decimal `json:"bonus"`
 	Units string          `json:"units,omitempty"`
 }
@@ -108,10 +109,11 @@ func (e *Engine) rewardGoals(t *Transaction, b *Buyer, m *measures, a *added) []
 		n := reached.Sub(paid)
 		deltas = append(deltas, CounterDelta{Key: g.counter(m.beneficiary), Delta: n})
 		r, ok := e.rewardTo(t, b)
-		if !ok {
+		if !ok || t.Rewarded {
 			// A beneficiary that cannot earn (an archived partner, a
-			// referring customer not active) earns no bonus either: the
-			// thresholds it passes meanwhile are passed, not owed.
+			// referring customer not active) earns no bonus either, and
+			// a sale rewarded elsewhere creates no reward here: the
+			// thresholds they pass are passed, not owed.
 			continue
 		}
 		r.ID = e.newID()

@@ -117,9 +117,9 @@ func TestGoalRecurringRevenue(t *testing.T) {
 	requireDecimal(t, "10", bonuses(tx)[0].Amount)
 }
 
-// A threshold passed while the partner is archived is passed, not owed:
-// the bonus is not paid when the partner is active again, and the next
-// threshold is.
+// A threshold passed while the partner is archived, or by a sale rewarded
+// elsewhere, is passed, not owed: its bonus is not paid later, and the
+// next threshold's is.
 func TestGoalPassedWhileArchivedIsNotOwed(t *testing.T) {
 	ctx := context.Background()
 	p := percentProgram(commission.Affiliate, "10")
@@ -138,13 +138,21 @@ func TestGoalPassedWhileArchivedIsNotOwed(t *testing.T) {
 	require.Empty(t, tx.Rewards)
 	_, err = eng.SetPartnerStatus(ctx, commission.PartnerRef{Key: "p"}, commission.PartnerActive)
 	require.NoError(t, err)
+	// An imported sale (rewarded elsewhere) passes a threshold, and
+	// creates no reward here either.
+	in = sale("imported", "c0", "60")
+	in.Rewarded = true
+	tx, err = eng.CreateTransaction(ctx, in)
+	require.NoError(t, err)
+	require.Empty(t, tx.Rewards)
 
-	tx, err = eng.CreateTransaction(ctx, sale("back", "c0", "60"))
+	tx, err = eng.CreateTransaction(ctx, sale("back", "c0", "100"))
 	require.NoError(t, err)
 	b := bonuses(tx)
 	require.Len(t, b, 1)
 	requireDecimal(t, "10", b[0].Amount)
-	requireDecimal(t, "300", *b[0].Explanation.Threshold)
+	requireDecimal(t, "400", *b[0].Explanation.Threshold)
+	requireDecimal(t, "410", b[0].Explanation.Base)
 	require.Equal(t, 1, b[0].Explanation.Thresholds)
 }
 

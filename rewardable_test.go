@@ -3,6 +3,7 @@ package commission_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/commissionkit/commission"
 	"github.com/stretchr/testify/require"
@@ -70,4 +71,33 @@ func TestMakeRewardable(t *testing.T) {
 	require.NoError(t, eng.DeleteTransaction(ctx, "gone"))
 	_, err = eng.MakeRewardable(ctx, "gone")
 	require.ErrorIs(t, err, commission.ErrNotFound)
+}
+
+// A reward rejected in review by RejectReward is a decision on that
+// reward: MakeRewardable does not override it, and the sale is counted
+// once towards the partner's metrics, not again.
+func TestMakeRewardableLeavesManualRejections(t *testing.T) {
+	ctx := context.Background()
+	p := percentProgram(commission.Affiliate, "10")
+	p.Rules.ReviewPeriod = 30 * 24 * time.Hour
+	p.Rules.Goals = []commission.Goal{{ID: "g", Metric: commission.MetricRevenue, Target: dec("150"), Bonus: dec("7")}}
+	eng, _ := newEngine(t, p)
+	affiliateSetup(t, eng)
+	tx, err := eng.CreateTransaction(ctx, sale("s", "customer_123", "100"))
+	require.NoError(t, err)
+	require.NoError(t, eng.RejectReward(ctx, tx.Rewards[0].ID, "returned"))
+	_, err = eng.MakeRewardable(ctx, "s")
+	require.ErrorIs(t, err, commission.ErrRewarded)
+	got, err := eng.Transaction(ctx, "s")
+	require.NoError(t, err)
+	require.Len(t, got.Rewards, 1)
+	require.Equal(t, commission.RewardRejected, got.Rewards[0].Status)
+
+	// Revenue is 100, not 200: a 40 sale does not reach 150; a 50 one does.
+	tx, err = eng.CreateTransaction(ctx, sale("s2", "customer_123", "40"))
+	require.NoError(t, err)
+	require.Empty(t, bonuses(tx))
+	tx, err = eng.CreateTransaction(ctx, sale("s3", "customer_123", "10"))
+	require.NoError(t, err)
+	require.Len(t, bonuses(tx), 1)
 }
