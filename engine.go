@@ -322,7 +322,7 @@ func (e *Engine) signedUp(ctx context.Context, tx StoreTx, b *Buyer, bt *batch) 
 		return bt.addCounters(ctx, tx, signupDeltas(who, c))
 	}
 	t := &Transaction{
-		Key: signupKey(c.ID), Action: TriggerSignup, AmountUnits: e.prog.Currency, IsCurrency: true,
+		Key: signupKey(c.ID), Action: TriggerSignup, AmountUnits: e.prog.Currency, IsCurrency: true, Credit: e.prog.Rules.Credit,
 		Rewardable: true, CustomerID: c.ID, CustomerKey: c.Key, PartnerID: c.PartnerID, PartnerKey: c.PartnerKey,
 		ReferringCustomerID: c.ReferringCustomerID, ReferringCustomerKey: c.ReferringCustomerKey,
 		CreatedAt: c.CreatedAt, State: TransactionActive, Kind: e.prog.Kind,
@@ -741,6 +741,7 @@ func (e *Engine) build(ctx context.Context, tx StoreTx, in *TransactionInput, no
 		Reward:      in.Reward,
 		AmountUnits: in.AmountUnits,
 		IsCurrency:  !e.prog.customUnit(in.AmountUnits),
+		Credit:      e.prog.Rules.Credit,
 		ProductID:   in.ProductID,
 		ProductType: in.ProductType,
 		Products:    in.Products,

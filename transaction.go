@@ -156,6 +156,8 @@ type Transaction struct {
 	Reward      *decimal.Decimal
 	AmountUnits string
 	IsCurrency  bool
+	// Credit is the program's RuleSet.Credit when the transaction was
+	// recorded: its rewards are paid as account credit.
 	Credit      bool
 	ProductID   string
 	ProductType string

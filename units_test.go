@@ -38,11 +38,13 @@ func TestCustomUnitsAndCredit(t *testing.T) {
 	require.False(t, points.IsCurrency)
 	requireDecimal(t, "2.555", points.Amount, "neither rounded to cents nor capped at 1")
 	require.True(t, points.Credit)
+	require.True(t, tx.Credit, "the transaction says so too")
 	require.Equal(t, "MONTHS", months.AmountUnits)
 	requireDecimal(t, "1", months.Amount)
 	out, err := json.Marshal(tx)
 	require.NoError(t, err)
 	require.Contains(t, string(out), `"amount":2.555,"amount_units":"POINTS","is_currency":false,"credit":true`)
+	require.Contains(t, string(out), `"referred_customer":"friend","credit":true,"is_currency":true`)
 
 	// A sale counted in a custom unit.
 	tx, err = eng.CreateTransaction(ctx, commission.TransactionInput{Key: "p", Amount: decp("10"), AmountUnits: "POINTS", Customer: commission.CustomerInput{ID: "friend"}})
