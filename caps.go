@@ -29,13 +29,16 @@ type Caps struct {
 	// PerReward is the most one reward pays; nil for no limit.
 	PerReward *decimal.Decimal `json:"per_reward,omitempty"`
 	// Partner limits what one partner earns in each period, over all its
-	// sales. Reversed and rejected rewards give their amount back.
+	// sales; in a refer-a-friend program, what one customer earns, as
+	// referrer and as friend together. Reversed and rejected rewards give
+	// their amount back.
 	// Decision: restoring an archived transaction returns its rewards as
 	// they were (SPEC §3.4), even past a limit that later sales filled.
 	Partner []SpendLimit `json:"partner,omitempty"`
 }
 
-// SpendLimit is the most a partner earns in one period.
+// SpendLimit is the most a partner (in refer-a-friend, a customer) earns
+// in one period.
 type SpendLimit struct {
 	Period CapPeriod       `json:"period"`
 	Amount decimal.Decimal `json:"amount"`
@@ -61,9 +64,20 @@ func (c Caps) validate(v *validator, path string) {
 	}
 }
 
-// spendCounter is the counter of what partnerID earned in the period that
-// holds at.
-func spendCounter(period CapPeriod, partnerID string, at time.Time) CounterKey {
+// earner is who a reward pays, as spend limits count it: its partner, or
+// (refer-a-friend) the customer it rewards.
+type earner struct{ kind, id string }
+
+func earnerOf(r *Reward) earner {
+	if r.PartnerID != "" {
+		return earner{"partner", r.PartnerID}
+	}
+	return earner{"customer", r.RewardedCustomerID}
+}
+
+// spendCounter is the counter of what who earned in the period that holds
+// at.
+func spendCounter(period CapPeriod, who earner, at time.Time) CounterKey {
 	at = at.UTC()
 	var bucket string
 	switch period {
@@ -75,11 +89,11 @@ func spendCounter(period CapPeriod, partnerID string, at time.Time) CounterKey {
 	case CapMonth:
 		bucket = at.Format("2006-01")
 	}
-	return CounterKey{Name: "spend.partner." + string(period), Subject: partnerID, Bucket: bucket}
+	return CounterKey{Name: "spend." + who.kind + "." + string(period), Subject: who.id, Bucket: bucket}
 }
 
-// capRewards clamps t's rewards to the caps and counts them towards the
-// partner's spend limits. Without dry, the counters are updated in tx at
+// capRewards clamps t's rewards to the caps and counts them towards their
+// earners' spend limits. Without dry, the counters are updated in tx at
 // once, so that the next sale of a bulk sees them.
 func (e *Engine) capRewards(ctx context.Context, tx StoreTx, t *Transaction, dry bool, bt *batch) error {
 	caps := e.rules.caps
@@ -101,17 +115,18 @@ func (e *Engine) capRewards(ctx context.Context, tx StoreTx, t *Transaction, dry
 	if len(caps.Partner) == 0 {
 		return nil
 	}
-	// The spend counters of every partner the sale rewards, read (and on
-	// SQL locked) at once, in key order.
-	var partners []string
+	// The spend counters of everyone the sale rewards, read (and on SQL
+	// locked) at once, in key order.
+	var earners []earner
 	var keys []CounterKey
-	for _, r := range t.Rewards {
-		if r.PartnerID == "" || !r.IsCurrency || slices.Contains(partners, r.PartnerID) {
+	for i := range t.Rewards {
+		who := earnerOf(&t.Rewards[i])
+		if who.id == "" || !t.Rewards[i].IsCurrency || slices.Contains(earners, who) {
 			continue
 		}
-		partners = append(partners, r.PartnerID)
+		earners = append(earners, who)
 		for _, l := range caps.Partner {
-			keys = append(keys, spendCounter(l.Period, r.PartnerID, t.CreatedAt))
+			keys = append(keys, spendCounter(l.Period, who, t.CreatedAt))
 		}
 	}
 	if len(keys) == 0 {
@@ -128,10 +143,11 @@ func (e *Engine) capRewards(ctx context.Context, tx StoreTx, t *Transaction, dry
 	var deltas []CounterDelta
 	for i := range t.Rewards {
 		r := &t.Rewards[i]
-		if r.PartnerID == "" || !r.IsCurrency {
+		who := earnerOf(r)
+		if who.id == "" || !r.IsCurrency {
 			continue
 		}
-		base := slices.Index(partners, r.PartnerID) * len(caps.Partner)
+		base := slices.Index(earners, who) * len(caps.Partner)
 		for j, l := range caps.Partner {
 			if r.Amount.Cmp(left[base+j]) > 0 {
 				clamp(r, grid(r, left[base+j]), "partner."+string(l.Period))
@@ -159,7 +175,7 @@ func clamp(r *Reward, limit decimal.Decimal, cap string) {
 	r.Explanation.Caps = append(r.Explanation.Caps, cap)
 }
 
-// releaseSpend gives back to the partner's spend limits what rewards had
+// releaseSpend gives back to the earners' spend limits what rewards had
 // counted towards them (sign -1, on a reversal or rejection) or takes it
 // again (sign 1, on a restore). A rejected reward counts for nothing.
 func releaseSpend(ctx context.Context, tx StoreTx, rewards []Reward, sign int64) error {
@@ -170,7 +186,7 @@ func releaseSpend(ctx context.Context, tx StoreTx, rewards []Reward, sign int64)
 		}
 		for _, period := range r.Explanation.Counted {
 			deltas = append(deltas, CounterDelta{
-				Key:   spendCounter(CapPeriod(period), r.PartnerID, r.CreatedAt),
+				Key:   spendCounter(CapPeriod(period), earnerOf(&r), r.CreatedAt),
 				Delta: r.Amount.Mul(decimal.NewFromInt(sign)),
 			})
 		}

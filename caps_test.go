@@ -106,6 +106,44 @@ func TestCapPartnerMonth(t *testing.T) {
 	requireDecimal(t, "0", prev.Rewards[0].Amount, "a preview sees the cap and counts nothing")
 }
 
+// In a refer-a-friend program a spend limit is per rewarded customer:
+// what it earns as a referrer and as a friend counts together, and a
+// refund gives it back.
+func TestCapPerCustomerReferAFriend(t *testing.T) {
+	ctx := context.Background()
+	p := commission.Program{ID: "raf", Kind: commission.ReferAFriend, Currency: "USD", Rules: commission.RuleSet{
+		Default: commission.Flat(dec("10")),
+		Friend:  &commission.FriendReward{Commission: commission.Flat(dec("5"))},
+		Caps:    commission.Caps{Partner: []commission.SpendLimit{{Period: commission.CapMonth, Amount: dec("20")}}},
+	}}
+	eng, _ := newEngine(t, p)
+	for _, c := range []commission.CustomerInput{
+		{ID: "r"},
+		{ID: "f", ReferringCustomer: &commission.CustomerRef{ID: "r"}},
+		{ID: "g", ReferringCustomer: &commission.CustomerRef{ID: "f"}},
+	} {
+		_, err := eng.CreateCustomer(ctx, c)
+		require.NoError(t, err)
+	}
+	// earned returns what each sale paid whom.
+	earned := func(key, buyer string) map[string]string {
+		tx, err := eng.CreateTransaction(ctx, commission.TransactionInput{Key: key, Amount: decp("100"), Customer: commission.CustomerInput{ID: buyer}})
+		require.NoError(t, err)
+		out := map[string]string{}
+		for _, r := range tx.Rewards {
+			out[r.RewardedCustomerID] = r.Amount.String()
+		}
+		return out
+	}
+	require.Equal(t, map[string]string{"r": "10", "f": "5"}, earned("f1", "f")) // f: 5
+	require.Equal(t, map[string]string{"f": "10", "g": "5"}, earned("g1", "g")) // f: 15
+	require.Equal(t, map[string]string{"f": "5", "g": "5"}, earned("g2", "g"))  // f: 20, capped
+	require.Equal(t, map[string]string{"r": "10", "f": "0"}, earned("f2", "f")) // r: 20
+	require.Equal(t, map[string]string{"r": "0", "f": "0"}, earned("f3", "f"))  // both at the limit
+	require.NoError(t, eng.DeleteTransaction(ctx, "g1"))                        // f: 10, g: 5
+	require.Equal(t, map[string]string{"f": "10", "g": "5"}, earned("g3", "g")) // f: 20, g: 15
+}
+
 // Whatever the sales, refunds and rejections, and whatever the order, a
 // partner's counted rewards never pass a spend limit in any period.
 func TestPropSpendLimitNeverExceeded(t *testing.T) {
