@@ -793,12 +793,17 @@ func (e *Engine) compute(ctx context.Context, tx StoreTx, t *Transaction, b *Buy
 		m.uncountSignup(e.rules.slots) // as of before it, like a new one
 	}
 	var h CustomerHistory
-	if (e.rules.history || custom != nil && custom.scheduled()) && t.Reward == nil {
+	loaded := (e.rules.history || custom != nil && custom.scheduled()) && t.Reward == nil
+	if loaded {
 		if h, err = e.history(ctx, tx, b.Customer.ID, t.CreatedAt, bt); err != nil {
 			return err
 		}
 	}
-	e.reward(t, b, h, custom, e.tierOf(t, b, m, rate), uplines, rate)
+	first, err := e.firstSale(ctx, tx, t, m, h, loaded, bt)
+	if err != nil {
+		return err
+	}
+	e.reward(t, b, h, custom, e.tierOf(t, b, m, rate, first), uplines, rate)
 	reason := ""
 	if isNew && len(t.Rewards) > 0 {
 		if reason, err = e.fraudReason(ctx, tx, t, b, bt); err != nil {
@@ -839,13 +844,35 @@ func (e *Engine) compute(ctx context.Context, tx StoreTx, t *Transaction, b *Buy
 	return bt.addCounters(ctx, tx, deltas)
 }
 
+// firstSale tells whether t is its customer's first qualified sale as of
+// its created_at, for the tiers that ask: from the customer's count of
+// qualified sales, or, for a backdated sale when the customer has some,
+// from its history h (read here unless loaded).
+func (e *Engine) firstSale(ctx context.Context, tx StoreTx, t *Transaction, m *measures, h CustomerHistory, loaded bool, bt *batch) (bool, error) {
+	switch {
+	case !e.rules.firstSale || m == nil || t.Reward != nil:
+		return false, nil
+	case m.sales.Sign() == 0:
+		return true, nil
+	case !t.Backdated:
+		return false, nil // the others are all dated before it
+	}
+	if !loaded {
+		var err error
+		if h, err = e.history(ctx, tx, t.CustomerID, t.CreatedAt, bt); err != nil {
+			return false, err
+		}
+	}
+	return h.Count == 0, nil
+}
+
 // tierOf returns the rule of the highest tier t qualifies for, nil for
 // none.
-func (e *Engine) tierOf(t *Transaction, b *Buyer, m *measures, rate *decimal.Decimal) *rule {
+func (e *Engine) tierOf(t *Transaction, b *Buyer, m *measures, rate *decimal.Decimal, first bool) *rule {
 	if len(e.rules.tiers) == 0 || t.Reward != nil {
 		return nil
 	}
-	f := saleFacts{at: t.CreatedAt, amount: t.Amount, m: m, customerSince: b.Customer.CreatedAt}
+	f := saleFacts{at: t.CreatedAt, amount: t.Amount, m: m, customerSince: b.Customer.CreatedAt, first: first}
 	if rate != nil {
 		f.amount = t.Amount.Mul(*rate)
 	}

@@ -33,7 +33,9 @@ const (
 	// MetricSaleAmount is the sale's own amount (in the program currency
 	// when converted).
 	MetricSaleAmount Metric = "sale_amount"
-	// MetricFirstSale holds when the customer has no other qualified sale.
+	// MetricFirstSale holds when the customer has no other qualified sale
+	// created before this one (a backdated sale is the first when it is
+	// dated before the customer's other sales).
 	MetricFirstSale Metric = "first_sale"
 	// MetricCustomerAge is the time from the buyer's created_at to the
 	// sale's.

@@ -246,8 +246,10 @@ type rules struct {
 	caps          Caps
 	// history: some rule's commission depends on the customer's history.
 	history bool
-	levels  []step
-	fraud   Fraud
+	// firstSale: some tier asks whether a sale is the customer's first.
+	firstSale bool
+	levels    []step
+	fraud     Fraud
 	// friend is the referred customer's own commission, nil for none.
 	friend       []step
 	friendReview time.Duration

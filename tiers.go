@@ -30,6 +30,13 @@ type Tier struct {
 // first_sale takes none. The beneficiary's metrics are as they stood before
 // the sale, over all time or, with Months, over the sale's calendar month
 // (UTC) and the Months-1 before it.
+//
+// Decision: metrics are counters kept per calendar month, so that a sale's
+// cost does not grow with the program's history. A rolling window is
+// therefore whole calendar months, and a backdated sale reads them as they
+// stand when it is recorded: sales recorded before it count even when they
+// are dated after it, within its months or over all time. first_sale and
+// the ages are exact as of the sale's created_at.
 type Condition struct {
 	Metric  Metric           `json:"metric"`
 	Months  int              `json:"months,omitempty"`
@@ -128,6 +135,7 @@ func (rs *rules) compileCondition(v *validator, path string, c Condition) cond {
 			out.slot, out.n = rs.window(c.Metric, c.Months), max(c.Months, 1)
 		}
 	case MetricFirstSale:
+		rs.firstSale = true
 		if bounds || ages {
 			v.add(path, "first_sale takes no bounds")
 		}
@@ -158,6 +166,7 @@ type saleFacts struct {
 	amount                      decimal.Decimal // in the program currency when converted
 	m                           *measures       // nil without a beneficiary
 	customerSince, partnerSince time.Time
+	first                       bool // the customer's first qualified sale
 }
 
 // tier returns the rule of the highest tier the sale qualifies for, nil
@@ -195,7 +204,7 @@ func (c *cond) holds(f *saleFacts) bool {
 	case MetricSaleAmount:
 		return c.bounded(f.amount)
 	case MetricFirstSale:
-		return f.m != nil && f.m.sales.Sign() == 0
+		return f.first
 	case MetricCustomerAge:
 		return c.aged(f.customerSince, f.at)
 	case MetricPartnerAge:

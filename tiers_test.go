@@ -151,6 +151,43 @@ func TestTierSaleConditions(t *testing.T) {
 	require.Equal(t, "big", rule("7", "customer_123", "999"), "the veteran tier is for vip partners")
 }
 
+// A backdated sale is the customer's first sale when it is dated before
+// the customer's other qualified sales, in a bulk too.
+func TestTierFirstSaleAsOfCreatedAt(t *testing.T) {
+	ctx := context.Background()
+	p := percentProgram(commission.Affiliate, "10")
+	p.Rules.Tiers = []commission.Tier{{ID: "first", When: []commission.Condition{{Metric: commission.MetricFirstSale}}, Commission: commission.Flat(dec("7"))}}
+	eng, _ := newEngine(t, p)
+	affiliateSetup(t, eng)
+	at := func(key string, days int) commission.TransactionInput {
+		in := sale(key, "customer_123", "100")
+		when := t0.AddDate(0, 0, -days)
+		in.CreatedAt = &when
+		return in
+	}
+	rule := func(in commission.TransactionInput) string {
+		tx, err := eng.CreateTransaction(ctx, in)
+		require.NoError(t, err)
+		return tx.Rewards[0].Explanation.Rule
+	}
+	require.Equal(t, "first", rule(at("d10", 10)))
+	require.Equal(t, "default", rule(at("d5", 5)), "after d10")
+	require.Equal(t, "first", rule(at("d20", 20)), "dated before every other sale")
+	require.Equal(t, "default", rule(at("d15", 15)), "after d20")
+	no := false
+	held := at("d30", 30)
+	held.Rewardable = &no
+	_, err := eng.CreateTransaction(ctx, held)
+	require.NoError(t, err)
+	require.Equal(t, "first", rule(at("d25", 25)), "a sale that earned nothing is not a qualified sale")
+	require.NoError(t, eng.DeleteTransaction(ctx, "d25"))
+	txs, err := eng.CreateTransactions(ctx, []commission.TransactionInput{at("b40", 40), at("b35", 35), at("b50", 50)})
+	require.NoError(t, err)
+	for i, want := range []string{"first", "default", "first"} {
+		require.Equal(t, want, txs[i].Rewards[0].Explanation.Rule, txs[i].Key)
+	}
+}
+
 // Tiers come after product rules and a partner's own commission, and
 // before the default.
 func TestTierPrecedence(t *testing.T) {
