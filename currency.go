@@ -19,8 +19,10 @@ type RateSource interface {
 
 // WithRates turns currency conversion on: a sale in another currency than
 // the program's is converted at the sale's created_at, its rewards are in
-// the program currency, and each reward's explanation records the rate.
-// Without it, rewards are in the sale's own units.
+// the program currency, and the transaction (Transaction.Rate) and each
+// reward's explanation record the rate, kept to 18 decimal places (a
+// finer rate is rounded half to even). Without it, rewards are in the
+// sale's own units.
 func WithRates(src RateSource) Option { return func(e *Engine) { e.rates = src } }
 
 // ErrNoRate reports a sale in a currency the rate source has no rate for.
@@ -41,8 +43,17 @@ func (e *Engine) convert(ctx context.Context, in *TransactionInput, now time.Tim
 	switch {
 	case err != nil:
 		return fmt.Errorf("%w: %s to %s at %s: %v", ErrNoRate, in.AmountUnits, e.prog.Currency, at.Format(TimeFormat), err)
-	case rate.Sign() <= 0:
+	case rate.Sign() <= 0, rate.NumDigits()+int(rate.Exponent()) > maxIntegerDigits:
 		return fmt.Errorf("%w: %s to %s at %s: the rate source gave %s", ErrNoRate, in.AmountUnits, e.prog.Currency, at.Format(TimeFormat), rate)
+	}
+	// Rates are kept, like amounts, to 18 decimal places: a finer one is
+	// rounded (half to even) before it is used, so that the stored rate
+	// is the one the rewards were computed at.
+	if rate.Exponent() < -maxScale {
+		rate = rate.RoundBank(maxScale)
+		if rate.Sign() <= 0 {
+			return fmt.Errorf("%w: %s to %s at %s: the rate source gave a rate below 1e-18", ErrNoRate, in.AmountUnits, e.prog.Currency, at.Format(TimeFormat))
+		}
 	}
 	in.rate = &rate
 	return nil

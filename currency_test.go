@@ -52,9 +52,14 @@ func TestCurrencyConversion(t *testing.T) {
 	require.Equal(t, "EUR", r.Explanation.From)
 	requireDecimal(t, "108.57", r.Explanation.Base)
 	require.Equal(t, []string{"EURUSD@" + old.Format(time.DateOnly)}, src.asked, "at the sale's time")
+	requireDecimal(t, "1.0857", *tx.Rate, "the transaction records its rate")
+	got, err := eng.Transaction(ctx, "eur")
+	require.NoError(t, err)
+	requireDecimal(t, "1.0857", *got.Rate, "stored")
 	out, err := json.Marshal(tx)
 	require.NoError(t, err)
 	require.Contains(t, string(out), `"rate":1.0857,"from":"EUR"`)
+	require.Contains(t, string(out), `"amount_units":"EUR","rate":1.0857,"created_at"`)
 
 	// The program's own currency and custom units are not converted.
 	src.asked = nil
@@ -94,4 +99,50 @@ func TestCurrencyConversion(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "EUR", tx.Rewards[0].AmountUnits)
 	requireDecimal(t, "30", tx.Rewards[0].Amount)
+}
+
+// The rate is stored on the transaction (SPEC §4.11), also when the sale
+// earns nothing: an imported sale in euros counts its converted amount
+// towards the partner's revenue, and a sale made rewardable later is
+// computed at the rate it was stored with. A rate finer than 18 places
+// is rounded before use, and the stored rate is the one used.
+func TestRateIsStoredOnTheTransaction(t *testing.T) {
+	ctx := context.Background()
+	src := &rates{table: map[string]decimal.Decimal{"EURUSD": dec("2"), "GBPUSD": dec("1.0000000000000000015")}}
+	p := percentProgram(commission.Affiliate, "10")
+	p.Rules.Tiers = []commission.Tier{{ID: "big", When: []commission.Condition{{Metric: commission.MetricRevenue, AtLeast: decp("200")}}, Commission: commission.Percent(dec("50"))}}
+	eng, err := commission.New(memstore.New(), p, commission.WithClock(newClock(t0).Now), commission.WithRates(src))
+	require.NoError(t, err)
+	affiliateSetup(t, eng)
+
+	imported := sale("imported", "customer_123", "100")
+	imported.AmountUnits, imported.Rewarded = "EUR", true
+	tx, err := eng.CreateTransaction(ctx, imported)
+	require.NoError(t, err)
+	require.Empty(t, tx.Rewards)
+	requireDecimal(t, "2", *tx.Rate)
+	tx, err = eng.CreateTransaction(ctx, sale("usd", "customer_123", "10"))
+	require.NoError(t, err)
+	require.Equal(t, "big", tx.Rewards[0].Explanation.Rule, "revenue is 200 dollars, not 0")
+	requireDecimal(t, "5", tx.Rewards[0].Amount)
+
+	// Made rewardable at the stored rate, though the source has changed.
+	held := sale("held", "customer_123", "10")
+	held.AmountUnits, held.Rewardable = "EUR", new(bool)
+	_, err = eng.CreateTransaction(ctx, held)
+	require.NoError(t, err)
+	src.table["EURUSD"] = dec("3")
+	tx, err = eng.MakeRewardable(ctx, "held")
+	require.NoError(t, err)
+	require.Len(t, tx.Rewards, 1)
+	requireDecimal(t, "10", tx.Rewards[0].Amount, "50% of 20 dollars")
+	requireDecimal(t, "2", *tx.Rewards[0].Explanation.Rate)
+
+	gbp := sale("gbp", "customer_123", "100")
+	gbp.AmountUnits = "GBP"
+	tx, err = eng.CreateTransaction(ctx, gbp)
+	require.NoError(t, err)
+	requireDecimal(t, "1.000000000000000002", *tx.Rate, "half to even at 18 places")
+	requireDecimal(t, "50.0000000000000001", tx.Rewards[0].Amount)
+	requireDecimal(t, "1.000000000000000002", *tx.Rewards[0].Explanation.Rate)
 }

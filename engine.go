@@ -741,6 +741,7 @@ func (e *Engine) build(ctx context.Context, tx StoreTx, in *TransactionInput, no
 		Reward:      in.Reward,
 		AmountUnits: in.AmountUnits,
 		IsCurrency:  !e.prog.customUnit(in.AmountUnits),
+		Rate:        in.rate,
 		Credit:      e.prog.Rules.Credit,
 		ProductID:   in.ProductID,
 		ProductType: in.ProductType,
@@ -900,16 +901,19 @@ var ErrRewarded = errors.New("commission: transaction already rewarded")
 func (e *Engine) MakeRewardable(ctx context.Context, key string) (*Transaction, error) {
 	now := e.clock()
 	var rate *decimal.Decimal
-	if e.rates != nil { // look the rate up before the unit of work
+	if e.rates != nil { // the rate the sale was stored with, else looked up before the unit of work
 		t, err := e.Transaction(ctx, key)
 		if err != nil {
 			return nil, err
 		}
-		in := TransactionInput{AmountUnits: t.AmountUnits, CreatedAt: &t.CreatedAt}
-		if err := e.convert(ctx, &in, now); err != nil {
-			return nil, err
+		rate = t.Rate
+		if rate == nil {
+			in := TransactionInput{AmountUnits: t.AmountUnits, CreatedAt: &t.CreatedAt}
+			if err := e.convert(ctx, &in, now); err != nil {
+				return nil, err
+			}
+			rate = in.rate
 		}
-		rate = in.rate
 	}
 	var out *Transaction
 	err := e.update(ctx, func(tx StoreTx) error {

@@ -176,14 +176,19 @@ func (s slot) key(who string, at time.Time) CounterKey {
 }
 
 // revenue is what t adds to its beneficiary's revenue: its amount in the
-// program currency, converted at the rate its rewards record; false when
-// it is in other units. It depends only on what is stored, so that a
-// reversal takes back exactly what the sale added.
+// program currency, converted at the rate it records; false when it is in
+// other units. It depends only on what is stored, so that a reversal
+// takes back exactly what the sale added.
 func (e *Engine) revenue(t *Transaction) (decimal.Decimal, bool) {
-	if t.AmountUnits == e.prog.Currency {
+	switch {
+	case t.AmountUnits == e.prog.Currency:
 		return t.Amount, true
+	case t.Rate != nil:
+		return t.Amount.Mul(*t.Rate).RoundBank(maxScale), true
 	}
-	for i := len(t.Rewards) - 1; i >= 0; i-- { // the latest rate, if rewards were added later
+	// A sale stored before transactions kept their rate: the rate its
+	// rewards record, the latest if rewards were added later.
+	for i := len(t.Rewards) - 1; i >= 0; i-- {
 		r := &t.Rewards[i]
 		if r.Explanation.Rate != nil && r.Explanation.From == t.AmountUnits {
 			return t.Amount.Mul(*r.Explanation.Rate).RoundBank(maxScale), true

@@ -435,6 +435,10 @@ func propRequireSameTx(t *rapid.T, what string, a, b *commission.Transaction) {
 		propRequireDec(t, what+" reward", *a.Reward, *b.Reward)
 	}
 	require.Equal(t, a.AmountUnits, b.AmountUnits, what)
+	require.Equal(t, a.Rate == nil, b.Rate == nil, what+" rate set")
+	if a.Rate != nil {
+		propRequireDec(t, what+" rate", *a.Rate, *b.Rate)
+	}
 	require.Equal(t, a.IsCurrency, b.IsCurrency, what)
 	require.Equal(t, a.Credit, b.Credit, what)
 	require.Equal(t, a.ProductID, b.ProductID, what)

@@ -156,6 +156,11 @@ type Transaction struct {
 	Reward      *decimal.Decimal
 	AmountUnits string
 	IsCurrency  bool
+	// Rate is the exchange rate the sale was converted at (what one unit of
+	// AmountUnits was worth in the program currency at its created_at),
+	// with multi-currency on and the sale in another currency; nil
+	// otherwise (SPEC §4.11).
+	Rate *decimal.Decimal
 	// Credit is the program's RuleSet.Credit when the transaction was
 	// recorded: its rewards are paid as account credit.
 	Credit      bool
@@ -197,6 +202,10 @@ func (t *Transaction) Clone() *Transaction {
 		r := *t.Reward
 		c.Reward = &r
 	}
+	if t.Rate != nil {
+		r := *t.Rate
+		c.Rate = &r
+	}
 	if t.Products != nil {
 		c.Products = append([]ProductLine(nil), t.Products...)
 	}
@@ -215,7 +224,7 @@ func (t *Transaction) Clone() *Transaction {
 
 // MarshalJSON writes the documented response object. In refer-a-friend
 // programs "customer" is the referring customer and "referred_customer" the
-// buyer, and there is no "partner".
+// buyer, and there is no "partner". A converted sale also has "rate".
 func (t Transaction) MarshalJSON() ([]byte, error) {
 	var b bytes.Buffer
 	b.WriteByte('{')
@@ -233,6 +242,9 @@ func (t Transaction) MarshalJSON() ([]byte, error) {
 	w.boolean("credit", t.Credit)
 	w.boolean("is_currency", t.IsCurrency)
 	w.str("amount_units", t.AmountUnits)
+	if t.Rate != nil {
+		w.num("rate", *t.Rate)
+	}
 	w.time("created_at", t.CreatedAt)
 	w.timeOrNull("deleted_at", t.DeletedAt)
 	w.key("rewards")

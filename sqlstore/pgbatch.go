@@ -20,7 +20,7 @@ import (
 // Column types, in txInsertCols and rewardCols order after program_id.
 var (
 	pgTxTypes = []string{"text", "text", "numeric", "numeric", "text", "bool", "bool", "text", "text", "text",
-		"bool", "bool", "bool", "text", "text", "text", "text", "text", "text", "bigint", "bool", "text", "bigint"}
+		"bool", "bool", "bool", "text", "text", "text", "text", "text", "text", "bigint", "bool", "text", "bigint", "numeric"}
 	pgRewardTypes = []string{"text", "text", "int", "text", "text", "bigint", "bigint", "text", "text", "text",
 		"text", "text", "text", "text", "numeric", "text", "bool", "bool", "text", "text", "bigint", "bigint", "text"}
 	pgInsertSQL = pgInsertStatement()

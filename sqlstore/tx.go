@@ -74,10 +74,10 @@ type queries struct {
 const (
 	partnerCols  = "id, partner_key, email, name, surname, tags, referring_partner_id, status, created_at, commission"
 	customerCols = "id, customer_key, email, name, surname, tags, partner_id, partner_key, referring_customer_id, referring_customer_key, status, created_at"
-	txInsertCols = "program_id, tx_key, action, amount, reward, amount_units, is_currency, credit, product_id, product_type, products, rewarded, rewardable, qualified, customer_id, customer_key, partner_id, partner_key, referring_customer_id, referring_customer_key, created_at, backdated, state, deleted_at"
+	txInsertCols = "program_id, tx_key, action, amount, reward, amount_units, is_currency, credit, product_id, product_type, products, rewarded, rewardable, qualified, customer_id, customer_key, partner_id, partner_key, referring_customer_id, referring_customer_key, created_at, backdated, state, deleted_at, rate"
 	rewardCols   = "program_id, id, tx_key, position, action, status, review_ends_at, decided_at, reason, partner_id, partner_key, customer_id, customer_key, rewarded_customer_id, rewarded_customer_key, amount, amount_units, is_currency, credit, product_id, product_type, created_at, deleted_at, explanation"
 	rewardArity  = 24
-	txArity      = 24
+	txArity      = 25
 )
 
 // prefixed qualifies every column of a list with a table alias.
@@ -123,7 +123,7 @@ func newQueries(d Dialect) *queries {
 	q.lockCustomer = r("SELECT id FROM commission_customers WHERE program_id = ? AND id = ?" + d.forUpdate())
 
 	q.transactionSelectList = "seq, tx_key, action, " + d.num("amount") + ", " + d.num("reward") +
-		", amount_units, is_currency, credit, product_id, product_type, products, rewarded, rewardable, qualified, customer_id, customer_key, partner_id, partner_key, referring_customer_id, referring_customer_key, created_at, backdated, state, deleted_at"
+		", amount_units, is_currency, credit, product_id, product_type, products, rewarded, rewardable, qualified, customer_id, customer_key, partner_id, partner_key, referring_customer_id, referring_customer_key, created_at, backdated, state, deleted_at, " + d.num("rate")
 	q.transaction = r("SELECT " + q.transactionSelectList + " FROM commission_transactions WHERE program_id = ? AND tx_key = ?")
 	q.transactionForUpdate = q.transaction + d.forUpdate()
 	q.insertTransaction = r("INSERT INTO commission_transactions (" + txInsertCols + ") VALUES " + placeholders(txArity) + onConflict)
@@ -518,14 +518,14 @@ func (t *tx) Transaction(ctx context.Context, key string) (*commission.Transacti
 func scanTransaction(row scanner) (*commission.Transaction, error) {
 	var tr commission.Transaction
 	var amount string
-	var reward sql.NullString
+	var reward, rate sql.NullString
 	var products string
 	var created int64
 	var deleted sql.NullInt64
 	err := row.Scan(&tr.Seq, &tr.Key, &tr.Action, &amount, &reward, &tr.AmountUnits, &tr.IsCurrency, &tr.Credit,
 		&tr.ProductID, &tr.ProductType, &products, &tr.Rewarded, &tr.Rewardable, &tr.Qualified,
 		&tr.CustomerID, &tr.CustomerKey, &tr.PartnerID, &tr.PartnerKey, &tr.ReferringCustomerID, &tr.ReferringCustomerKey,
-		&created, &tr.Backdated, &tr.State, &deleted)
+		&created, &tr.Backdated, &tr.State, &deleted, &rate)
 	if err != nil {
 		return nil, err
 	}
@@ -538,6 +538,13 @@ func scanTransaction(row scanner) (*commission.Transaction, error) {
 			return nil, err
 		}
 		tr.Reward = &d
+	}
+	if rate.Valid {
+		d, err := parseMoney(rate.String)
+		if err != nil {
+			return nil, err
+		}
+		tr.Rate = &d
 	}
 	if err := json.Unmarshal([]byte(products), &tr.Products); err != nil {
 		return nil, fmt.Errorf("sqlstore: products of %q: %w", tr.Key, err)
@@ -649,6 +656,10 @@ func (t *tx) transactionArgs(args []any, in *commission.Transaction) ([]any, err
 	if err != nil {
 		return nil, err
 	}
+	rate, err := moneyPtr(in.Rate)
+	if err != nil {
+		return nil, err
+	}
 	products, err := toJSON(in.Products)
 	if err != nil {
 		return nil, err
@@ -656,7 +667,7 @@ func (t *tx) transactionArgs(args []any, in *commission.Transaction) ([]any, err
 	return append(args, t.program, in.Key, in.Action, amount, reward, in.AmountUnits, in.IsCurrency, in.Credit,
 		in.ProductID, in.ProductType, products, in.Rewarded, in.Rewardable, in.Qualified,
 		in.CustomerID, in.CustomerKey, in.PartnerID, in.PartnerKey, in.ReferringCustomerID, in.ReferringCustomerKey,
-		micros(in.CreatedAt), in.Backdated, string(in.State), microsPtr(in.DeletedAt)), nil
+		micros(in.CreatedAt), in.Backdated, string(in.State), microsPtr(in.DeletedAt), rate), nil
 }
 
 // rewardArgs appends the column values of the i-th reward of a

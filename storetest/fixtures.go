@@ -338,6 +338,12 @@ func requireSameTx(t tb, want, got *commission.Transaction) {
 	}
 	require.Equal(t, want.Action, got.Action, what)
 	requireDecimal(t, want.Amount, got.Amount, what+" Amount")
+	if want.Rate == nil {
+		require.Nil(t, got.Rate, what)
+	} else {
+		require.NotNil(t, got.Rate, what)
+		requireDecimal(t, *want.Rate, *got.Rate, what+" Rate")
+	}
 	if want.Reward == nil {
 		require.Nil(t, got.Reward, what)
 	} else {

@@ -47,12 +47,14 @@ func fullFixtures() (*commission.Partner, *commission.Customer, *commission.Tran
 		Status: commission.CustomerSuspended, CreatedAt: at,
 	}
 	set := dec("12345678901234567890.123456789012345678")
+	rate := dec("0.000000000000000001")
 	tr := &commission.Transaction{
 		Key:         "kf",
 		Action:      "upgrade",
 		Amount:      dec("99999999999999999999.999999999999999999"),
 		Reward:      &set,
 		AmountUnits: "points",
+		Rate:        &rate,
 		Credit:      true,
 		ProductType: "plans",
 		Products: []commission.ProductLine{
@@ -227,6 +229,9 @@ func mutateTx(tr *commission.Transaction) {
 	tr.Action = "changed"
 	tr.Amount = dec("999")
 	*tr.Reward = dec("999")
+	if tr.Rate != nil {
+		*tr.Rate = dec("999")
+	}
 	tr.Products[0].ProductID = "changed"
 	tr.Products[0].ProductPrice = dec("999")
 	tr.State = commission.TransactionDeleted
