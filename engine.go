@@ -1425,16 +1425,18 @@ func (e *Engine) changeState(ctx context.Context, key string, next func(*Transac
 		if err != nil {
 			return err
 		}
-		switch {
-		case t.State == TransactionActive && state != TransactionActive:
-			err = e.recount(ctx, tx, t, -1)
-		case t.State != TransactionActive && state == TransactionActive:
-			err = e.recount(ctx, tx, t, 1)
-		}
-		if err != nil {
+		if err := tx.SetTransactionState(ctx, key, state, at); err != nil {
 			return err
 		}
-		return tx.SetTransactionState(ctx, key, state, at)
+		// After the state is stored, so that the customer's history the
+		// metrics may read no longer holds (or holds again) t.
+		switch {
+		case t.State == TransactionActive && state != TransactionActive:
+			return e.recount(ctx, tx, t, -1)
+		case t.State != TransactionActive && state == TransactionActive:
+			return e.recount(ctx, tx, t, 1)
+		}
+		return nil
 	})
 }
 

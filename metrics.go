@@ -22,9 +22,10 @@ const (
 	// in the month of their created_at.
 	MetricSignups Metric = "signups"
 	// MetricCustomers counts the beneficiary's customers with at least
-	// one qualified sale, each in the month of the sale that first made
-	// it count. A customer whose qualified sales are all reversed stops
-	// counting.
+	// one qualified sale, each once, in the month of its earliest live
+	// qualified sale (by created_at): a sale backdated before it, or the
+	// reversal of the earliest, moves the customer to that month. A
+	// customer whose qualified sales are all reversed stops counting.
 	MetricCustomers Metric = "customers"
 	// MetricRevenue sums the amounts of the beneficiary's qualified sales
 	// in the program currency (converted, with multi-currency on), each in
@@ -59,9 +60,9 @@ func (m Metric) counted() bool {
 // beneficiary on every program, whatever its rules, so that a tier or goal
 // added later reads the whole history: "metric.<name>" per beneficiary,
 // for all time (bucket "") and per month ("2025-05"). Two counters per
-// customer make the customers metric exact under reversals: how many
-// qualified sales it has, and the month (as the number 202505) it was
-// counted in.
+// customer make the customers metric exact under reversals and
+// backdating: how many qualified sales it has, and the month (as the
+// number 202505) it is counted in, that of its earliest qualified sale.
 const (
 	customerSalesCounter = "customer.sales"
 	customerMonthCounter = "customer.counted_month"
@@ -110,8 +111,11 @@ type slot struct {
 type measures struct {
 	beneficiary string
 	// sales is the buyer's count of qualified sales; month the month it
-	// was counted in as a customer (202505), zero when it is not.
+	// is counted in as a customer (202505), zero when it is not.
 	sales, month decimal.Decimal
+	// earliest is, when a sale of the counted month leaves, the month of
+	// the customer's earliest qualified sale left (zero for unknown).
+	earliest decimal.Decimal
 	// slots hold the rules' slots' values, in e.rules.slots' order; goals
 	// the thresholds each goal has paid, in e.rules.goals' order.
 	slots []decimal.Decimal
@@ -246,6 +250,7 @@ func (e *Engine) countSale(t *Transaction, m *measures, sign int64) ([]CounterDe
 			CounterDelta{Key: CounterKey{Name: revenueCounter, Subject: m.beneficiary}, Delta: amount},
 			CounterDelta{Key: CounterKey{Name: revenueCounter, Subject: m.beneficiary, Bucket: month}, Delta: amount})
 	}
+	n := monthNumber(t.CreatedAt)
 	switch {
 	case sign > 0 && m.sales.Sign() == 0:
 		// The customer's first: it counts from this sale's month.
@@ -253,7 +258,10 @@ func (e *Engine) countSale(t *Transaction, m *measures, sign int64) ([]CounterDe
 		deltas = append(deltas,
 			CounterDelta{Key: CounterKey{Name: customersCounter, Subject: m.beneficiary}, Delta: one},
 			CounterDelta{Key: CounterKey{Name: customersCounter, Subject: m.beneficiary, Bucket: month}, Delta: one},
-			CounterDelta{Key: CounterKey{Name: customerMonthCounter, Subject: t.CustomerID}, Delta: monthNumber(t.CreatedAt).Sub(m.month)})
+			CounterDelta{Key: CounterKey{Name: customerMonthCounter, Subject: t.CustomerID}, Delta: n.Sub(m.month)})
+	case sign > 0 && !m.month.IsZero() && n.Cmp(m.month) < 0:
+		// Dated before the customer's earliest: it counts from this month.
+		deltas = moveCustomer(deltas, t.CustomerID, m, n)
 	case sign < 0 && m.sales.Equal(one) && !m.month.IsZero():
 		// Its last: it stops counting, in the month it was counted in.
 		a.customers = minusOne
@@ -261,13 +269,27 @@ func (e *Engine) countSale(t *Transaction, m *measures, sign int64) ([]CounterDe
 			CounterDelta{Key: CounterKey{Name: customersCounter, Subject: m.beneficiary}, Delta: minusOne},
 			CounterDelta{Key: CounterKey{Name: customersCounter, Subject: m.beneficiary, Bucket: numberMonth(m.month)}, Delta: minusOne},
 			CounterDelta{Key: CounterKey{Name: customerMonthCounter, Subject: t.CustomerID}, Delta: m.month.Neg()})
+	case sign < 0 && !m.earliest.IsZero() && !m.earliest.Equal(m.month):
+		// The counted month's last sale: it counts from the earliest left.
+		deltas = moveCustomer(deltas, t.CustomerID, m, m.earliest)
 	}
 	return deltas, a
 }
 
+// moveCustomer appends the deltas that move a customer, counted in
+// m.month, to the month to (both numbers such as 202505). The beneficiary's
+// all-time count does not change.
+func moveCustomer(deltas []CounterDelta, customerID string, m *measures, to decimal.Decimal) []CounterDelta {
+	return append(deltas,
+		CounterDelta{Key: CounterKey{Name: customersCounter, Subject: m.beneficiary, Bucket: numberMonth(m.month)}, Delta: minusOne},
+		CounterDelta{Key: CounterKey{Name: customersCounter, Subject: m.beneficiary, Bucket: numberMonth(to)}, Delta: one},
+		CounterDelta{Key: CounterKey{Name: customerMonthCounter, Subject: customerID}, Delta: to.Sub(m.month)})
+}
+
 // recount moves a stored qualified transaction in (sign 1, a restore) or
-// out of (sign -1, a deletion or archive) its beneficiary's metrics.
-// Goals keep what they paid: a threshold pays once.
+// out of (sign -1, a deletion or archive) its beneficiary's metrics, once
+// its new state is stored. Goals keep what they paid: a threshold pays
+// once.
 func (e *Engine) recount(ctx context.Context, tx StoreTx, t *Transaction, sign int64) error {
 	who := e.beneficiaryOf(t)
 	if !t.Qualified || who == "" || t.signup() {
@@ -279,9 +301,24 @@ func (e *Engine) recount(ctx context.Context, tx StoreTx, t *Transaction, sign i
 	if err != nil {
 		return err
 	}
-	deltas, _ := e.countSale(t, &measures{beneficiary: who, sales: vals[0], month: vals[1]}, sign)
+	m := &measures{beneficiary: who, sales: vals[0], month: vals[1]}
+	if sign < 0 && m.sales.Cmp(one) > 0 && monthNumber(t.CreatedAt).Equal(m.month) {
+		// The customer keeps counting, from the month of its earliest
+		// qualified sale left, which may be later than this one's.
+		h, err := tx.CustomerHistory(ctx, t.CustomerID, endOfTime)
+		if err != nil {
+			return err
+		}
+		if h.Count > 0 {
+			m.earliest = monthNumber(h.First)
+		}
+	}
+	deltas, _ := e.countSale(t, m, sign)
 	return tx.AddCounters(ctx, deltas)
 }
+
+// endOfTime is after every transaction's created_at.
+var endOfTime = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
 
 // signupDeltas count a new customer c towards its beneficiary's signups.
 func signupDeltas(who string, c *Customer) []CounterDelta {
