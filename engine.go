@@ -601,7 +601,7 @@ var errNoKeyTaken = errors.New("commission: no key of the bulk is taken")
 type batch struct {
 	buyers map[CustomerRef]*Buyer
 	sales  map[string][]time.Time // rewarded, by customer id
-	last   map[string]time.Time   // the latest sale of each customer
+	all    map[string][]time.Time // every sale, by customer id
 	// values are the counters the batch has read, with what it added
 	// since; pending is what it has added and not written yet. The store
 	// is written once, before the transactions are.
@@ -610,7 +610,7 @@ type batch struct {
 }
 
 func newBatch() *batch {
-	return &batch{buyers: make(map[CustomerRef]*Buyer), sales: make(map[string][]time.Time), last: make(map[string]time.Time),
+	return &batch{buyers: make(map[CustomerRef]*Buyer), sales: make(map[string][]time.Time), all: make(map[string][]time.Time),
 		values: make(map[CounterKey]decimal.Decimal), pending: make(map[CounterKey]decimal.Decimal)}
 }
 
@@ -763,8 +763,8 @@ func (e *Engine) build(ctx context.Context, tx StoreTx, in *TransactionInput, no
 	if err := e.compute(ctx, tx, t, b, dry, bt, in.rate, true); err != nil {
 		return nil, err
 	}
-	if bt != nil && t.CreatedAt.After(bt.last[c.ID]) {
-		bt.last[c.ID] = t.CreatedAt
+	if bt != nil {
+		bt.all[c.ID] = append(bt.all[c.ID], t.CreatedAt)
 	}
 	if bt != nil && t.Qualified {
 		bt.sales[c.ID] = append(bt.sales[c.ID], t.CreatedAt)

@@ -15,8 +15,9 @@ type Fraud struct {
 	// (ReasonSelfReferral).
 	AllowSelfReferral bool `json:"allow_self_referral,omitempty"`
 	// RepeatWindow, when positive, rejects the rewards of a sale that
-	// comes less than this long after the same customer's previous sale
-	// (ReasonTooFrequent).
+	// comes less than this long after or before another sale of the same
+	// customer, as of their created_at (ReasonTooFrequent): a backdated
+	// sale is compared with the sales around its own time.
 	RepeatWindow time.Duration `json:"repeat_window,omitempty"`
 }
 
@@ -37,19 +38,25 @@ func (e *Engine) fraudReason(ctx context.Context, tx StoreTx, t *Transaction, b 
 		return ReasonSelfReferral, nil
 	}
 	if f.RepeatWindow > 0 {
-		// The customer's latest transaction, not counting its signup.
-		last, err := tx.Transactions(ctx, TransactionQuery{CustomerID: b.Customer.ID, Limit: 2})
+		// The customer's latest transaction dated before the window ends,
+		// not counting its signup: the nearest, if any is in the window.
+		end := Position{CreatedAt: t.CreatedAt.Add(f.RepeatWindow)}
+		near, err := tx.Transactions(ctx, TransactionQuery{CustomerID: b.Customer.ID, After: &end, Limit: 2})
 		if err != nil {
 			return "", err
 		}
-		if len(last) > 0 && last[0].signup() {
-			last = last[1:]
+		if len(near) > 0 && near[0].signup() {
+			near = near[1:]
 		}
-		if len(last) > 0 && t.CreatedAt.Sub(last[0].CreatedAt).Abs() < f.RepeatWindow {
+		if len(near) > 0 && t.CreatedAt.Sub(near[0].CreatedAt).Abs() < f.RepeatWindow {
 			return ReasonTooFrequent, nil
 		}
-		if at, ok := bt.lastSale(b.Customer.ID); ok && t.CreatedAt.Sub(at).Abs() < f.RepeatWindow {
-			return ReasonTooFrequent, nil
+		if bt != nil {
+			for _, at := range bt.all[b.Customer.ID] {
+				if t.CreatedAt.Sub(at).Abs() < f.RepeatWindow {
+					return ReasonTooFrequent, nil
+				}
+			}
 		}
 	}
 	return "", nil
@@ -62,13 +69,4 @@ func reject(t *Transaction, reason string) {
 		at := t.CreatedAt
 		r.Status, r.Reason, r.DecidedAt, r.ReviewEndsAt = RewardRejected, reason, &at, nil
 	}
-}
-
-// lastSale is the latest sale of a customer built by the batch so far.
-func (bt *batch) lastSale(customerID string) (time.Time, bool) {
-	if bt == nil {
-		return time.Time{}, false
-	}
-	at, ok := bt.last[customerID]
-	return at, ok
 }

@@ -61,3 +61,34 @@ func TestRapidRepeatsAreRejected(t *testing.T) {
 	_, err = commission.New(memstoreNew(), p)
 	requireFields(t, err, "rules.fraud.repeat_window")
 }
+
+// A backdated sale is compared with the customer's sales around its own
+// created_at, before and after it, in a bulk too; not with the latest.
+func TestRapidRepeatsAsOfCreatedAt(t *testing.T) {
+	ctx := context.Background()
+	p := percentProgram(commission.Affiliate, "30")
+	p.Rules.Fraud.RepeatWindow = time.Minute
+	eng, _ := newEngine(t, p)
+	affiliateSetup(t, eng)
+	status := func(ins ...commission.TransactionInput) []string {
+		txs, err := eng.CreateTransactions(ctx, ins)
+		require.NoError(t, err)
+		var out []string
+		for _, tx := range txs {
+			out = append(out, string(tx.Rewards[0].Status)+":"+tx.Rewards[0].Reason)
+		}
+		return out
+	}
+	at := func(key string, ago time.Duration) commission.TransactionInput {
+		in := sale(key, "customer_123", "100")
+		when := t0.Add(-ago)
+		in.CreatedAt = &when
+		return in
+	}
+	require.Equal(t, []string{"ok:", "ok:"}, status(at("now", 0), at("hour_ago", time.Hour)))
+	require.Equal(t, []string{"rejected:too_frequent"}, status(at("after_hour_ago", time.Hour-30*time.Second)), "30 s after an older sale")
+	require.Equal(t, []string{"rejected:too_frequent"}, status(at("before_hour_ago", time.Hour+59*time.Second)), "59 s before an older sale")
+	require.Equal(t, []string{"ok:"}, status(at("between", 30*time.Minute)), "far from both")
+	require.Equal(t, []string{"ok:"}, status(at("window_apart", time.Hour+59*time.Second+time.Minute)), "exactly a window before the last: not less than it")
+	require.Equal(t, []string{"ok:", "rejected:too_frequent"}, status(at("b1", 2*time.Hour), at("b2", 2*time.Hour+10*time.Second)), "within the bulk, backdated before")
+}
