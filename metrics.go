@@ -14,6 +14,14 @@ import (
 // whether it is the customer's first, the customer's or the
 // beneficiary's age). The beneficiary is the partner in an affiliate
 // program and the referring customer in a refer-a-friend one.
+//
+// Decision: customers and revenue count qualified sales
+// (Transaction.Qualified): those that earned a reward here or were
+// rewarded elsewhere. A sale that is not rewardable, was rejected as
+// fraud, came after its customer's commission period, or is an action
+// the program does not reward, counts for no tier and no goal. A sale's
+// contribution is fixed when it is recorded, so that its reversal takes
+// back exactly what it added.
 type Metric string
 
 // Metrics.
