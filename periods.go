@@ -10,6 +10,11 @@ import (
 // counted from the customer's first rewarded sale (SPEC §4.4): a number of
 // rewarded sales (Times), or of days, months or years. Exactly one field
 // is set.
+//
+// Days are 24 hours; months and years end on the same day of the month
+// and time of day, in UTC, as time.AddDate counts them: a period of one
+// month from January 31 ends on March 3 (or 2 in a leap year), as
+// February has no 31st. The end is excluded.
 type Period struct {
 	Times  int `json:"times,omitempty"`
 	Days   int `json:"days,omitempty"`
