@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -62,11 +61,7 @@ type queries struct {
 	setRewardStatus       string
 	rewardExists          string
 	history               string
-	counter               string
-	counterForUpdate      string
-	createCounter         string
-	addCounter            string
-	setCounter            string
+	counters              counterQueries // MySQL and SQLite; see counters.go
 	transactionSelectList string
 	rewardSelectList      string
 }
@@ -150,23 +145,8 @@ func newQueries(d Dialect) *queries {
 	q.rewardExists = r("SELECT COUNT(*) FROM commission_rewards WHERE program_id = ? AND id = ?")
 	q.history = r("SELECT COUNT(*), MIN(created_at) FROM commission_transactions WHERE program_id = ? AND customer_id = ? AND qualified = ? AND state = ? AND created_at < ?")
 
-	where := " WHERE program_id = ? AND name = ? AND subject = ? AND bucket = ?"
-	q.counter = r("SELECT " + d.num("value") + " FROM commission_counters" + where)
-	q.counterForUpdate = q.counter + d.forUpdate()
-	cols := "(program_id, name, subject, bucket, value) VALUES (?, ?, ?, ?, ?)"
-	switch d {
-	case Postgres:
-		q.createCounter = r("INSERT INTO commission_counters " + cols + " ON CONFLICT DO NOTHING")
-		q.addCounter = r("INSERT INTO commission_counters " + cols +
-			" ON CONFLICT (program_id, name, subject, bucket) DO UPDATE SET value = commission_counters.value + EXCLUDED.value")
-	case MySQL:
-		q.createCounter = r("INSERT INTO commission_counters " + cols + " ON DUPLICATE KEY UPDATE value = value")
-		q.addCounter = r("INSERT INTO commission_counters " + cols + " ON DUPLICATE KEY UPDATE value = value + VALUES(value)")
-	case SQLite:
-		// TEXT cannot be added in SQL exactly: the sum is made in Go.
-		q.createCounter = r("INSERT OR IGNORE INTO commission_counters " + cols)
-		q.setCounter = r("INSERT INTO commission_counters " + cols +
-			" ON CONFLICT (program_id, name, subject, bucket) DO UPDATE SET value = excluded.value")
+	if d != Postgres { // see pgbatch.go
+		q.counters = newCounterQueries(d)
 	}
 	return q
 }
@@ -1028,77 +1008,22 @@ func (t *tx) Counters(ctx context.Context, keys []commission.CounterKey) ([]deci
 	if t.s.d == Postgres && len(keys) > 0 {
 		return t.pgCounters(ctx, keys)
 	}
-	order := make([]int, len(keys))
-	for i := range order {
-		order[i] = i
-	}
-	sort.SliceStable(order, func(a, b int) bool { return keys[order[a]].Compare(keys[order[b]]) < 0 })
-	out := make([]decimal.Decimal, len(keys))
-	for _, i := range order {
-		v, err := t.counter(ctx, keys[i], t.write)
-		if err != nil {
-			return nil, err
-		}
-		out[i] = v
-	}
-	return out, nil
-}
-
-// counter reads one counter; with lock, it first creates it at zero, so
-// that there is a row to lock.
-func (t *tx) counter(ctx context.Context, k commission.CounterKey, lock bool) (decimal.Decimal, error) {
-	query := t.s.q.counter
-	if lock {
-		if _, err := t.q.ExecContext(ctx, t.s.q.createCounter, t.program, k.Name, k.Subject, k.Bucket, "0"); err != nil {
-			return decimal.Decimal{}, fmt.Errorf("sqlstore: counter %v: %w", k, err)
-		}
-		query = t.s.q.counterForUpdate
-	}
-	var v string
-	err := t.q.QueryRowContext(ctx, query, t.program, k.Name, k.Subject, k.Bucket).Scan(&v)
-	if errors.Is(err, sql.ErrNoRows) {
-		return decimal.Zero, nil
-	}
-	if err != nil {
-		return decimal.Decimal{}, fmt.Errorf("sqlstore: counter %v: %w", k, err)
-	}
-	return parseMoney(v)
+	return t.sqlCounters(ctx, keys)
 }
 
 func (t *tx) AddCounters(ctx context.Context, deltas []commission.CounterDelta) error {
 	if err := t.writable(); err != nil {
 		return err
 	}
+	if len(deltas) == 0 {
+		return nil
+	}
 	// In key order, as Counters locks them, so that two units of work
 	// cannot deadlock on counters.
 	deltas = slices.Clone(deltas)
 	slices.SortStableFunc(deltas, func(a, b commission.CounterDelta) int { return a.Key.Compare(b.Key) })
-	if t.s.d == Postgres && len(deltas) > 0 {
+	if t.s.d == Postgres {
 		return t.pgAddCounters(ctx, deltas)
 	}
-	for _, d := range deltas {
-		k := d.Key
-		if t.s.d == SQLite {
-			cur, err := t.counter(ctx, k, false)
-			if err != nil {
-				return err
-			}
-			v, err := money(cur.Add(d.Delta))
-			if err != nil {
-				return err
-			}
-			if _, err := t.q.ExecContext(ctx, t.s.q.setCounter, t.program, k.Name, k.Subject, k.Bucket, v); err != nil {
-				return fmt.Errorf("sqlstore: counter %v: %w", k, err)
-			}
-			continue
-		}
-		v, err := money(d.Delta)
-		if err != nil {
-			return err
-		}
-		if _, err := t.q.ExecContext(ctx, t.s.q.addCounter, t.program, k.Name, k.Subject, k.Bucket, v); err != nil {
-			return fmt.Errorf("sqlstore: counter %v: %w", k, err)
-		}
-	}
-	return nil
+	return t.sqlAddCounters(ctx, deltas)
 }
