@@ -96,9 +96,12 @@ func monthBack(at time.Time, n int) time.Time {
 func monthBucket(at time.Time) string { return at.UTC().Format("2006-01") }
 
 // monthNumber and numberMonth encode a month as the number 202505.
-func monthNumber(at time.Time) decimal.Decimal {
+func monthNumber(at time.Time) decimal.Decimal { return decimal.NewFromInt(monthInt(at)) }
+
+// monthInt is monthNumber as an integer, which takes no allocation.
+func monthInt(at time.Time) int64 {
 	at = at.UTC()
-	return decimal.NewFromInt(int64(at.Year())*100 + int64(at.Month()))
+	return int64(at.Year())*100 + int64(at.Month())
 }
 
 func numberMonth(d decimal.Decimal) string {
@@ -258,7 +261,6 @@ func (e *Engine) countSale(t *Transaction, m *measures, sign int64) ([]CounterDe
 			CounterDelta{Key: CounterKey{Name: revenueCounter, Subject: m.beneficiary}, Delta: amount},
 			CounterDelta{Key: CounterKey{Name: revenueCounter, Subject: m.beneficiary, Bucket: month}, Delta: amount})
 	}
-	n := monthNumber(t.CreatedAt)
 	switch {
 	case sign > 0 && m.sales.Sign() == 0:
 		// The customer's first: it counts from this sale's month.
@@ -266,10 +268,10 @@ func (e *Engine) countSale(t *Transaction, m *measures, sign int64) ([]CounterDe
 		deltas = append(deltas,
 			CounterDelta{Key: CounterKey{Name: customersCounter, Subject: m.beneficiary}, Delta: one},
 			CounterDelta{Key: CounterKey{Name: customersCounter, Subject: m.beneficiary, Bucket: month}, Delta: one},
-			CounterDelta{Key: CounterKey{Name: customerMonthCounter, Subject: t.CustomerID}, Delta: n.Sub(m.month)})
-	case sign > 0 && !m.month.IsZero() && n.Cmp(m.month) < 0:
+			CounterDelta{Key: CounterKey{Name: customerMonthCounter, Subject: t.CustomerID}, Delta: monthNumber(t.CreatedAt).Sub(m.month)})
+	case sign > 0 && !m.month.IsZero() && monthInt(t.CreatedAt) < m.month.IntPart():
 		// Dated before the customer's earliest: it counts from this month.
-		deltas = moveCustomer(deltas, t.CustomerID, m, n)
+		deltas = moveCustomer(deltas, t.CustomerID, m, monthNumber(t.CreatedAt))
 	case sign < 0 && m.sales.Equal(one) && !m.month.IsZero():
 		// Its last: it stops counting, in the month it was counted in.
 		a.customers = minusOne
