@@ -146,3 +146,22 @@ func TestRateIsStoredOnTheTransaction(t *testing.T) {
 	requireDecimal(t, "50.0000000000000001", tx.Rewards[0].Amount)
 	requireDecimal(t, "1.000000000000000002", *tx.Rewards[0].Explanation.Rate)
 }
+
+// A reward set directly on a converted sale is rounded, half to even, to
+// the 18 places storage holds, and says so.
+func TestSetRewardConvertedIsRoundedForStorage(t *testing.T) {
+	ctx := context.Background()
+	src := &rates{table: map[string]decimal.Decimal{"EURUSD": dec("1.123456789012345678")}}
+	eng, err := commission.New(memstore.New(), percentProgram(commission.Affiliate, "10"), commission.WithClock(newClock(t0).Now), commission.WithRates(src))
+	require.NoError(t, err)
+	affiliateSetup(t, eng)
+	in := sale("set", "customer_123", "100")
+	in.AmountUnits, in.Reward = "EUR", decp("0.123456789012345678")
+	tx, err := eng.CreateTransaction(ctx, in)
+	require.NoError(t, err)
+	r := tx.Rewards[0]
+	exact := dec("0.123456789012345678").Mul(dec("1.123456789012345678"))
+	requireDecimal(t, exact.RoundBank(18).String(), r.Amount)
+	require.False(t, r.Amount.Equal(exact), "the exact product has more places")
+	require.Equal(t, commission.StorageRounding, r.Explanation.Rounding)
+}

@@ -601,7 +601,7 @@ var errNoKeyTaken = errors.New("commission: no key of the bulk is taken")
 type batch struct {
 	buyers map[CustomerRef]*Buyer
 	sales  map[string][]time.Time // rewarded, by customer id
-	all    map[string][]time.Time // every sale, by customer id
+	all    map[string][]time.Time // every sale, by customer id, with a repeat window
 	// values are the counters the batch has read, with what it added
 	// since; pending is what it has added and not written yet. The store
 	// is written once, before the transactions are.
@@ -763,7 +763,7 @@ func (e *Engine) build(ctx context.Context, tx StoreTx, in *TransactionInput, no
 	if err := e.compute(ctx, tx, t, b, dry, bt, in.rate, true); err != nil {
 		return nil, err
 	}
-	if bt != nil {
+	if bt != nil && e.rules.fraud.RepeatWindow > 0 {
 		bt.all[c.ID] = append(bt.all[c.ID], t.CreatedAt)
 	}
 	if bt != nil && t.Qualified {
@@ -800,7 +800,7 @@ func (e *Engine) compute(ctx context.Context, tx StoreTx, t *Transaction, b *Buy
 			return err
 		}
 	}
-	first, err := e.firstSale(ctx, tx, t, m, h, loaded, bt)
+	first, err := e.firstSale(ctx, tx, t, m, h, loaded, isNew, bt)
 	if err != nil {
 		return err
 	}
@@ -847,15 +847,16 @@ func (e *Engine) compute(ctx context.Context, tx StoreTx, t *Transaction, b *Buy
 
 // firstSale tells whether t is its customer's first qualified sale as of
 // its created_at, for the tiers that ask: from the customer's count of
-// qualified sales, or, for a backdated sale when the customer has some,
-// from its history h (read here unless loaded).
-func (e *Engine) firstSale(ctx context.Context, tx StoreTx, t *Transaction, m *measures, h CustomerHistory, loaded bool, bt *batch) (bool, error) {
+// qualified sales, or, when the customer has some and t may be dated
+// before them (backdated, or stored earlier and made rewardable now), from
+// its history h (read here unless loaded).
+func (e *Engine) firstSale(ctx context.Context, tx StoreTx, t *Transaction, m *measures, h CustomerHistory, loaded, isNew bool, bt *batch) (bool, error) {
 	switch {
 	case !e.rules.firstSale || m == nil || t.Reward != nil:
 		return false, nil
 	case m.sales.Sign() == 0:
 		return true, nil
-	case !t.Backdated:
+	case isNew && !t.Backdated:
 		return false, nil // the others are all dated before it
 	}
 	if !loaded {
@@ -995,6 +996,7 @@ func (e *Engine) reward(t *Transaction, b *Buyer, h CustomerHistory, custom, tie
 		r.Amount = conv(*t.Reward)
 		r.ProductID, r.ProductType = t.ProductID, t.ProductType
 		r.Explanation = Explanation{Rule: matchManual, RuleVersion: e.rules.version, Match: matchManual, Base: amount, Value: *t.Reward}
+		roundForStorage(&r) // converted, it may be finer than storage holds
 		t.Rewards = []Reward{r}
 	} else if len(t.Products) == 0 {
 		e.rewardLine(t, &tmpl, ProductLine{ProductID: t.ProductID, ProductType: t.ProductType, ProductPrice: amount}, 1, h, b.Partner, custom, tier)
@@ -1143,6 +1145,17 @@ func (e *Engine) rewardLevels(t *Transaction, tmpl *Reward, uplines []*Partner, 
 	}
 }
 
+// roundForStorage rounds a reward finer than the 18 places of storage
+// half-even to them, recording StorageRounding.
+func roundForStorage(r *Reward) {
+	if r.Amount.Exponent() >= -maxScale {
+		return // the common case, with no rounding to do
+	}
+	if y := r.Amount.RoundBank(maxScale); !y.Equal(r.Amount) {
+		r.Amount, r.Explanation.Rounding = y, StorageRounding
+	}
+}
+
 // round applies the program's rounding to a sale's exact computed
 // rewards, once, so that they add up to their rounded total, and records
 // it on each. Without program rounding, a reward finer than the 18 places
@@ -1158,14 +1171,8 @@ func (e *Engine) round(t *Transaction) {
 		}
 		places, ok := e.places(&t.Rewards[i])
 		if !ok {
-			r := &t.Rewards[i]
 			done[i] = true
-			if r.Amount.Exponent() >= -maxScale {
-				continue // the common case, with no rounding to do
-			}
-			if y := r.Amount.RoundBank(maxScale); !y.Equal(r.Amount) {
-				r.Amount, r.Explanation.Rounding = y, StorageRounding
-			}
+			roundForStorage(&t.Rewards[i])
 			continue
 		}
 		var group []int
@@ -1414,29 +1421,28 @@ func (e *Engine) changeState(ctx context.Context, key string, next func(*Transac
 		if err != nil {
 			return err
 		}
-		// Rewards of an active transaction count towards spend limits;
-		// leaving that state gives their amount back, returning takes it.
-		switch {
-		case t.State == TransactionActive && state != TransactionActive:
-			err = releaseSpend(ctx, tx, t.Rewards, -1)
-		case t.State != TransactionActive && state == TransactionActive:
-			err = releaseSpend(ctx, tx, t.Rewards, 1)
-		}
-		if err != nil {
-			return err
-		}
 		if err := tx.SetTransactionState(ctx, key, state, at); err != nil {
 			return err
 		}
-		// After the state is stored, so that the customer's history the
-		// metrics may read no longer holds (or holds again) t.
+		// The metrics after the state is stored, so that the customer's
+		// history they may read no longer holds (or holds again) t. Then
+		// the spend limits, which an active transaction's rewards count
+		// towards: leaving that state gives their amount back, returning
+		// takes it. Counters are locked in the order a sale locks them:
+		// the customer's and metrics before spend limits.
+		var sign int64
 		switch {
 		case t.State == TransactionActive && state != TransactionActive:
-			return e.recount(ctx, tx, t, -1)
+			sign = -1
 		case t.State != TransactionActive && state == TransactionActive:
-			return e.recount(ctx, tx, t, 1)
+			sign = 1
+		default:
+			return nil
 		}
-		return nil
+		if err := e.recount(ctx, tx, t, sign); err != nil {
+			return err
+		}
+		return releaseSpend(ctx, tx, t.Rewards, sign)
 	})
 }
 

@@ -40,7 +40,11 @@ func (e *Engine) fraudReason(ctx context.Context, tx StoreTx, t *Transaction, b 
 	if f.RepeatWindow > 0 {
 		// The customer's latest transaction dated before the window ends,
 		// not counting its signup: the nearest, if any is in the window.
+		// (Times are kept to the microsecond: the end is rounded up.)
 		end := Position{CreatedAt: t.CreatedAt.Add(f.RepeatWindow)}
+		if at := end.CreatedAt.Truncate(time.Microsecond); !at.Equal(end.CreatedAt) {
+			end.CreatedAt = at.Add(time.Microsecond)
+		}
 		near, err := tx.Transactions(ctx, TransactionQuery{CustomerID: b.Customer.ID, After: &end, Limit: 2})
 		if err != nil {
 			return "", err

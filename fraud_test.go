@@ -92,3 +92,21 @@ func TestRapidRepeatsAsOfCreatedAt(t *testing.T) {
 	require.Equal(t, []string{"ok:"}, status(at("window_apart", time.Hour+59*time.Second+time.Minute)), "exactly a window before the last: not less than it")
 	require.Equal(t, []string{"ok:", "rejected:too_frequent"}, status(at("b1", 2*time.Hour), at("b2", 2*time.Hour+10*time.Second)), "within the bulk, backdated before")
 }
+
+// A window that is not a whole number of microseconds still covers a sale
+// at its last microsecond: times are kept to the microsecond.
+func TestRapidRepeatsWindowOfNanoseconds(t *testing.T) {
+	ctx := context.Background()
+	p := percentProgram(commission.Affiliate, "30")
+	p.Rules.Fraud.RepeatWindow = time.Minute + 500*time.Nanosecond
+	eng, _ := newEngine(t, p)
+	affiliateSetup(t, eng)
+	_, err := eng.CreateTransaction(ctx, sale("now", "customer_123", "100"))
+	require.NoError(t, err)
+	in := sale("minute_before", "customer_123", "100")
+	at := t0.Add(-time.Minute)
+	in.CreatedAt = &at
+	tx, err := eng.CreateTransaction(ctx, in)
+	require.NoError(t, err)
+	require.Equal(t, commission.ReasonTooFrequent, tx.Rewards[0].Reason, "a minute apart, less than the window")
+}

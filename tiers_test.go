@@ -186,6 +186,21 @@ func TestTierFirstSaleAsOfCreatedAt(t *testing.T) {
 	for i, want := range []string{"first", "default", "first"} {
 		require.Equal(t, want, txs[i].Rewards[0].Explanation.Rule, txs[i].Key)
 	}
+
+	// A sale made rewardable after later ones is the first as of its
+	// created_at, backdated or not.
+	other, clock := newEngine(t, p)
+	affiliateSetup(t, other)
+	held = sale("held", "customer_123", "100")
+	held.Rewardable = &no
+	_, err = other.CreateTransaction(ctx, held)
+	require.NoError(t, err)
+	clock.Advance(time.Hour)
+	_, err = other.CreateTransaction(ctx, sale("later", "customer_123", "100"))
+	require.NoError(t, err)
+	tx, err := other.MakeRewardable(ctx, "held")
+	require.NoError(t, err)
+	require.Equal(t, "first", tx.Rewards[0].Explanation.Rule)
 }
 
 // Tiers come after product rules and a partner's own commission, and

@@ -883,7 +883,8 @@ func (t *tx) Transactions(ctx context.Context, q commission.TransactionQuery) ([
 	}
 	if q.After != nil {
 		at := q.After.CreatedAt.UnixMicro()
-		b.WriteString(" AND (created_at < ? OR (created_at = ? AND seq < ?))")
+		// created_at <= ? first, so that the index's range ends there.
+		b.WriteString(" AND created_at <= ? AND (created_at < ? OR seq < ?)")
 		args = append(args, at, at, q.After.Seq)
 	}
 	b.WriteString(" ORDER BY created_at DESC, seq DESC LIMIT ? OFFSET ?")
