@@ -384,6 +384,21 @@ type rapidWorld struct {
 	ids        *int // how many ids the memory store's engine generated
 }
 
+// rapidRates converts EUR at a rate that depends on the day, finer than
+// 18 places on even days (so that it is rounded); it has no rate for JPY.
+type rapidRates struct{}
+
+func (rapidRates) Rate(_ context.Context, from, _ string, at time.Time) (decimal.Decimal, error) {
+	if from != "EUR" {
+		return decimal.Decimal{}, fmt.Errorf("no rate for %s", from)
+	}
+	rate := decimal.New(1080+int64(at.UTC().Day()%10), -3)
+	if at.UTC().Day()%2 == 0 {
+		rate = rate.Add(decimal.New(7, -19))
+	}
+	return rate, nil
+}
+
 func newRapidWorld(t *rapid.T, stores []rapidStore, p commission.Program) *rapidWorld {
 	w := &rapidWorld{
 		t: t, ctx: context.Background(), prog: p, stores: stores,
@@ -391,14 +406,20 @@ func newRapidWorld(t *rapid.T, stores []rapidStore, p commission.Program) *rapid
 		// spend limit buckets early. Nanoseconds are truncated.
 		now: time.Date(2025, 3, 30, 23, 58, 40, 123456789, time.UTC),
 	}
+	multiCurrency := rapid.Bool().Draw(t, "multi_currency")
 	for i, s := range stores {
 		n := new(int)
 		if i == 0 {
 			w.ids = n
 		}
-		e, err := commission.New(s.store, p,
+		opts := []commission.Option{
 			commission.WithClock(func() time.Time { return w.now }),
-			commission.WithIDGenerator(func() string { *n++; return "id_" + strconv.Itoa(*n) }))
+			commission.WithIDGenerator(func() string { *n++; return "id_" + strconv.Itoa(*n) }),
+		}
+		if multiCurrency {
+			opts = append(opts, commission.WithRates(rapidRates{}))
+		}
+		e, err := commission.New(s.store, p, opts...)
 		require.NoError(t, err, "genProgram drew an invalid program: %+v", p)
 		w.engines = append(w.engines, e)
 	}
