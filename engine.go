@@ -597,11 +597,10 @@ var errNoKeyTaken = errors.New("commission: no key of the bulk is taken")
 
 // batch is what one unit of work creating several transactions knows
 // that its store does not show yet: the buyers it read or created, and the
-// rewarded sales it built, not stored until the batch is.
+// sales it built, not stored until the batch is.
 type batch struct {
 	buyers map[CustomerRef]*Buyer
-	sales  map[string][]time.Time // rewarded, by customer id
-	all    map[string][]time.Time // every sale, by customer id, with a repeat window
+	sales  map[string][]batchSale // by customer id
 	// values are the counters the batch has read, with what it added
 	// since; pending is what it has added and not written yet. The store
 	// is written once, before the transactions are.
@@ -609,8 +608,15 @@ type batch struct {
 	pending map[CounterKey]decimal.Decimal
 }
 
+// batchSale is a sale a batch has built: its time, and whether it is
+// qualified (counts towards its customer's history).
+type batchSale struct {
+	at        time.Time
+	qualified bool
+}
+
 func newBatch() *batch {
-	return &batch{buyers: make(map[CustomerRef]*Buyer), sales: make(map[string][]time.Time), all: make(map[string][]time.Time),
+	return &batch{buyers: make(map[CustomerRef]*Buyer), sales: make(map[string][]batchSale),
 		values: make(map[CounterKey]decimal.Decimal), pending: make(map[CounterKey]decimal.Decimal)}
 }
 
@@ -682,9 +688,9 @@ func (e *Engine) history(ctx context.Context, tx StoreTx, customerID string, at 
 		return h, err
 	}
 	for _, s := range bt.sales[customerID] {
-		if !s.After(at) {
-			if h.Count == 0 || s.Before(h.First) {
-				h.First = s
+		if s.qualified && !s.at.After(at) {
+			if h.Count == 0 || s.at.Before(h.First) {
+				h.First = s.at
 			}
 			h.Count++
 		}
@@ -763,11 +769,8 @@ func (e *Engine) build(ctx context.Context, tx StoreTx, in *TransactionInput, no
 	if err := e.compute(ctx, tx, t, b, dry, bt, in.rate, true); err != nil {
 		return nil, err
 	}
-	if bt != nil && e.rules.fraud.RepeatWindow > 0 {
-		bt.all[c.ID] = append(bt.all[c.ID], t.CreatedAt)
-	}
-	if bt != nil && t.Qualified {
-		bt.sales[c.ID] = append(bt.sales[c.ID], t.CreatedAt)
+	if bt != nil {
+		bt.sales[c.ID] = append(bt.sales[c.ID], batchSale{t.CreatedAt, t.Qualified})
 	}
 	return t, nil
 }

@@ -56,8 +56,8 @@ func (e *Engine) fraudReason(ctx context.Context, tx StoreTx, t *Transaction, b 
 			return ReasonTooFrequent, nil
 		}
 		if bt != nil {
-			for _, at := range bt.all[b.Customer.ID] {
-				if t.CreatedAt.Sub(at).Abs() < f.RepeatWindow {
+			for _, s := range bt.sales[b.Customer.ID] {
+				if t.CreatedAt.Sub(s.at).Abs() < f.RepeatWindow {
 					return ReasonTooFrequent, nil
 				}
 			}
