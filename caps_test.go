@@ -141,7 +141,12 @@ func TestCapPerCustomerReferAFriend(t *testing.T) {
 	require.Equal(t, map[string]string{"r": "10", "f": "0"}, earned("f2", "f")) // r: 20
 	require.Equal(t, map[string]string{"r": "0", "f": "0"}, earned("f3", "f"))  // both at the limit
 	require.NoError(t, eng.DeleteTransaction(ctx, "g1"))                        // f: 10, g: 5
-	require.Equal(t, map[string]string{"f": "10", "g": "5"}, earned("g3", "g")) // f: 20, g: 15
+	require.Equal(t, map[string]string{"f": "10", "g": "5"}, earned("g3", "g")) // f: 20, g: 10
+	require.NoError(t, eng.ArchiveTransaction(ctx, "g3"))                       // f: 10, g: 5
+	require.Equal(t, map[string]string{"f": "10", "g": "5"}, earned("g4", "g")) // f: 20, g: 10
+	require.NoError(t, eng.RestoreTransaction(ctx, "g3"))                       // f: 30, g: 15
+	require.Equal(t, map[string]string{"f": "0", "g": "5"}, earned("g5", "g"))  // g: 20
+	require.Equal(t, map[string]string{"f": "0", "g": "0"}, earned("g6", "g"))
 }
 
 // Whatever the sales, refunds and rejections, and whatever the order, a
