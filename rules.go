@@ -117,7 +117,9 @@ const signupKeyPrefix = "signup:"
 func (t *Transaction) signup() bool { return strings.HasPrefix(t.Key, signupKeyPrefix) }
 
 // CommissionType is percent (of the line's amount) or flat (a fixed amount
-// per line).
+// per line). A sale without product lines is one line, so a flat
+// commission is per sale there and per line on a multi-product sale, as
+// a percent one is of the sale's amount or of each line's (SPEC §4.1).
 type CommissionType string
 
 // Commission types.
