@@ -955,12 +955,9 @@ func (e *Engine) MakeRewardable(ctx context.Context, key string) (*Transaction, 
 		if len(nt.Rewards) == 0 {
 			return nil
 		}
-		if err := tx.AddRewards(ctx, key, nt.Rewards); err != nil {
-			return err
-		}
 		out.Rewards = append(out.Rewards, nt.Rewards...)
-		out.Rewardable, out.Qualified = true, true
-		return nil
+		out.Rewardable, out.Qualified = nt.Rewardable, nt.Qualified
+		return tx.AddRewards(ctx, out, len(t.Rewards))
 	})
 	if err != nil {
 		return nil, err

@@ -80,11 +80,13 @@ type StoreTx interface {
 	// an error (ErrDuplicateKey if a key or reward ID is taken) some of
 	// them may be stored: the unit of work must then fail.
 	InsertTransactions(ctx context.Context, ts []*Transaction) error
-	// AddRewards appends rewards to a stored transaction (after those it
-	// has) and marks it rewardable and qualified: a sale made rewardable
-	// after it was stored. ErrNotFound if unknown; ErrDuplicateKey if a
-	// reward ID is taken.
-	AddRewards(ctx context.Context, key string, rewards []Reward) error
+	// AddRewards stores what a stored transaction earned later (a sale
+	// made rewardable after it was stored): t is the transaction as the
+	// engine now has it; the store appends t.Rewards[from:] after the
+	// rewards it holds and stores t.Rewardable and t.Qualified as given.
+	// ErrNotFound if t.Key is unknown; ErrDuplicateKey if a reward ID is
+	// taken.
+	AddRewards(ctx context.Context, t *Transaction, from int) error
 	// SetTransactionState sets a transaction's state and deleted_at, and
 	// the deleted_at of all its rewards. ErrNotFound if unknown.
 	SetTransactionState(ctx context.Context, key string, state TransactionState, deletedAt *time.Time) error

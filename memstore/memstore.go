@@ -464,18 +464,19 @@ func (t *tx) rewrite(ri int32, tr *commission.Transaction) {
 	t.onRollback(func() { *t.p.recs.at(ri) = old })
 }
 
-func (t *tx) AddRewards(_ context.Context, key string, rewards []commission.Reward) error {
+func (t *tx) AddRewards(_ context.Context, in *commission.Transaction, from int) error {
 	if err := t.writable(); err != nil {
 		return err
 	}
-	ri, ok := t.p.txs[key]
+	ri, ok := t.p.txs[in.Key]
 	if !ok {
-		return fmt.Errorf("%w: transaction %q", commission.ErrNotFound, key)
+		return fmt.Errorf("%w: transaction %q", commission.ErrNotFound, in.Key)
 	}
 	tr, err := t.p.decode(ri)
 	if err != nil {
 		return err
 	}
+	rewards := in.Rewards[from:]
 	for i := range rewards {
 		id := rewards[i].ID
 		_, taken := t.p.rewards[id]
@@ -490,7 +491,7 @@ func (t *tx) AddRewards(_ context.Context, key string, rewards []commission.Rewa
 	for i := range rewards {
 		tr.Rewards = append(tr.Rewards, *rewards[i].Clone())
 	}
-	tr.Rewardable, tr.Qualified = true, true
+	tr.Rewardable, tr.Qualified = in.Rewardable, in.Qualified
 	t.rewrite(ri, tr)
 	for i := range rewards {
 		t.p.rewards[rewards[i].ID] = rewardLoc{rec: ri, i: int32(first + i)}

@@ -828,14 +828,16 @@ func readSeqs(rows *sql.Rows, err error, seqs map[string]int64) error {
 	return nil
 }
 
-func (t *tx) AddRewards(ctx context.Context, key string, rewards []commission.Reward) error {
+func (t *tx) AddRewards(ctx context.Context, in *commission.Transaction, from int) error {
 	if err := t.writable(); err != nil {
 		return err
 	}
+	key := in.Key
 	tr, err := t.Transaction(ctx, key) // locks it, or ErrNotFound
 	if err != nil {
 		return err
 	}
+	rewards := in.Rewards[from:]
 	args := make([]any, 0, rewardArity*len(rewards))
 	for i := range rewards {
 		if args, err = t.rewardArgs(args, key, len(tr.Rewards)+i, &rewards[i]); err != nil {
@@ -847,7 +849,7 @@ func (t *tx) AddRewards(ctx context.Context, key string, rewards []commission.Re
 			return err
 		}
 	}
-	if _, err := t.q.ExecContext(ctx, t.s.q.markRewarded, true, true, t.program, key); err != nil {
+	if _, err := t.q.ExecContext(ctx, t.s.q.markRewarded, in.Rewardable, in.Qualified, t.program, key); err != nil {
 		return fmt.Errorf("sqlstore: transaction %q: %w", key, err)
 	}
 	return nil
