@@ -20,7 +20,7 @@ const (
 	CapAllTime CapPeriod = "all_time"
 )
 
-// Caps limit what rewards pay (SPEC §4.8). A reward is clamped to what
+// Caps limit what rewards pay. A reward is clamped to what
 // every cap has left, after rounding (and down to the rounding grid); a
 // cap is never exceeded, also under concurrent sales from several
 // processes (the store locks the counters a sale reads). Rewards set
@@ -33,7 +33,7 @@ type Caps struct {
 	// referrer and as friend together. Reversed and rejected rewards give
 	// their amount back.
 	// Decision: restoring an archived transaction returns its rewards as
-	// they were (SPEC §3.4), even past a limit that later sales filled.
+	// they were, even past a limit that later sales filled.
 	Partner []SpendLimit `json:"partner,omitempty"`
 }
 
@@ -93,30 +93,48 @@ func spendCounter(period CapPeriod, who earner, at time.Time) CounterKey {
 }
 
 // capRewards clamps t's rewards to the caps and counts them towards their
-// earners' spend limits. Without dry, the counters are updated in tx at
-// once, so that the next sale of a bulk sees them.
-func (e *Engine) capRewards(ctx context.Context, tx StoreTx, t *Transaction, dry bool, bt *batch) error {
+// earners' spend limits, at once, so that the next sale of a bulk sees
+// them. Caps are amounts of money: rewards in custom units are not
+// capped.
+func (e *Engine) capRewards(ctx context.Context, w *work, t *Transaction) error {
 	caps := e.rules.caps
-	// A clamped computed reward stays on the program's rounding grid,
-	// below the cap.
-	grid := func(r *Reward, d decimal.Decimal) decimal.Decimal {
-		if places, rounds := e.places(r); rounds && t.Reward == nil {
-			return d.RoundDown(places)
-		}
-		return d
-	}
-	// Caps are amounts of money: rewards in custom units are not capped.
 	for i := range t.Rewards {
 		r := &t.Rewards[i]
 		if r.IsCurrency && caps.PerReward != nil && r.Amount.Cmp(*caps.PerReward) > 0 {
-			clamp(r, grid(r, *caps.PerReward), "per_reward")
+			clamp(r, e.grid(t, r, *caps.PerReward), "per_reward")
 		}
 	}
 	if len(caps.Partner) == 0 {
 		return nil
 	}
-	// The spend counters of everyone the sale rewards, read (and on SQL
-	// locked) at once, in key order.
+	earners, keys := spendKeys(t, caps.Partner)
+	if len(keys) == 0 {
+		return nil
+	}
+	used, err := w.counters(ctx, keys)
+	if err != nil {
+		return err
+	}
+	left := make([]decimal.Decimal, len(keys)) // in keys' order
+	for i := range keys {
+		left[i] = decimal.Max(decimal.Zero, caps.Partner[i%len(caps.Partner)].Amount.Sub(used[i]))
+	}
+	return w.addCounters(ctx, e.spend(t, earners, keys, left))
+}
+
+// grid is limit on the program's rounding grid, down, for a computed
+// reward r of t: a clamped reward stays on the grid, below the cap.
+func (e *Engine) grid(t *Transaction, r *Reward, limit decimal.Decimal) decimal.Decimal {
+	if places, rounds := e.places(r); rounds && t.Reward == nil {
+		return limit.RoundDown(places)
+	}
+	return limit
+}
+
+// spendKeys are the spend counters of everyone t rewards in money, each
+// earner's limits in a row, in the order of limits: read (and on SQL
+// locked) at once.
+func spendKeys(t *Transaction, limits []SpendLimit) ([]earner, []CounterKey) {
 	var earners []earner
 	var keys []CounterKey
 	for i := range t.Rewards {
@@ -125,21 +143,18 @@ func (e *Engine) capRewards(ctx context.Context, tx StoreTx, t *Transaction, dry
 			continue
 		}
 		earners = append(earners, who)
-		for _, l := range caps.Partner {
+		for _, l := range limits {
 			keys = append(keys, spendCounter(l.Period, who, t.CreatedAt))
 		}
 	}
-	if len(keys) == 0 {
-		return nil
-	}
-	used, err := bt.counters(ctx, tx, keys)
-	if err != nil {
-		return err
-	}
-	left := make([]decimal.Decimal, len(keys)) // in keys' order
-	for i := range keys {
-		left[i] = decimal.Max(decimal.Zero, caps.Partner[i%len(caps.Partner)].Amount.Sub(used[i]))
-	}
+	return earners, keys
+}
+
+// spend clamps each of t's rewards in money to what its earner's limits
+// have left (left, in keys' order) and returns what the rewards add to
+// the spend counters.
+func (e *Engine) spend(t *Transaction, earners []earner, keys []CounterKey, left []decimal.Decimal) []CounterDelta {
+	limits := e.rules.caps.Partner
 	var deltas []CounterDelta
 	for i := range t.Rewards {
 		r := &t.Rewards[i]
@@ -147,22 +162,19 @@ func (e *Engine) capRewards(ctx context.Context, tx StoreTx, t *Transaction, dry
 		if who.id == "" || !r.IsCurrency {
 			continue
 		}
-		base := slices.Index(earners, who) * len(caps.Partner)
-		for j, l := range caps.Partner {
+		base := slices.Index(earners, who) * len(limits)
+		for j, l := range limits {
 			if r.Amount.Cmp(left[base+j]) > 0 {
-				clamp(r, grid(r, left[base+j]), "partner."+string(l.Period))
+				clamp(r, e.grid(t, r, left[base+j]), "partner."+string(l.Period))
 			}
 		}
-		for j, l := range caps.Partner {
+		for j, l := range limits {
 			left[base+j] = left[base+j].Sub(r.Amount)
 			r.Explanation.Counted = append(r.Explanation.Counted, string(l.Period))
 			deltas = append(deltas, CounterDelta{Key: keys[base+j], Delta: r.Amount})
 		}
 	}
-	if dry {
-		return nil
-	}
-	return bt.addCounters(ctx, tx, deltas)
+	return deltas
 }
 
 // clamp lowers a reward to limit, recording the cap and the amount before.

@@ -10,7 +10,7 @@ import (
 )
 
 // RateSource gives exchange rates, for programs that convert sales in
-// other currencies into their own (SPEC §4.11). The application provides
+// other currencies into their own. The application provides
 // it: the engine calls no network service.
 type RateSource interface {
 	// Rate is what one unit of from is worth in to at the given time.

@@ -91,7 +91,7 @@ func (e *ValidationError) under(prefix string) *ValidationError {
 }
 
 // DuplicateError reports a transaction key that the program has already
-// accepted (SPEC §3.5): keys are accepted once per program, ever, even after
+// accepted: keys are accepted once per program, ever, even after
 // the transaction is deleted. It matches ErrDuplicateKey with errors.Is.
 type DuplicateError struct {
 	// Key is the duplicated transaction key.
@@ -126,24 +126,3 @@ func (e *ItemError) Error() string {
 }
 
 func (e *ItemError) Unwrap() error { return e.Err }
-
-// validator collects field errors under a path prefix.
-type validator struct {
-	prefix string
-	fields []FieldError
-}
-
-func (v *validator) add(path, msg string) {
-	v.fields = append(v.fields, FieldError{Path: v.prefix + path, Message: msg})
-}
-
-func (v *validator) addf(path, format string, args ...any) {
-	v.add(path, fmt.Sprintf(format, args...))
-}
-
-func (v *validator) err() error {
-	if len(v.fields) == 0 {
-		return nil
-	}
-	return &ValidationError{Fields: v.fields}
-}

@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// Fraud is a program's protection against abusive sales (SPEC §4.10). A
+// Fraud is a program's protection against abusive sales. A
 // sale it catches is stored with its rewards rejected, each with the
 // reason, so that the decision can be audited and overturned.
 type Fraud struct {
@@ -28,7 +28,7 @@ const (
 )
 
 // fraudReason says why a sale's rewards are rejected, or "".
-func (e *Engine) fraudReason(ctx context.Context, tx StoreTx, t *Transaction, b *Buyer, bt *batch) (string, error) {
+func (e *Engine) fraudReason(ctx context.Context, w *work, t *Transaction, b *Buyer) (string, error) {
 	f := e.rules.fraud
 	if t.signup() && f.RepeatWindow > 0 {
 		f.RepeatWindow = 0 // a customer signs up once
@@ -45,7 +45,7 @@ func (e *Engine) fraudReason(ctx context.Context, tx StoreTx, t *Transaction, b 
 		if at := end.CreatedAt.Truncate(time.Microsecond); !at.Equal(end.CreatedAt) {
 			end.CreatedAt = at.Add(time.Microsecond)
 		}
-		near, err := tx.Transactions(ctx, TransactionQuery{CustomerID: b.Customer.ID, After: &end, Limit: 2})
+		near, err := w.tx.Transactions(ctx, TransactionQuery{CustomerID: b.Customer.ID, After: &end, Limit: 2})
 		if err != nil {
 			return "", err
 		}
@@ -55,11 +55,9 @@ func (e *Engine) fraudReason(ctx context.Context, tx StoreTx, t *Transaction, b 
 		if len(near) > 0 && t.CreatedAt.Sub(near[0].CreatedAt).Abs() < f.RepeatWindow {
 			return ReasonTooFrequent, nil
 		}
-		if bt != nil {
-			for _, s := range bt.sales[b.Customer.ID] {
-				if t.CreatedAt.Sub(s.at).Abs() < f.RepeatWindow {
-					return ReasonTooFrequent, nil
-				}
+		for _, s := range w.batchSales(b.Customer.ID) {
+			if t.CreatedAt.Sub(s.at).Abs() < f.RepeatWindow {
+				return ReasonTooFrequent, nil
 			}
 		}
 	}

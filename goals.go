@@ -7,7 +7,7 @@ import (
 )
 
 // Goal is a one-off bonus when a beneficiary's metric reaches a target
-// (goal bonuses, SPEC §4.7), over all time: "100.00 at 50 customers", or
+// (goal bonuses), over all time: "100.00 at 50 customers", or
 // with Every "25.00 at every 50 signups".
 //
 // Each threshold pays once, ever, also when two sales cross it at once
@@ -86,10 +86,11 @@ func (rs *rules) compileGoals(v *validator, p *Program) {
 	}
 }
 
-// rewardGoals appends the bonuses of the goals t's counts make its
+// rewardGoals appends to s.t the bonuses of the goals its counts make its
 // beneficiary reach, and returns the counter deltas that record them
-// paid. m has the metrics before t; added is what t adds to each.
-func (e *Engine) rewardGoals(t *Transaction, b *Buyer, m *measures, a *added) []CounterDelta {
+// paid. s.m has the metrics before s.t; a is what s.t adds to each.
+func (e *Engine) rewardGoals(s *earning, a *added) []CounterDelta {
+	t, m := s.t, s.m
 	var deltas []CounterDelta
 	for i := range e.rules.goals {
 		g := &e.rules.goals[i]
@@ -108,7 +109,7 @@ func (e *Engine) rewardGoals(t *Transaction, b *Buyer, m *measures, a *added) []
 		}
 		n := reached.Sub(paid)
 		deltas = append(deltas, CounterDelta{Key: g.counter(m.beneficiary), Delta: n})
-		r, ok := e.rewardTo(t, b)
+		r, ok := e.rewardTo(t, s.b)
 		if !ok || t.Rewarded {
 			// A beneficiary that cannot earn (an archived partner, a
 			// referring customer not active) earns no bonus either, and

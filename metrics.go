@@ -143,24 +143,9 @@ func (m *measures) uncountSignup(slots []slot) {
 	}
 }
 
-// beneficiaryOf is whose metrics t counts towards: its partner, or its
-// referring customer; "" for none.
-func (e *Engine) beneficiaryOf(t *Transaction) string {
-	return e.beneficiary(t.PartnerID, t.ReferringCustomerID)
-}
-
-// beneficiary is, of a customer's or a sale's partner and referring
-// customer, the one the program rewards; "" for none.
-func (e *Engine) beneficiary(partnerID, referringCustomerID string) string {
-	if e.prog.Kind == ReferAFriend {
-		return referringCustomerID
-	}
-	return partnerID
-}
-
 // measure reads the counters t's rules and bookkeeping need; nil when t
 // has no beneficiary.
-func (e *Engine) measure(ctx context.Context, tx StoreTx, t *Transaction, bt *batch) (*measures, error) {
+func (e *Engine) measure(ctx context.Context, w *work, t *Transaction) (*measures, error) {
 	who := e.beneficiaryOf(t)
 	if who == "" {
 		return nil, nil
@@ -175,7 +160,7 @@ func (e *Engine) measure(ctx context.Context, tx StoreTx, t *Transaction, bt *ba
 	for _, g := range e.rules.goals {
 		keys = append(keys, g.counter(who))
 	}
-	vals, err := bt.counters(ctx, tx, keys)
+	vals, err := w.counters(ctx, keys)
 	if err != nil {
 		return nil, err
 	}
@@ -239,6 +224,24 @@ const (
 	customersCounter = "metric.customers"
 	revenueCounter   = "metric.revenue"
 )
+
+// contribution is what s.t adds to its beneficiary's metrics, for the
+// counters and for goals: a signup when it is one (counted when it is
+// recorded), a qualified sale's revenue and customer unless the fraud
+// protection rejects it (reason).
+func (e *Engine) contribution(s *earning, reason string) ([]CounterDelta, added) {
+	switch {
+	case s.m == nil:
+	case s.t.signup():
+		s.t.Qualified = false // a signup is not a sale: no period counts it
+		if !s.stored {
+			return signupDeltas(s.m.beneficiary, s.b.Customer), added{signups: one}
+		}
+	case s.t.Qualified && reason == "":
+		return e.countSale(s.t, s.m, 1)
+	}
+	return nil, added{}
+}
 
 // countSale returns the counter deltas of a qualified sale t entering
 // (sign 1) or leaving (sign -1) its beneficiary's metrics, given the

@@ -1,13 +1,11 @@
 package commission
 
 import (
-	"time"
-
 	"github.com/shopspring/decimal"
 )
 
 // Period is how long a commission lasts for one referred customer,
-// counted from the customer's first rewarded sale (SPEC §4.4): a number of
+// counted from the customer's first rewarded sale: a number of
 // rewarded sales (Times), or of days, months or years. Exactly one field
 // is set.
 //
@@ -126,29 +124,6 @@ func steps(c Commission, v *validator, path string, p *Program) []step {
 		}
 		c, path = *c.Next, path+".then"
 	}
-}
-
-// stepAt is the step of a schedule that pays a sale at time at, by a
-// customer whose earlier rewarded sales h describes; false when the
-// schedule has run out.
-func stepAt(ss []step, h CustomerHistory, at time.Time) (int, bool) {
-	start := at
-	if h.Count > 0 {
-		start = h.First
-	}
-	for i, s := range ss {
-		switch {
-		case s.lifetime:
-			return i, true
-		case s.end.Times > 0:
-			if h.Count < int64(s.end.Times) {
-				return i, true
-			}
-		case at.Before(start.AddDate(s.end.Years, s.end.Months, s.end.Days)):
-			return i, true
-		}
-	}
-	return 0, false
 }
 
 // clone returns a deep copy of c (nil for nil).

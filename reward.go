@@ -1,13 +1,12 @@
 package commission
 
 import (
-	"bytes"
 	"time"
 
 	"github.com/shopspring/decimal"
 )
 
-// RewardStatus is where a reward is in its lifecycle (SPEC §5).
+// RewardStatus is where a reward is in its lifecycle.
 type RewardStatus string
 
 // Reward statuses. A reward with a review period is held (ReviewPeriod)
@@ -77,7 +76,7 @@ type Explanation struct {
 	Type  CommissionType  `json:"type,omitempty"`
 	Value decimal.Decimal `json:"value"`
 	// Rate converted the sale from the currency From into the program's
-	// (SPEC §4.11); Base is then in the program currency.
+	//; Base is then in the program currency.
 	Rate *decimal.Decimal `json:"rate,omitempty"`
 	From string           `json:"from,omitempty"`
 	// Level is the partner's level above the selling one (1 to
@@ -107,106 +106,6 @@ type Explanation struct {
 	// transaction and Value the bonus per threshold.
 	Threshold  *decimal.Decimal `json:"threshold,omitempty"`
 	Thresholds int              `json:"thresholds,omitempty"`
-}
-
-// MarshalJSON writes the amounts as exact JSON numbers.
-func (e Explanation) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	e.writeJSON(&b)
-	return b.Bytes(), nil
-}
-
-func (e *Explanation) writeJSON(b *bytes.Buffer) {
-	b.WriteByte('{')
-	w := jsonWriter{buf: b}
-	w.str("rule", e.Rule)
-	if e.RuleVersion != "" {
-		w.str("rule_version", e.RuleVersion)
-	}
-	w.str("match", e.Match)
-	w.num("base", e.Base)
-	if e.Type != "" {
-		w.str("type", string(e.Type))
-	}
-	w.num("value", e.Value)
-	if e.Rate != nil {
-		w.num("rate", *e.Rate)
-		w.str("from", e.From)
-	}
-	if e.Level != 0 {
-		w.key("level")
-		b.WriteString(itoa(e.Level))
-	}
-	if e.Step != 0 {
-		w.key("step")
-		b.WriteString(itoa(e.Step))
-	}
-	if e.Rounding != "" {
-		w.str("rounding", e.Rounding)
-	}
-	if e.Exact != nil {
-		w.num("exact", *e.Exact)
-	}
-	w.strs("caps", e.Caps)
-	if e.Uncapped != nil {
-		w.num("uncapped", *e.Uncapped)
-	}
-	w.strs("counted", e.Counted)
-	if e.Threshold != nil {
-		w.num("threshold", *e.Threshold)
-	}
-	if e.Thresholds != 0 {
-		w.key("thresholds")
-		b.WriteString(itoa(e.Thresholds))
-	}
-	b.WriteByte('}')
-}
-
-// MarshalJSON writes the documented reward object.
-func (r Reward) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	r.writeJSON(&b, r.Kind)
-	return b.Bytes(), nil
-}
-
-// writeJSON writes the reward object with the field names of kind.
-func (r *Reward) writeJSON(b *bytes.Buffer, kind ProgramKind) {
-	b.WriteByte('{')
-	w := jsonWriter{buf: b}
-	w.str("id", r.ID)
-	w.str("key", r.TransactionKey)
-	w.str("action", r.Action)
-	w.str("status", string(r.Status))
-	if kind == ReferAFriend {
-		w.str("customer", r.RewardedCustomerKey)
-		w.str("referred_customer", r.CustomerKey)
-	} else {
-		w.str("customer", r.CustomerKey)
-		w.str("partner", r.PartnerKey)
-	}
-	w.num("amount", r.Amount)
-	w.str("amount_units", r.AmountUnits)
-	w.boolean("is_currency", r.IsCurrency)
-	w.boolean("credit", r.Credit)
-	w.time("created_at", r.CreatedAt)
-	w.timeOrNull("deleted_at", r.DeletedAt)
-	if r.ReviewEndsAt != nil {
-		w.time("review_ends_at", *r.ReviewEndsAt)
-	}
-	if r.Reason != "" {
-		w.str("reason", r.Reason)
-	}
-	if r.ProductID != "" || r.ProductType != "" {
-		w.key("product_type_data")
-		b.WriteByte('{')
-		pw := jsonWriter{buf: b}
-		pw.str("product_id", r.ProductID)
-		pw.str("product_type", r.ProductType)
-		b.WriteByte('}')
-	}
-	w.key("explanation")
-	r.Explanation.writeJSON(b)
-	b.WriteByte('}')
 }
 
 // Clone returns a deep copy of r.
@@ -256,4 +155,11 @@ func (r *Reward) statusAt(now time.Time) RewardStatus {
 		return RewardOK
 	}
 	return r.Status
+}
+
+func cloneStrings(s []string) []string {
+	if s == nil {
+		return nil
+	}
+	return append([]string(nil), s...)
 }

@@ -8,7 +8,7 @@ import (
 	"golang.org/x/text/currency"
 )
 
-// RoundTo says to what precision rewards are rounded (SPEC §4.8).
+// RoundTo says to what precision rewards are rounded.
 type RoundTo string
 
 // Rounding targets.
@@ -132,4 +132,64 @@ func (r Rounding) allocate(exact []decimal.Decimal, places int32) []decimal.Deci
 		out[i] = out[i].Add(unit)
 	}
 	return out
+}
+
+// places is how many places the program rounds r to, and whether it
+// rounds it at all: amounts in custom units get no currency rounding.
+func (e *Engine) places(r *Reward) (int32, bool) {
+	ro := e.rules.rounding
+	if ro.To == RoundToCurrency && !r.IsCurrency {
+		return 0, false
+	}
+	places, ok, _ := ro.places(r.AmountUnits) // normalize and New checked the units
+	return places, ok
+}
+
+// roundForStorage rounds a reward finer than the 18 places of storage
+// half-even to them, recording StorageRounding.
+func roundForStorage(r *Reward) {
+	if r.Amount.Exponent() >= -maxScale {
+		return // the common case, with no rounding to do
+	}
+	if y := r.Amount.RoundBank(maxScale); !y.Equal(r.Amount) {
+		r.Amount, r.Explanation.Rounding = y, StorageRounding
+	}
+}
+
+// round applies the program's rounding to a sale's exact computed
+// rewards, once, so that they add up to their rounded total, and records
+// it on each. Without program rounding, a reward finer than the 18 places
+// of storage is rounded half-even to them (StorageRounding).
+func (e *Engine) round(t *Transaction) {
+	ro := e.rules.rounding
+	// Each beneficiary's rewards of the sale in one unit add up to their
+	// rounded sum.
+	done := make([]bool, len(t.Rewards))
+	for i := range t.Rewards {
+		if done[i] {
+			continue
+		}
+		places, ok := e.places(&t.Rewards[i])
+		if !ok {
+			done[i] = true
+			roundForStorage(&t.Rewards[i])
+			continue
+		}
+		var group []int
+		for j := i; j < len(t.Rewards); j++ {
+			rj, ri := &t.Rewards[j], &t.Rewards[i]
+			if !done[j] && rj.PartnerID == ri.PartnerID && rj.RewardedCustomerID == ri.RewardedCustomerID && rj.AmountUnits == ri.AmountUnits {
+				group, done[j] = append(group, j), true
+			}
+		}
+		exact := make([]decimal.Decimal, len(group))
+		for k, j := range group {
+			exact[k] = t.Rewards[j].Amount
+		}
+		for k, amount := range ro.allocate(exact, places) {
+			r := &t.Rewards[group[k]]
+			r.Amount = amount
+			r.Explanation.Rounding, r.Explanation.Exact = ro.label(places), &exact[k]
+		}
+	}
 }

@@ -6,49 +6,9 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
-	"golang.org/x/text/currency"
 )
 
-// ProgramKind says who refers and who is rewarded (SPEC §1).
-type ProgramKind string
-
-// Program kinds.
-const (
-	// Affiliate: partners refer customers and are rewarded on their sales.
-	Affiliate ProgramKind = "affiliate"
-	// ReferAFriend: customers refer customers; the referring customer is
-	// rewarded.
-	ReferAFriend ProgramKind = "refer_a_friend"
-)
-
-// DefaultReferralParam is the query parameter (?aff=KEY) or path segment
-// (/aff/KEY) that names a partner's key in a referral URL.
-const DefaultReferralParam = "aff"
-
-// Program is one set of settings and rules, with its own partners,
-// customers, transactions and rewards. Several programs can share a store.
-type Program struct {
-	ID   string      `json:"id"`
-	Kind ProgramKind `json:"kind"`
-	// Currency is the program currency, an ISO 4217 code.
-	Currency string `json:"currency"`
-	// ReferralParam names the partner key in referral URLs;
-	// DefaultReferralParam when empty.
-	ReferralParam string `json:"referral_param,omitempty"`
-	// CustomUnits are units other than currencies that sales and rewards
-	// may be counted in ("POINTS", "MONTHS"): amounts in them have
-	// is_currency false, and no currency rounding or cap applies to them.
-	CustomUnits []string `json:"custom_units,omitempty"`
-	Rules       RuleSet  `json:"rules"`
-}
-
-// customUnit reports whether units is one of the program's custom units.
-func (p *Program) customUnit(units string) bool { return slices.Contains(p.CustomUnits, units) }
-
-// validUnits reports whether units name a currency code or a custom unit.
-func (p *Program) validUnits(units string) bool { return isCurrencyCode(units) || p.customUnit(units) }
-
-// RuleSet is how a program computes rewards (SPEC §4).
+// RuleSet is how a program computes rewards.
 type RuleSet struct {
 	// Version is recorded on every reward's explanation, so that a reward
 	// can be traced to the rules in force when it was computed.
@@ -67,16 +27,15 @@ type RuleSet struct {
 	Rounding Rounding `json:"rounding,omitempty"`
 	// Caps limit rewards, one by one and per partner and period.
 	Caps Caps `json:"caps,omitempty"`
-	// Levels pay the partners above the selling one, on top of its reward
-	// (SPEC §4.6): Levels[0] to the partner who referred it, Levels[1] to
-	// the one above, up to MaxLevels. Each is a commission on the sale's
+	// Levels pay the partners above the selling one, on top of its
+	// reward: Levels[0] to the partner who referred it, Levels[1] to the
+	// one above, up to MaxLevels. Each is a commission on the sale's
 	// amount, with no period.
 	Levels []Commission `json:"levels,omitempty"`
 	// Credit marks every reward as paid in account credit.
 	Credit bool `json:"credit,omitempty"`
 	// Friend rewards the referred customer too, on each of its sales, in
-	// a refer-a-friend program (double-sided rewards, SPEC §4.9); nil for
-	// none.
+	// a refer-a-friend program (double-sided rewards); nil for none.
 	Friend *FriendReward `json:"friend,omitempty"`
 	// Fraud rejects the rewards of self-referred and too frequent sales.
 	Fraud Fraud `json:"fraud,omitempty"`
@@ -85,11 +44,11 @@ type RuleSet struct {
 	// priority"); by default the partner's comes first.
 	ProductsOverPartner bool `json:"products_over_partner,omitempty"`
 	// Tiers are commissions by the beneficiary's performance or the
-	// sale's facts, after product rules and before Default (SPEC §4.5).
+	// sale's facts, after product rules and before Default.
 	Tiers []Tier `json:"tiers,omitempty"`
-	// Goals pay bonuses when the beneficiary reaches targets (SPEC §4.7).
+	// Goals pay bonuses when the beneficiary reaches targets.
 	Goals []Goal `json:"goals,omitempty"`
-	// Trigger is the action that earns rewards (SPEC §4.9): empty for
+	// Trigger is the action that earns rewards: empty for
 	// every transaction, an action name ("sale", "subscription_renewed")
 	// for the transactions with that action only, or TriggerSignup for
 	// the referred customer's creation: the engine then records, with each
@@ -119,7 +78,7 @@ func (t *Transaction) signup() bool { return strings.HasPrefix(t.Key, signupKeyP
 // CommissionType is percent (of the line's amount) or flat (a fixed amount
 // per line). A sale without product lines is one line, so a flat
 // commission is per sale there and per line on a multi-product sale, as
-// a percent one is of the sale's amount or of each line's (SPEC §4.1).
+// a percent one is of the sale's amount or of each line's.
 type CommissionType string
 
 // Commission types.
@@ -224,15 +183,6 @@ func (r *rule) scheduled() bool { return len(r.steps) > 1 || !r.steps[0].lifetim
 // by the program, was rounded half-even to the 18 that storage holds.
 const StorageRounding = "half_even:18"
 
-// apply computes the commission on base, exactly (SPEC §4.1); the engine
-// rounds it afterwards, once.
-func (s *step) apply(base decimal.Decimal) decimal.Decimal {
-	if s.c.Type == FlatCommission {
-		return s.c.Value
-	}
-	return base.Mul(s.rate)
-}
-
 // rules is a validated rule set. Product rules are in maps, so a line's
 // lookup costs the same with ten rules as with ten thousand.
 type rules struct {
@@ -283,51 +233,6 @@ type FriendReward struct {
 // MaxLevels is how many partners above the selling one can earn.
 const MaxLevels = 5
 
-// match returns the rule that applies to a line sold for partner p (nil
-// in refer-a-friend programs), by the precedence of SPEC §4.2: the
-// partner's custom commission (custom, nil for none), then a product rule
-// by product_id and then by product_type, then the default; product rules
-// first when the program says so. nil when none applies.
-func (rs *rules) match(productID, productType string, p *Partner, custom, tier *rule) *rule {
-	product := rs.product(productID, productType, p)
-	first, second := custom, product
-	if rs.productsFirst {
-		first, second = product, custom
-	}
-	switch {
-	case first != nil:
-		return first
-	case second != nil:
-		return second
-	case tier != nil:
-		return tier
-	}
-	return rs.def
-}
-
-func (rs *rules) product(productID, productType string, p *Partner) *rule {
-	for _, r := range rs.byProductID[productID] {
-		if r.fits(p) {
-			return r
-		}
-	}
-	for _, r := range rs.byProductType[productType] {
-		if r.fits(p) {
-			return r
-		}
-	}
-	return nil
-}
-
-// partnerRule is p's custom commission as a rule, nil if it has none.
-// It was validated when it was set.
-func partnerRule(p *Partner) *rule {
-	if p == nil || p.Commission == nil {
-		return nil
-	}
-	return &rule{id: "partner:" + p.Key, match: matchPartner, steps: steps(*p.Commission, &validator{}, "", nil)}
-}
-
 func validateCommission(v *validator, path string, c Commission) {
 	switch c.Type {
 	case PercentCommission:
@@ -345,108 +250,18 @@ func newRule(id, match string, ss []step) *rule {
 	return &rule{id: id, match: match, steps: ss}
 }
 
-// validate checks the program and compiles its rules; every problem is
-// reported at once, by its path in the Program's JSON.
-func (p *Program) validate() (*rules, error) {
-	v := &validator{}
-	validateKey(v, "id", p.ID, true)
-	if p.Kind != Affiliate && p.Kind != ReferAFriend {
-		v.addf("kind", "must be %q or %q", Affiliate, ReferAFriend)
-	}
-	if _, err := currency.ParseISO(p.Currency); err != nil || !isCurrencyCode(p.Currency) {
-		v.add("currency", "must be an ISO 4217 currency code")
-	}
-	if p.ReferralParam == "" {
-		p.ReferralParam = DefaultReferralParam
-	}
-	rs := &rules{
-		version:       p.Rules.Version,
-		byProductID:   make(map[string][]*rule),
-		byProductType: make(map[string][]*rule),
-		productsFirst: p.Rules.ProductsOverPartner,
-		review:        p.Rules.ReviewPeriod,
-		rounding:      p.Rules.Rounding,
-		caps:          p.Rules.Caps,
-		fraud:         p.Rules.Fraud,
-		trigger:       p.Rules.Trigger,
-		signupEvents:  p.Rules.Trigger == TriggerSignup,
-	}
-	if p.Rules.Trigger != "" {
-		validateKey(v, "rules.trigger", p.Rules.Trigger, false)
-	}
-	if !p.Rules.Default.IsZero() {
-		rs.def = newRule(matchDefault, matchDefault, steps(p.Rules.Default, v, "rules.default", p))
-		rs.history = rs.history || rs.def.scheduled()
-	}
-	if p.Rules.ReviewPeriod < 0 {
-		v.add("rules.review_period", "must not be negative")
-	}
-	for i, u := range p.CustomUnits {
-		path := "custom_units[" + itoa(i) + "]"
-		if isCurrencyCode(u) {
-			if _, err := currency.ParseISO(u); err == nil {
-				v.add(path, "is an ISO 4217 currency, not a custom unit")
-			}
-		}
-		validateKey(v, path, u, true)
-		if len(u) > 16 {
-			v.add(path, "longer than 16 bytes")
-		}
-	}
-	p.Rules.Rounding.validate(v, "rules.rounding")
-	p.Rules.Caps.validate(v, "rules.caps")
-	if f := p.Rules.Friend; f != nil {
-		if p.Kind != ReferAFriend {
-			v.add("rules.friend", "is for refer-a-friend programs")
-		}
-		if f.ReviewPeriod < 0 {
-			v.add("rules.friend.review_period", "must not be negative")
-		}
-		rs.friend, rs.friendReview = steps(f.Commission, v, "rules.friend.commission", p), f.ReviewPeriod
-		rs.history = rs.history || len(rs.friend) > 1 || !rs.friend[0].lifetime
-	}
-	if p.Rules.Fraud.RepeatWindow < 0 {
-		v.add("rules.fraud.repeat_window", "must not be negative")
-	}
-	if len(p.Rules.Levels) > MaxLevels {
-		v.addf("rules.levels", "has more than %d levels", MaxLevels)
-	}
-	for i, c := range p.Rules.Levels {
-		path := "rules.levels[" + itoa(i) + "]"
-		ss := steps(c, v, path, p)
-		if len(ss) > 1 || !ss[0].lifetime {
-			v.add(path+".for", "a level commission has no period")
-		}
-		rs.levels = append(rs.levels, ss[0])
-	}
-	if _, _, err := p.Rules.Rounding.places(p.Currency); err != nil && p.Rules.Rounding.To == RoundToCurrency {
-		v.add("rules.rounding.to", "the program currency has no ISO 4217 minor units")
-	}
+// compileProducts compiles the product rules into their maps, each
+// product's rules with partner tags first, in the order listed.
+func (rs *rules) compileProducts(v *validator, p *Program) {
 	ids := make(map[string]int)
 	for i, pr := range p.Rules.Products {
 		path := "rules.products[" + itoa(i) + "]"
 		ss := steps(pr.Commission, v, path+".commission", p)
-		var m map[string][]*rule
-		var match, name string
-		switch {
-		case pr.ProductID != "" && pr.ProductType != "":
-			v.add(path, "sets both product_id and product_type; a rule matches one")
-			continue
-		case pr.ProductID != "":
-			m, match, name = rs.byProductID, matchProductID, pr.ProductID
-		case pr.ProductType != "":
-			m, match, name = rs.byProductType, matchProductType, pr.ProductType
-		default:
-			v.add(path, "sets neither product_id nor product_type")
+		m, match, name, ok := rs.productMap(v, path, pr)
+		if !ok {
 			continue
 		}
-		id := pr.ID
-		if id == "" {
-			id = match + ":" + name
-			if len(pr.PartnerTags) > 0 {
-				id += "[" + strings.Join(pr.PartnerTags, ",") + "]"
-			}
-		}
+		id := pr.ruleID(match, name)
 		if j, dup := ids[id]; dup {
 			v.addf(path+".id", "rule id %q is also rules.products[%d]'s", id, j)
 			continue
@@ -469,10 +284,33 @@ func (p *Program) validate() (*rules, error) {
 		}
 		rs.history = rs.history || r.scheduled()
 	}
-	rs.compileTiers(v, p)
-	rs.compileGoals(v, p)
-	if err := v.err(); err != nil {
-		return nil, err
+}
+
+// productMap is the map a product rule goes in, how it matches and the
+// product it names; false when it names none or both.
+func (rs *rules) productMap(v *validator, path string, pr ProductRule) (map[string][]*rule, string, string, bool) {
+	switch {
+	case pr.ProductID != "" && pr.ProductType != "":
+		v.add(path, "sets both product_id and product_type; a rule matches one")
+	case pr.ProductID != "":
+		return rs.byProductID, matchProductID, pr.ProductID, true
+	case pr.ProductType != "":
+		return rs.byProductType, matchProductType, pr.ProductType, true
+	default:
+		v.add(path, "sets neither product_id nor product_type")
 	}
-	return rs, nil
+	return nil, "", "", false
+}
+
+// ruleID is the rule's id in explanations: its own, or one made of what
+// it matches and its partner tags.
+func (pr *ProductRule) ruleID(match, name string) string {
+	if pr.ID != "" {
+		return pr.ID
+	}
+	id := match + ":" + name
+	if len(pr.PartnerTags) > 0 {
+		id += "[" + strings.Join(pr.PartnerTags, ",") + "]"
+	}
+	return id
 }

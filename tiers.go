@@ -8,7 +8,7 @@ import (
 )
 
 // Tier is a commission that applies when the beneficiary's performance,
-// or the sale, meets conditions (dynamic tiers, SPEC §4.5). Tiers come
+// or the sale, meets conditions (dynamic tiers). Tiers come
 // after product rules and before the default in the precedence, and are
 // ordered: when several qualify, the last listed wins, so a program lists
 // them from lowest to highest ("20% above 20 customers", then "30% above
@@ -113,6 +113,8 @@ func (rs *rules) compileTiers(v *validator, p *Program) {
 	}
 }
 
+// compileCondition checks a tier's condition and gives a counted metric
+// its slots.
 func (rs *rules) compileCondition(v *validator, path string, c Condition) cond {
 	out := cond{Condition: c}
 	bounds := c.AtLeast != nil || c.Above != nil || c.Below != nil
@@ -140,14 +142,7 @@ func (rs *rules) compileCondition(v *validator, path string, c Condition) cond {
 			v.add(path, "first_sale takes no bounds")
 		}
 	case MetricCustomerAge, MetricPartnerAge:
-		if !ages || bounds {
-			v.add(path, "needs within or past, and no at_least, above or below")
-		}
-		for i, p := range []*Period{c.Within, c.Past} {
-			if p != nil && (!p.valid() || p.Times != 0) {
-				v.add(path+"."+[]string{"within", "past"}[i], "must set exactly one of days, months or years")
-			}
-		}
+		validateAges(v, path, c, bounds)
 	default:
 		v.addf(path+".metric", "must be one of %s, %s, %s, %s, %s, %s or %s", MetricSignups, MetricCustomers,
 			MetricRevenue, MetricSaleAmount, MetricFirstSale, MetricCustomerAge, MetricPartnerAge)
@@ -158,6 +153,18 @@ func (rs *rules) compileCondition(v *validator, path string, c Condition) cond {
 		}
 	}
 	return out
+}
+
+// validateAges checks the periods of an age condition.
+func validateAges(v *validator, path string, c Condition, bounds bool) {
+	if (c.Within == nil && c.Past == nil) || bounds {
+		v.add(path, "needs within or past, and no at_least, above or below")
+	}
+	for i, p := range []*Period{c.Within, c.Past} {
+		if p != nil && (!p.valid() || p.Times != 0) {
+			v.add(path+"."+[]string{"within", "past"}[i], "must set exactly one of days, months or years")
+		}
+	}
 }
 
 // saleFacts are what a tier may test about one sale.

@@ -1,0 +1,148 @@
+package commission
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// Attribution: whom a new customer belongs to (a partner named by id, key
+// or email or by a referral URL, or a referring customer), whom its sales
+// reward, and how partners and customers are named.
+
+// validateAttribution checks the attribution fields of a customer to be
+// created. urlPath is where the referral URL sits in the request.
+func (in CustomerInput) validateAttribution(v *validator, prefix, urlPath string, p *Program) {
+	switch p.Kind {
+	case Affiliate:
+		if in.ReferringCustomer != nil {
+			v.add(prefix+"referring_customer", "is for refer-a-friend programs; an affiliate customer is attributed to a partner")
+		}
+		if in.ReferralURL != "" && (in.Partner == nil || in.Partner.IsZero()) {
+			if _, ok := referralKey(in.ReferralURL, p.ReferralParam); !ok {
+				v.addf(urlPath, "names no partner key (expected ?%s=KEY or /%s/KEY)", p.ReferralParam, p.ReferralParam)
+			}
+		}
+	case ReferAFriend:
+		if in.ReferralURL != "" {
+			v.add(urlPath, "is for affiliate programs")
+		}
+		if in.Partner != nil {
+			v.add(prefix+"partner", "is for affiliate programs; a refer-a-friend customer has a referring_customer")
+		}
+		if in.ReferringCustomer != nil && in.ReferringCustomer.IsZero() {
+			v.add(prefix+"referring_customer", "names no customer")
+		}
+	}
+}
+
+// attribute resolves the attribution in gives the new customer c: its
+// partner (affiliate) or referring customer (refer-a-friend), returned as
+// c's buyer. fieldPrefix is where the customer sits in the request.
+func (e *Engine) attribute(ctx context.Context, tx StoreTx, c *Customer, in CustomerInput, fieldPrefix string) (*Buyer, error) {
+	b := &Buyer{Customer: c}
+	if e.prog.Kind == ReferAFriend {
+		if in.ReferringCustomer != nil {
+			rc, err := tx.Customer(ctx, *in.ReferringCustomer)
+			if err != nil {
+				return nil, customerErr(err, "referring customer", *in.ReferringCustomer)
+			}
+			c.ReferringCustomerID, c.ReferringCustomerKey, b.Referrer = rc.ID, rc.Key, rc
+		}
+		return b, nil
+	}
+	var ref PartnerRef
+	if in.Partner != nil {
+		ref = *in.Partner
+	}
+	if ref.IsZero() {
+		// validateAttribution has checked that a URL names a key.
+		ref.Key, _ = referralKey(in.ReferralURL, e.prog.ReferralParam)
+	}
+	if ref.IsZero() {
+		// Checked here rather than in validateAttribution: with
+		// options.create_customer, a returning customer needs none.
+		return nil, fieldError(fieldPrefix+"partner",
+			"a partner key, id or email, or a referral URL, is required to attribute a new customer")
+	}
+	p, err := tx.Partner(ctx, ref)
+	if err != nil {
+		return nil, partnerErr(err, ref)
+	}
+	c.PartnerID, c.PartnerKey, b.Partner = p.ID, p.Key, p
+	return b, nil
+}
+
+// referralKey extracts the partner key a referral URL carries: the query
+// parameter param (?aff=KEY), or the path segment after it (/aff/KEY).
+func referralKey(raw, param string) (string, bool) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", false
+	}
+	if k := u.Query().Get(param); k != "" {
+		return k, true
+	}
+	segs := strings.Split(strings.Trim(u.EscapedPath(), "/"), "/")
+	for i := 0; i+1 < len(segs); i++ {
+		if segs[i] == param && segs[i+1] != "" {
+			k, err := url.PathUnescape(segs[i+1])
+			return k, err == nil
+		}
+	}
+	return "", false
+}
+
+// beneficiaryOf is whose metrics t counts towards: its partner, or its
+// referring customer; "" for none.
+func (e *Engine) beneficiaryOf(t *Transaction) string {
+	return e.beneficiary(t.PartnerID, t.ReferringCustomerID)
+}
+
+// beneficiary is, of a customer's or a sale's partner and referring
+// customer, the one the program rewards; "" for none.
+func (e *Engine) beneficiary(partnerID, referringCustomerID string) string {
+	if e.prog.Kind == ReferAFriend {
+		return referringCustomerID
+	}
+	return partnerID
+}
+
+// idAndKey fills an absent id or key from the other, or both from a new id.
+func (e *Engine) idAndKey(id, key string) (string, string) {
+	switch {
+	case id == "" && key == "":
+		id = e.newID()
+		return id, id
+	case id == "":
+		return key, key
+	case key == "":
+		return id, id
+	}
+	return id, key
+}
+
+// taken words a store's duplicate error the same way whichever store
+// found it; other errors pass through.
+func taken(err error, what, id, key, email string) error {
+	if !errors.Is(err, ErrDuplicateKey) {
+		return err
+	}
+	if email == "" {
+		return fmt.Errorf("%w: a %s with id %q or key %q exists", ErrDuplicateKey, what, id, key)
+	}
+	return fmt.Errorf("%w: a %s with id %q, key %q or email %q exists", ErrDuplicateKey, what, id, key, email)
+}
+
+func describeRef(id, key, email string) string {
+	switch {
+	case id != "":
+		return "id " + strconv.Quote(id)
+	case key != "":
+		return "key " + strconv.Quote(key)
+	}
+	return "email " + strconv.Quote(email)
+}

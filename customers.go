@@ -1,0 +1,212 @@
+package commission
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// CustomerStatus is a customer's standing. A suspended customer's sales are
+// recorded but earn no rewards.
+type CustomerStatus string
+
+// Customer statuses.
+const (
+	CustomerActive    CustomerStatus = "active"
+	CustomerSuspended CustomerStatus = "suspended"
+)
+
+func (s CustomerStatus) valid() bool { return s == CustomerActive || s == CustomerSuspended }
+
+// Customer is a buyer. In an affiliate program it is attributed to one
+// partner for good; in a refer-a-friend program it may have been referred
+// by another customer.
+type Customer struct {
+	ID      string   `json:"id"`
+	Key     string   `json:"key"`
+	Email   string   `json:"email,omitempty"`
+	Name    string   `json:"name,omitempty"`
+	Surname string   `json:"surname,omitempty"`
+	Tags    []string `json:"tags,omitempty"`
+	// PartnerID and PartnerKey name the attributed partner (affiliate).
+	PartnerID  string `json:"partner_id,omitempty"`
+	PartnerKey string `json:"partner,omitempty"`
+	// ReferringCustomerID and ReferringCustomerKey name the referrer
+	// (refer-a-friend).
+	ReferringCustomerID  string         `json:"referring_customer_id,omitempty"`
+	ReferringCustomerKey string         `json:"referring_customer,omitempty"`
+	Status               CustomerStatus `json:"status"`
+	CreatedAt            time.Time      `json:"created_at"`
+}
+
+// CustomerRef names a customer by ID, Key or Email, tried in that order
+// ("id takes priority over key").
+type CustomerRef struct {
+	ID    string `json:"id,omitempty"`
+	Key   string `json:"key,omitempty"`
+	Email string `json:"email,omitempty"`
+}
+
+// IsZero reports whether the reference names nothing.
+func (r CustomerRef) IsZero() bool { return r.ID == "" && r.Key == "" && r.Email == "" }
+
+// CustomerInput identifies the buyer of a transaction and, when the
+// customer is created (CreateCustomer, or options.create_customer), gives
+// its fields and attribution. It decodes the documented "customer" object;
+// created_at is accepted as a Unix timestamp or an RFC 3339 string.
+type CustomerInput struct {
+	ID        string     `json:"id,omitempty"`
+	Key       string     `json:"key,omitempty"`
+	Email     string     `json:"email,omitempty"`
+	Name      string     `json:"name,omitempty"`
+	Surname   string     `json:"surname,omitempty"`
+	Tags      []string   `json:"tags,omitempty"`
+	CreatedAt *time.Time `json:"created_at,omitempty"`
+	// Partner attributes the customer in an affiliate program.
+	Partner *PartnerRef `json:"partner,omitempty"`
+	// ReferralURL attributes the customer through a referral link naming
+	// the partner's key (options.referral_url in a transaction request).
+	ReferralURL string `json:"referral_url,omitempty"`
+	// ReferringCustomer is the referrer in a refer-a-friend program.
+	ReferringCustomer *CustomerRef `json:"referring_customer,omitempty"`
+}
+
+// Ref returns the reference to the customer the input identifies.
+func (in CustomerInput) Ref() CustomerRef {
+	return CustomerRef{ID: in.ID, Key: in.Key, Email: in.Email}
+}
+
+// validateRef checks the identifying fields of a customer reference.
+func (in CustomerInput) validateRef(v *validator, prefix string) {
+	if in.ID == "" && in.Key == "" && in.Email == "" {
+		v.add(prefix+"key", "a customer key, email or id is required")
+	}
+	validateKey(v, prefix+"id", in.ID, false)
+	validateKey(v, prefix+"key", in.Key, false)
+	validateEmail(v, prefix+"email", in.Email)
+}
+
+// validateNew checks the fields used when the customer is created.
+// urlPath is where the referral URL sits in the request.
+func (in CustomerInput) validateNew(v *validator, prefix, urlPath string, p *Program, now time.Time) {
+	validateKey(v, prefix+"name", in.Name, false)
+	validateKey(v, prefix+"surname", in.Surname, false)
+	validateTags(v, prefix+"tags", in.Tags)
+	if in.CreatedAt != nil {
+		validateTime(v, prefix+"created_at", *in.CreatedAt, now)
+	}
+	in.validateAttribution(v, prefix, urlPath, p)
+}
+
+// Clone returns a deep copy of c.
+func (c *Customer) Clone() *Customer {
+	d := *c
+	d.Tags = cloneStrings(c.Tags)
+	return &d
+}
+
+// CreateCustomer creates a customer, attributed to a partner (affiliate:
+// in.Partner or in.ReferralURL) or to its referring customer
+// (refer-a-friend). ErrDuplicateKey if its id, key or email is taken;
+// ErrPartnerNotFound or ErrCustomerNotFound if attribution names nobody.
+func (e *Engine) CreateCustomer(ctx context.Context, in CustomerInput) (*Customer, error) {
+	now := e.clock()
+	v := &validator{}
+	validateKey(v, "id", in.ID, false)
+	validateKey(v, "key", in.Key, false)
+	validateEmail(v, "email", in.Email)
+	in.validateNew(v, "", "referral_url", &e.prog, now)
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	var b *Buyer
+	err := e.write(ctx, now, func(w *work) error {
+		var err error
+		b, err = e.newCustomer(ctx, w, in, "")
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return b.Customer, nil
+}
+
+// newCustomer builds the customer in describes, resolves its attribution
+// and, unless w is dry, stores it and records its signup. fieldPrefix is
+// where the customer sits in the request.
+func (e *Engine) newCustomer(ctx context.Context, w *work, in CustomerInput, fieldPrefix string) (*Buyer, error) {
+	c := &Customer{
+		ID: in.ID, Key: in.Key, Email: in.Email, Name: in.Name, Surname: in.Surname,
+		Tags: cloneStrings(in.Tags), Status: CustomerActive, CreatedAt: w.now,
+	}
+	c.ID, c.Key = e.idAndKey(c.ID, c.Key)
+	if in.CreatedAt != nil {
+		c.CreatedAt = in.CreatedAt.UTC().Truncate(time.Microsecond)
+	}
+	b, err := e.attribute(ctx, w.tx, c, in, fieldPrefix)
+	if err != nil || w.dry {
+		return b, err
+	}
+	if err := w.tx.InsertCustomer(ctx, c); err != nil {
+		return nil, taken(err, "customer", c.ID, c.Key, c.Email)
+	}
+	if err := e.signedUp(ctx, w, b); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// signedUp counts a new customer towards its beneficiary's signups and,
+// when the rules reward signups (a signup trigger or goal), records the
+// signup as a transaction with the rewards it earns, if any.
+func (e *Engine) signedUp(ctx context.Context, w *work, b *Buyer) error {
+	c := b.Customer
+	who := e.beneficiary(c.PartnerID, c.ReferringCustomerID)
+	if who == "" {
+		return nil
+	}
+	if !e.rules.signupEvents {
+		return w.addCounters(ctx, signupDeltas(who, c))
+	}
+	t := &Transaction{
+		Key: signupKey(c.ID), Action: TriggerSignup, AmountUnits: e.prog.Currency, IsCurrency: true, Credit: e.prog.Rules.Credit,
+		Rewardable: true, CustomerID: c.ID, CustomerKey: c.Key, PartnerID: c.PartnerID, PartnerKey: c.PartnerKey,
+		ReferringCustomerID: c.ReferringCustomerID, ReferringCustomerKey: c.ReferringCustomerKey,
+		CreatedAt: c.CreatedAt, State: TransactionActive, Kind: e.prog.Kind,
+	}
+	if err := e.earn(ctx, w, &earning{t: t, b: b}); err != nil {
+		return err
+	}
+	if len(t.Rewards) == 0 {
+		return nil
+	}
+	return w.tx.InsertTransaction(ctx, t)
+}
+
+// Customer returns the customer ref names. ErrNotFound if there is none.
+func (e *Engine) Customer(ctx context.Context, ref CustomerRef) (*Customer, error) {
+	return readCopy(ctx, e, func(tx StoreTx) (*Customer, error) { return tx.Customer(ctx, ref) })
+}
+
+// SetCustomerStatus suspends a customer (later sales earn nothing) or
+// approves it again. ErrNotFound if there is no such customer.
+func (e *Engine) SetCustomerStatus(ctx context.Context, ref CustomerRef, status CustomerStatus) (*Customer, error) {
+	if !status.valid() {
+		return nil, fieldError("status", fmt.Sprintf("unknown customer status %q", status))
+	}
+	return amend(ctx, e, func(tx StoreTx) (*Customer, error) { return tx.Customer(ctx, ref) },
+		func(tx StoreTx, c *Customer) error {
+			c.Status = status
+			return tx.SetCustomerStatus(ctx, c.ID, status)
+		})
+}
+
+// customerErr words a customer that a request names and the store does
+// not have as the documented "Customer not found".
+func customerErr(err error, who string, ref CustomerRef) error {
+	if errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("%w: %s %s", ErrCustomerNotFound, who, describeRef(ref.ID, ref.Key, ref.Email))
+	}
+	return err
+}

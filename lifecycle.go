@@ -1,0 +1,240 @@
+package commission
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// A sale's life after it is recorded: made rewardable after the fraud
+// protection (or the caller) held it back; deleted, archived and restored;
+// its rewards approved or rejected while in review.
+
+// ErrRewarded reports making rewardable a sale that has rewards that
+// count, or that was rewarded elsewhere.
+var ErrRewarded = errors.New("commission: transaction already rewarded")
+
+// MakeRewardable creates the rewards of a sale that earned none: one
+// recorded with rewardable false, or whose rewards the fraud protection
+// rejected (those stay, for audit). The rewards are computed now by the
+// current rules, as of the sale's created_at, with no fraud check: this
+// is the decision that overrides it. When the rules give the sale
+// nothing, nothing changes. ErrRewarded if the sale earned rewards, even
+// ones since rejected by RejectReward: that rejection is a decision on the
+// reward, which this does not override.
+func (e *Engine) MakeRewardable(ctx context.Context, key string) (*Transaction, error) {
+	now := e.clock()
+	rate, err := e.storedRate(ctx, key, now)
+	if err != nil {
+		return nil, err
+	}
+	var out *Transaction
+	err = e.write(ctx, now, func(w *work) error {
+		t, err := w.tx.Transaction(ctx, key)
+		if err != nil {
+			return err
+		}
+		if err := canMakeRewardable(t); err != nil {
+			return err
+		}
+		b, err := w.tx.Buyer(ctx, CustomerRef{ID: t.CustomerID})
+		if err != nil {
+			return err
+		}
+		nt := t.Clone()
+		nt.Rewards, nt.Rewardable = nil, true
+		if err := e.earn(ctx, w, &earning{t: nt, b: b, stored: true, rate: rate}); err != nil {
+			return err
+		}
+		out = t.Clone()
+		if len(nt.Rewards) == 0 {
+			return nil
+		}
+		out.Rewards = append(out.Rewards, nt.Rewards...)
+		out.Rewardable, out.Qualified = nt.Rewardable, nt.Qualified
+		return w.tx.AddRewards(ctx, out, len(t.Rewards))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return e.present(out, now), nil
+}
+
+// storedRate is the rate a stored sale is rewarded at when it is made
+// rewardable, with conversion on: the rate it was stored with, else (a
+// sale stored before sales kept their rate) the rate source's, looked up
+// before the unit of work.
+func (e *Engine) storedRate(ctx context.Context, key string, now time.Time) (*decimal.Decimal, error) {
+	if e.rates == nil {
+		return nil, nil
+	}
+	t, err := e.Transaction(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	if t.Rate != nil {
+		return t.Rate, nil
+	}
+	in := TransactionInput{AmountUnits: t.AmountUnits, CreatedAt: &t.CreatedAt}
+	if err := e.convert(ctx, &in, now); err != nil {
+		return nil, err
+	}
+	return in.rate, nil
+}
+
+// canMakeRewardable says why t cannot be made rewardable, if it cannot.
+func canMakeRewardable(t *Transaction) error {
+	key := t.Key
+	switch {
+	case t.State == TransactionDeleted:
+		return fmt.Errorf("%w: transaction %q was deleted", ErrNotFound, key)
+	case t.State == TransactionArchived:
+		return fmt.Errorf("%w: restore %q first", ErrAlreadyArchived, key)
+	case t.Rewarded:
+		return fmt.Errorf("%w: %q was rewarded elsewhere", ErrRewarded, key)
+	case t.Qualified:
+		// It earned its rewards and counts towards periods, tiers and
+		// goals; a reward rejected since was rejected by decision.
+		return fmt.Errorf("%w: %q earned its rewards; those rejected were rejected by RejectReward", ErrRewarded, key)
+	}
+	for _, r := range t.Rewards {
+		if r.Status != RewardRejected {
+			return fmt.Errorf("%w: %q has reward %q", ErrRewarded, key, r.ID)
+		}
+	}
+	return nil
+}
+
+// DeleteTransaction reverses a transaction (a refund or chargeback): it and
+// its rewards get deleted_at and stop counting, and it is no longer found.
+// Its key stays reserved, so a retried create can never pay twice.
+func (e *Engine) DeleteTransaction(ctx context.Context, key string) error {
+	return e.changeState(ctx, key, func(t *Transaction, now time.Time) (TransactionState, *time.Time, error) {
+		return TransactionDeleted, &now, nil
+	})
+}
+
+// ArchiveTransaction soft-deletes a transaction: its rewards are reversed
+// until it is restored. ErrAlreadyArchived if it is archived.
+func (e *Engine) ArchiveTransaction(ctx context.Context, key string) error {
+	return e.changeState(ctx, key, func(t *Transaction, now time.Time) (TransactionState, *time.Time, error) {
+		if t.State == TransactionArchived {
+			return "", nil, fmt.Errorf("%w: %q", ErrAlreadyArchived, key)
+		}
+		return TransactionArchived, &now, nil
+	})
+}
+
+// RestoreTransaction returns an archived transaction and its rewards to
+// their former state. ErrNotArchived if it is not archived.
+func (e *Engine) RestoreTransaction(ctx context.Context, key string) error {
+	return e.changeState(ctx, key, func(t *Transaction, now time.Time) (TransactionState, *time.Time, error) {
+		if t.State != TransactionArchived {
+			return "", nil, fmt.Errorf("%w: %q", ErrNotArchived, key)
+		}
+		return TransactionActive, nil, nil
+	})
+}
+
+// changeState moves a transaction to the state next gives, and its
+// rewards in or out of what counts.
+func (e *Engine) changeState(ctx context.Context, key string, next func(*Transaction, time.Time) (TransactionState, *time.Time, error)) error {
+	now := e.clock()
+	return e.update(ctx, func(tx StoreTx) error {
+		t, err := tx.Transaction(ctx, key)
+		if err != nil {
+			return err
+		}
+		if t.State == TransactionDeleted {
+			return fmt.Errorf("%w: transaction %q was deleted", ErrNotFound, key)
+		}
+		state, at, err := next(t, now)
+		if err != nil {
+			return err
+		}
+		if err := tx.SetTransactionState(ctx, key, state, at); err != nil {
+			return err
+		}
+		// The metrics after the state is stored, so that the customer's
+		// history they may read no longer holds (or holds again) t. Then
+		// the spend limits, which an active transaction's rewards count
+		// towards: leaving that state gives their amount back, returning
+		// takes it. Counters are locked in the order a sale locks them:
+		// the customer's and metrics before spend limits.
+		var sign int64
+		switch {
+		case t.State == TransactionActive && state != TransactionActive:
+			sign = -1
+		case t.State != TransactionActive && state == TransactionActive:
+			sign = 1
+		default:
+			return nil
+		}
+		if err := e.recount(ctx, tx, t, sign); err != nil {
+			return err
+		}
+		return releaseSpend(ctx, tx, t.Rewards, sign)
+	})
+}
+
+// ApproveReward releases a reward held in its review period before the
+// period ends. ErrNotInReview if it is not held.
+func (e *Engine) ApproveReward(ctx context.Context, id string) error {
+	return e.decide(ctx, id, RewardOK, "")
+}
+
+// RejectReward rejects a reward held in its review period, with a reason.
+// ErrNotInReview if it is not held. The rejected amount no longer counts
+// towards spend limits; the sale itself still counts towards commission
+// periods, tiers and goals (to reverse a sale, delete or archive it).
+func (e *Engine) RejectReward(ctx context.Context, id, reason string) error {
+	v := &validator{}
+	validateText(v, "reason", reason, maxReasonLen)
+	if err := v.err(); err != nil {
+		return err
+	}
+	return e.decide(ctx, id, RewardRejected, reason)
+}
+
+// decide records a decision on a reward in review.
+func (e *Engine) decide(ctx context.Context, id string, status RewardStatus, reason string) error {
+	now := e.clock()
+	return e.update(ctx, func(tx StoreTx) error {
+		// A reward changes with its transaction, whose row a SQL store
+		// locks: read it through the transaction, as a refund does, so
+		// that the two take turns.
+		found, err := tx.Reward(ctx, id)
+		if err != nil {
+			return err
+		}
+		t, err := tx.Transaction(ctx, found.TransactionKey)
+		if err != nil {
+			return err
+		}
+		i := slices.IndexFunc(t.Rewards, func(r Reward) bool { return r.ID == id })
+		if i < 0 {
+			return fmt.Errorf("%w: reward %q", ErrNotFound, id)
+		}
+		r := &t.Rewards[i]
+		if r.DeletedAt != nil || r.statusAt(now) != RewardInReview {
+			return fmt.Errorf("%w: reward %q is %s", ErrNotInReview, id, describeStatus(r, now))
+		}
+		if status == RewardRejected {
+			if err := releaseSpend(ctx, tx, []Reward{*r}, -1); err != nil {
+				return err
+			}
+		}
+		return tx.SetRewardStatus(ctx, id, status, reason, now)
+	})
+}
+
+func describeStatus(r *Reward, now time.Time) string {
+	if r.DeletedAt != nil {
+		return "reversed"
+	}
+	return string(r.statusAt(now))
+}

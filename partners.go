@@ -1,0 +1,170 @@
+package commission
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// PartnerStatus is a partner's standing in a program.
+type PartnerStatus string
+
+// Partner statuses. An archived partner earns nothing on later sales.
+const (
+	PartnerActive   PartnerStatus = "active"
+	PartnerPending  PartnerStatus = "pending"
+	PartnerArchived PartnerStatus = "archived"
+)
+
+func (s PartnerStatus) valid() bool {
+	return s == PartnerActive || s == PartnerPending || s == PartnerArchived
+}
+
+// Partner is someone who refers customers in an affiliate program and earns
+// rewards on their sales.
+type Partner struct {
+	ID      string   `json:"id"`
+	Key     string   `json:"key"`
+	Email   string   `json:"email,omitempty"`
+	Name    string   `json:"name,omitempty"`
+	Surname string   `json:"surname,omitempty"`
+	Tags    []string `json:"tags,omitempty"`
+	// ReferringPartnerID is the partner who referred this one (multi-level
+	// programs), or "".
+	ReferringPartnerID string        `json:"referring_partner,omitempty"`
+	Status             PartnerStatus `json:"status"`
+	CreatedAt          time.Time     `json:"created_at"`
+	// Commission is the partner's custom commission, nil for none. It
+	// comes first in the rules' precedence, or after product rules when
+	// the program says RuleSet.ProductsOverPartner.
+	Commission *Commission `json:"commission,omitempty"`
+}
+
+// PartnerRef names a partner by ID, Key or Email, tried in that order.
+type PartnerRef struct {
+	ID    string `json:"id,omitempty"`
+	Key   string `json:"key,omitempty"`
+	Email string `json:"email,omitempty"`
+}
+
+// IsZero reports whether the reference names nothing.
+func (r PartnerRef) IsZero() bool { return r.ID == "" && r.Key == "" && r.Email == "" }
+
+// PartnerInput creates a partner. When both ID and Key are empty a random ID
+// is generated; when one is empty it takes the other's value.
+type PartnerInput struct {
+	ID               string        `json:"id,omitempty"`
+	Key              string        `json:"key,omitempty"`
+	Email            string        `json:"email,omitempty"`
+	Name             string        `json:"name,omitempty"`
+	Surname          string        `json:"surname,omitempty"`
+	Tags             []string      `json:"tags,omitempty"`
+	ReferringPartner *PartnerRef   `json:"referring_partner,omitempty"`
+	Status           PartnerStatus `json:"status,omitempty"`
+	// Commission is the partner's custom commission, nil for none.
+	Commission *Commission `json:"commission,omitempty"`
+}
+
+func (in PartnerInput) validate(v *validator, p *Program) {
+	validateKey(v, "id", in.ID, false)
+	validateKey(v, "key", in.Key, false)
+	validateKey(v, "name", in.Name, false)
+	validateKey(v, "surname", in.Surname, false)
+	validateEmail(v, "email", in.Email)
+	validateTags(v, "tags", in.Tags)
+	if in.Status != "" && !in.Status.valid() {
+		v.addf("status", "must be %q, %q or %q", PartnerActive, PartnerPending, PartnerArchived)
+	}
+	if in.ReferringPartner != nil && in.ReferringPartner.IsZero() {
+		v.add("referring_partner", "names no partner")
+	}
+	if in.Commission != nil {
+		steps(*in.Commission, v, "commission", p)
+	}
+}
+
+// Clone returns a deep copy of p.
+func (p *Partner) Clone() *Partner {
+	c := *p
+	c.Tags = cloneStrings(p.Tags)
+	c.Commission = p.Commission.clone()
+	return &c
+}
+
+// CreatePartner creates a partner. ErrDuplicateKey if its id, key or email
+// is taken; ErrPartnerNotFound if its referring partner does not exist.
+func (e *Engine) CreatePartner(ctx context.Context, in PartnerInput) (*Partner, error) {
+	v := &validator{}
+	in.validate(v, &e.prog)
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	p := &Partner{
+		ID: in.ID, Key: in.Key, Email: in.Email, Name: in.Name, Surname: in.Surname,
+		Tags: cloneStrings(in.Tags), Status: in.Status, CreatedAt: e.clock(),
+		Commission: in.Commission.clone(),
+	}
+	p.ID, p.Key = e.idAndKey(p.ID, p.Key)
+	if p.Status == "" {
+		p.Status = PartnerActive
+	}
+	err := e.update(ctx, func(tx StoreTx) error {
+		if in.ReferringPartner != nil {
+			rp, err := tx.Partner(ctx, *in.ReferringPartner)
+			if err != nil {
+				return partnerErr(err, *in.ReferringPartner)
+			}
+			p.ReferringPartnerID = rp.ID
+		}
+		return taken(tx.InsertPartner(ctx, p), "partner", p.ID, p.Key, p.Email)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// Partner returns the partner ref names. ErrNotFound if there is none.
+func (e *Engine) Partner(ctx context.Context, ref PartnerRef) (*Partner, error) {
+	return readCopy(ctx, e, func(tx StoreTx) (*Partner, error) { return tx.Partner(ctx, ref) })
+}
+
+// SetPartnerStatus changes a partner's status; an archived partner earns
+// nothing on later sales. ErrNotFound if there is no such partner.
+func (e *Engine) SetPartnerStatus(ctx context.Context, ref PartnerRef, status PartnerStatus) (*Partner, error) {
+	if !status.valid() {
+		return nil, fieldError("status", fmt.Sprintf("unknown partner status %q", status))
+	}
+	return amend(ctx, e, func(tx StoreTx) (*Partner, error) { return tx.Partner(ctx, ref) },
+		func(tx StoreTx, p *Partner) error {
+			p.Status = status
+			return tx.SetPartnerStatus(ctx, p.ID, status)
+		})
+}
+
+// SetPartnerCommission sets a partner's custom commission, or with nil
+// removes it. Later sales use it; stored rewards never change.
+func (e *Engine) SetPartnerCommission(ctx context.Context, ref PartnerRef, c *Commission) (*Partner, error) {
+	if c != nil {
+		v := &validator{}
+		steps(*c, v, "commission", &e.prog)
+		if err := v.err(); err != nil {
+			return nil, err
+		}
+	}
+	return amend(ctx, e, func(tx StoreTx) (*Partner, error) { return tx.Partner(ctx, ref) },
+		func(tx StoreTx, p *Partner) error {
+			p.Commission = c.clone()
+			return tx.SetPartnerCommission(ctx, p.ID, p.Commission)
+		})
+}
+
+// partnerErr words a partner that attribution names and the store does
+// not have as the documented "Invalid partner key".
+func partnerErr(err error, ref PartnerRef) error {
+	if errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("%w: %s", ErrPartnerNotFound, describeRef(ref.ID, ref.Key, ref.Email))
+	}
+	return err
+}
