@@ -121,7 +121,8 @@ func (e *Engine) CreateCustomer(ctx context.Context, in CustomerInput) (*Custome
 		return nil, err
 	}
 	var b *Buyer
-	err := e.write(ctx, now, func(w *work) error {
+	err := e.update(ctx, func(tx StoreTx) error {
+		w := &work{tx: tx, now: now}
 		var err error
 		b, err = e.newCustomer(ctx, w, in, "")
 		return err

@@ -102,11 +102,6 @@ func (e *Engine) update(ctx context.Context, fn func(StoreTx) error) error {
 	}
 }
 
-// write runs fn as one unit of work that writes, at time now.
-func (e *Engine) write(ctx context.Context, now time.Time, fn func(*work) error) error {
-	return e.update(ctx, func(tx StoreTx) error { return fn(&work{tx: tx, now: now}) })
-}
-
 func (e *Engine) view(ctx context.Context, fn func(StoreTx) error) error {
 	return e.store.View(ctx, e.prog.ID, fn)
 }

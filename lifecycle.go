@@ -33,7 +33,8 @@ func (e *Engine) MakeRewardable(ctx context.Context, key string) (*Transaction, 
 		return nil, err
 	}
 	var out *Transaction
-	err = e.write(ctx, now, func(w *work) error {
+	err = e.update(ctx, func(tx StoreTx) error {
+		w := &work{tx: tx, now: now}
 		t, err := w.tx.Transaction(ctx, key)
 		if err != nil {
 			return err

@@ -19,7 +19,8 @@ func (e *Engine) CreateTransaction(ctx context.Context, in TransactionInput) (*T
 		return nil, err
 	}
 	var t *Transaction
-	err := e.write(ctx, now, func(w *work) error {
+	err := e.update(ctx, func(tx StoreTx) error {
+		w := &work{tx: tx, now: now}
 		var err error
 		if t, err = e.build(ctx, w, &in); err != nil {
 			return err
