@@ -3,16 +3,41 @@
 // make and computes, holds, releases and reverses the rewards their
 // referrers earn, with exact decimal arithmetic and no network service.
 //
+// # Using it
+//
+// An application needs five names to start:
+//
+//   - Engine, made by New from a Store and a Program, does everything;
+//     every operation takes a context and is one atomic unit of work.
+//   - Program is one set of settings and a RuleSet: how rewards are
+//     computed (the reference of every setting, with an example each, is
+//     docs/rules.md in the repository).
+//   - PartnerInput and CustomerInput create the people (Engine.CreatePartner,
+//     Engine.CreateCustomer); TransactionInput is a sale to record
+//     (Engine.CreateTransaction, CreateTransactions for a bulk, Preview for
+//     a dry run). The inputs decode the published API's request bodies with
+//     encoding/json as they are.
+//   - Transaction is a stored sale with its Rewards; each Reward carries an
+//     Explanation of the rule that produced it, so that a later change of
+//     rules never alters what was earned.
+//   - The errors: sentinel errors matched with errors.Is (ErrNotFound,
+//     ErrCustomerNotFound, ErrPartnerNotFound, ErrDuplicateKey, ...);
+//     *ValidationError lists every invalid field by its JSON path, and
+//     *DuplicateError carries the stored transaction whose key a create
+//     reused, with whether the new input was identical (a retry).
+//
+// After a sale: MakeRewardable, DeleteTransaction (a refund; the key stays
+// reserved), ArchiveTransaction and RestoreTransaction, ApproveReward and
+// RejectReward for rewards in review; reads: Transaction, Transactions
+// (pages, by number or cursor) and Reward.
+//
 // # Model
 //
-// A Program is one set of settings and rules (a RuleSet) with its own
-// partners, customers, transactions and rewards. In an affiliate program
-// partners refer customers, and a customer is attributed to one partner for
-// good; in a refer-a-friend program customers refer customers. A
-// Transaction is a sale (or another action) by a customer; the Engine
-// applies the program's rules to it and stores it with its Rewards in one
-// atomic step. Each reward carries an Explanation of the rule that produced
-// it, so that a later change of rules never alters what was earned.
+// In an affiliate program partners refer customers, and a customer is
+// attributed to one partner for good; in a refer-a-friend program
+// customers refer customers. A Transaction is a sale (or another action)
+// by a customer; the Engine applies the program's rules to it and stores
+// it with its Rewards in one atomic step.
 //
 // Money is decimal.Decimal everywhere (github.com/shopspring/decimal):
 // 30% of 99.99 is exactly 29.997. The engine never sets shopspring's
@@ -22,33 +47,29 @@
 //
 // Each line of a sale earns one base reward, by the first rule that
 // applies, in this order: the partner's custom commission, a product rule
-// by product_id, then by product_type, the highest Tier the sale qualifies
-// for, the RuleSet's Default (RuleSet.ProductsOverPartner puts product
-// rules first). Multi-level rewards, the referred friend's reward and Goal
-// bonuses are added on top; rounding and then caps apply last. The
-// engine keeps each beneficiary's signups, customers and revenue as
+// by product_id, then by product_type, the highest Tier the sale
+// qualifies for, the RuleSet's Default (RuleSet.ProductsOverPartner puts
+// product rules first). Multi-level rewards, the referred friend's reward
+// and Goal bonuses are added on top; rounding and then caps apply last.
+// The engine keeps each beneficiary's signups, customers and revenue as
 // counters, whatever the rules, so that tiers and goals read the whole
 // history at a cost that does not grow with it.
 //
-// # Persistence
-//
-// The Engine persists through a Store. Stores only persist and query; every
-// decision is the Engine's, so every store behaves the same. The memstore
-// package is an in-memory Store. Each operation is one unit of work
-// (Store.Update or Store.View), so a failure part-way stores nothing.
-//
 // # JSON
 //
-// The input types decode the request bodies of the published REST API
-// with encoding/json as they are, and json.Marshal of a Transaction gives
-// the documented response object: amounts as exact JSON numbers and
-// timestamps in UTC with microseconds (TimeFormat).
+// json.Marshal of a Transaction gives the documented response's "data"
+// object, not its envelope ({"data": ..., "status": 1}), which belongs to
+// the HTTP layer: amounts as exact JSON numbers and timestamps in UTC
+// with microseconds (TimeFormat).
 //
-// # Errors
+// # Implementing a Store
 //
-// Expected conditions are sentinel errors (ErrNotFound,
-// ErrCustomerNotFound, ErrPartnerNotFound, ErrDuplicateKey, ...) matched
-// with errors.Is; *ValidationError lists every invalid field by its JSON
-// path, and *DuplicateError carries the stored transaction whose key a
-// create reused.
+// The Engine persists through a Store: the memstore package keeps
+// everything in memory, and the sqlstore package keeps it in SQLite,
+// PostgreSQL or MySQL. Stores only persist and query; every decision is
+// the Engine's, so every store behaves the same, and the storetest package
+// proves it. Only a store's author needs the rest of the contract: Store
+// and StoreTx, and the values they exchange with the engine, Buyer,
+// TransactionQuery and Position (listing), CustomerHistory, and CounterKey
+// and CounterDelta (the counters that keep the rules' aggregates).
 package commission

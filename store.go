@@ -119,7 +119,8 @@ type StoreTx interface {
 	AddCounters(ctx context.Context, deltas []CounterDelta) error
 }
 
-// Buyer is a customer with the parties its sales may reward.
+// Buyer is a customer with the parties its sales may reward, read in one
+// call (StoreTx.Buyer). It is part of the Store contract.
 type Buyer struct {
 	Customer *Customer
 	// Partner is the customer's partner (affiliate), nil if it has none.
@@ -130,6 +131,7 @@ type Buyer struct {
 }
 
 // TransactionQuery selects a page of transactions for StoreTx.Transactions.
+// It is part of the Store contract; applications list with ListOptions.
 type TransactionQuery struct {
 	// PartnerID and CustomerID filter when non-empty.
 	PartnerID  string
@@ -142,7 +144,8 @@ type TransactionQuery struct {
 	Limit  int
 }
 
-// Position is a transaction's place in the newest-first listing order.
+// Position is a transaction's place in the newest-first listing order. It
+// is part of the Store contract; applications page with cursors.
 type Position struct {
 	CreatedAt time.Time
 	Seq       int64
@@ -157,7 +160,8 @@ func (p Position) Before(q Position) bool {
 	return p.Seq > q.Seq
 }
 
-// CustomerHistory is what the rules know of a customer's past sales.
+// CustomerHistory is what the rules know of a customer's past sales
+// (StoreTx.CustomerHistory). It is part of the Store contract.
 type CustomerHistory struct {
 	// Count is the number of qualified transactions.
 	Count int64
@@ -165,7 +169,8 @@ type CustomerHistory struct {
 	First time.Time
 }
 
-// CounterKey names one counter: an aggregate (Name, e.g.
+// CounterKey names one counter (StoreTx.Counters), part of the Store
+// contract: an aggregate (Name, e.g.
 // "partner.revenue") of one subject (a partner or customer id) in one
 // bucket (a period such as "2025-05", or "" for all time). Name and Bucket
 // are at most 64 bytes, Subject at most 255.
@@ -189,7 +194,8 @@ func (k CounterKey) Compare(o CounterKey) int {
 	return strings.Compare(k.Bucket, o.Bucket)
 }
 
-// CounterDelta is an amount added to a counter.
+// CounterDelta is an amount added to a counter (StoreTx.AddCounters). It is
+// part of the Store contract.
 type CounterDelta struct {
 	Key   CounterKey
 	Delta decimal.Decimal

@@ -95,7 +95,8 @@ const (
 )
 
 // Transaction is a stored sale with its rewards. json.Marshal gives the
-// documented response "data" object.
+// documented response's "data" object, not its {"data", "status"}
+// envelope.
 type Transaction struct {
 	Key string
 	// Seq is assigned by the store on insert; it orders transactions with
