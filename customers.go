@@ -158,33 +158,6 @@ func (e *Engine) newCustomer(ctx context.Context, w *work, in CustomerInput, fie
 	return b, nil
 }
 
-// signedUp counts a new customer towards its beneficiary's signups and,
-// when the rules reward signups (a signup trigger or goal), records the
-// signup as a transaction with the rewards it earns, if any.
-func (e *Engine) signedUp(ctx context.Context, w *work, b *Buyer) error {
-	c := b.Customer
-	who := e.beneficiary(c.PartnerID, c.ReferringCustomerID)
-	if who == "" {
-		return nil
-	}
-	if !e.rules.signupEvents {
-		return w.addCounters(ctx, signupDeltas(who, c))
-	}
-	t := &Transaction{
-		Key: signupKey(c.ID), Action: TriggerSignup, AmountUnits: e.prog.Currency, IsCurrency: true, Credit: e.prog.Rules.Credit,
-		Rewardable: true, CustomerID: c.ID, CustomerKey: c.Key, PartnerID: c.PartnerID, PartnerKey: c.PartnerKey,
-		ReferringCustomerID: c.ReferringCustomerID, ReferringCustomerKey: c.ReferringCustomerKey,
-		CreatedAt: c.CreatedAt, State: TransactionActive, Kind: e.prog.Kind,
-	}
-	if err := e.earn(ctx, w, &earning{t: t, b: b}); err != nil {
-		return err
-	}
-	if len(t.Rewards) == 0 {
-		return nil
-	}
-	return w.tx.InsertTransaction(ctx, t)
-}
-
 // Customer returns the customer ref names. ErrNotFound if there is none.
 func (e *Engine) Customer(ctx context.Context, ref CustomerRef) (*Customer, error) {
 	return readCopy(ctx, e, func(tx StoreTx) (*Customer, error) { return tx.Customer(ctx, ref) })

@@ -2,8 +2,6 @@ package commission
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -332,21 +330,3 @@ func (e *Engine) recount(ctx context.Context, tx StoreTx, t *Transaction, sign i
 
 // endOfTime is after every transaction's created_at.
 var endOfTime = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
-
-// signupDeltas count a new customer c towards its beneficiary's signups.
-func signupDeltas(who string, c *Customer) []CounterDelta {
-	return []CounterDelta{
-		{Key: metricKey(MetricSignups, who, ""), Delta: one},
-		{Key: metricKey(MetricSignups, who, monthBucket(c.CreatedAt)), Delta: one},
-	}
-}
-
-// signupKey is the key of the transaction recording customerID's signup;
-// an id too long for a key is hashed.
-func signupKey(customerID string) string {
-	if len(signupKeyPrefix)+len(customerID) <= maxKeyLen {
-		return signupKeyPrefix + customerID
-	}
-	sum := sha256.Sum256([]byte(customerID))
-	return signupKeyPrefix + hex.EncodeToString(sum[:])
-}

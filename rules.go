@@ -64,17 +64,6 @@ type RuleSet struct {
 	Trigger string `json:"trigger,omitempty"`
 }
 
-// TriggerSignup makes a customer's creation earn rewards; see
-// RuleSet.Trigger.
-const TriggerSignup = "signup"
-
-// signupKeyPrefix starts the keys of the transactions the engine records
-// for signups; transaction keys given by callers may not use it.
-const signupKeyPrefix = "signup:"
-
-// signup reports whether t is a signup the engine recorded.
-func (t *Transaction) signup() bool { return strings.HasPrefix(t.Key, signupKeyPrefix) }
-
 // CommissionType is percent (of the line's amount) or flat (a fixed amount
 // per line). A sale without product lines is one line, so a flat
 // commission is per sale there and per line on a multi-product sale, as
@@ -212,14 +201,6 @@ type rules struct {
 	trigger string
 	// signupEvents: creating an attributed customer may earn rewards.
 	signupEvents bool
-}
-
-// triggers reports whether t's action earns rewards.
-func (rs *rules) triggers(t *Transaction) bool {
-	if t.signup() {
-		return rs.trigger == TriggerSignup
-	}
-	return rs.trigger == "" || rs.trigger == t.Action
 }
 
 // FriendReward is what a referred customer earns on its own sales: a
