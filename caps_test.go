@@ -209,3 +209,66 @@ func TestCapsAreValidatedAtNew(t *testing.T) {
 	}}))
 	requireFields(t, err, "rules.caps.per_reward", "rules.caps.partner[0].period", "rules.caps.partner[1].amount", "rules.caps.partner[2].period")
 }
+
+// A weekly spend limit counts ISO 8601 weeks (UTC) of the sale's
+// created_at: 2024-12-30 to 2025-01-05 is one week (2025-W01) across the
+// year boundary, and a Sunday and the Monday after are in different weeks.
+func TestCapWeekIsISOWeek(t *testing.T) {
+	ctx := context.Background()
+	eng, _ := newEngine(t, capsProgram(commission.Caps{Partner: []commission.SpendLimit{{Period: commission.CapWeek, Amount: dec("50")}}}))
+	affiliateSetup(t, eng)
+	day := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 12, 0, 0, 0, time.UTC) }
+	steps := []struct {
+		key  string
+		at   time.Time
+		want string
+		why  string
+	}{
+		{"sun-w52", day(2024, 12, 29), "30", "2024-W52: first sale"},
+		{"mon-w01", day(2024, 12, 30), "30", "Monday 2024-12-30 starts 2025-W01"},
+		{"thu-w01", day(2025, 1, 2), "20", "2025-W01 across the new year: 50 - 30"},
+		{"sat-w52", day(2024, 12, 28), "20", "back in 2024-W52: 50 - 30"},
+		{"sun-w01", day(2025, 1, 5).Add(11*time.Hour + 59*time.Minute + 59*time.Second), "0", "Sunday 23:59:59 is still 2025-W01"},
+		{"sun-w01-cet", time.Date(2025, 1, 6, 0, 30, 0, 0, time.FixedZone("CET", 3600)), "0", "Monday 00:30 CET is Sunday 23:30 UTC, 2025-W01"},
+		{"mon-w02", day(2025, 1, 6).Add(-12 * time.Hour), "30", "Monday 00:00 starts 2025-W02"},
+		{"mon-w02-est", time.Date(2025, 1, 5, 20, 0, 0, 0, time.FixedZone("EST", -5*3600)), "20", "Sunday 20:00 EST is Monday 01:00 UTC, 2025-W02: 50 - 30"},
+	}
+	for _, s := range steps {
+		tx, err := eng.CreateTransaction(ctx, backdated(s.key, "customer_123", "100", s.at))
+		require.NoError(t, err, s.key)
+		require.Len(t, tx.Rewards, 1, s.key)
+		r := tx.Rewards[0]
+		requireDecimal(t, s.want, r.Amount, s.key, ": ", s.why)
+		require.Equal(t, []string{"week"}, r.Explanation.Counted, s.key)
+		if s.want != "30" {
+			require.Equal(t, []string{"partner.week"}, r.Explanation.Caps, s.key)
+			requireDecimal(t, "30", *r.Explanation.Uncapped, s.key)
+		} else {
+			require.Empty(t, r.Explanation.Caps, s.key)
+		}
+	}
+	// A refund gives back to its own week only.
+	require.NoError(t, eng.DeleteTransaction(ctx, "mon-w01"))
+	tx, err := eng.CreateTransaction(ctx, backdated("fri-w01", "customer_123", "100", day(2025, 1, 3)))
+	require.NoError(t, err)
+	requireDecimal(t, "30", tx.Rewards[0].Amount, "2025-W01 has 30 back")
+	tx, err = eng.CreateTransaction(ctx, backdated("tue-w02", "customer_123", "100", day(2025, 1, 7)))
+	require.NoError(t, err)
+	requireDecimal(t, "0", tx.Rewards[0].Amount, "2025-W02 is full")
+}
+
+// A reward set by the input counts towards, and is clamped by, a spend
+// limit like any other: a cap is never exceeded.
+func TestSetRewardIsCapped(t *testing.T) {
+	ctx := context.Background()
+	eng, _ := newEngine(t, capsProgram(commission.Caps{Partner: []commission.SpendLimit{{Period: commission.CapMonth, Amount: dec("100")}}}))
+	affiliateSetup(t, eng)
+	in := sale("manual", "customer_123", "10")
+	in.Reward = decp("1000")
+	tx, err := eng.CreateTransaction(ctx, in)
+	require.NoError(t, err)
+	requireDecimal(t, "100", tx.Rewards[0].Amount)
+	tx, err = eng.CreateTransaction(ctx, sale("next", "customer_123", "100"))
+	require.NoError(t, err)
+	requireDecimal(t, "0", tx.Rewards[0].Amount)
+}

@@ -3,9 +3,7 @@ package commission_test
 import (
 	"context"
 	"encoding/json"
-	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -238,53 +236,49 @@ func TestGoalValidation(t *testing.T) {
 		"rules.goals[1].metric", "rules.goals[1].units", "rules.goals[2].id")
 }
 
-// A bulk reads and writes counters through its own overlay, flushed once:
-// it must earn exactly what the same sales earn one by one, tiers, goals
-// and spend limits included, with customers created inside it.
-func TestBulkCountsLikeSingles(t *testing.T) {
+// A goal bonus in one of the program's custom units is paid in that unit,
+// with is_currency false, and neither currency rounding nor a cap of money
+// touches it.
+func TestGoalBonusInCustomUnits(t *testing.T) {
 	ctx := context.Background()
-	p := customersTiers()
-	p.Rules.Goals = []commission.Goal{
-		{ID: "rev", Metric: commission.MetricRevenue, Target: dec("250"), Every: true, Bonus: dec("3")},
-		{ID: "signups", Metric: commission.MetricSignups, Target: dec("2"), Every: true, Bonus: dec("1")},
-	}
-	p.Rules.Tiers[0].When[0].Above = decp("2")
-	p.Rules.Tiers[1].When[0].Above = decp("4")
-	p.Rules.Tiers = append(p.Rules.Tiers, commission.Tier{ID: "recruiter", When: []commission.Condition{
-		{Metric: commission.MetricSignups, Months: 1, AtLeast: decp("6")}}, Commission: commission.Percent(dec("40"))})
-	p.Rules.Caps.Partner = []commission.SpendLimit{{Period: commission.CapMonth, Amount: dec("150")}}
-	var ins []commission.TransactionInput
-	for i := range 40 {
-		in := sale("s"+strconv.Itoa(i), "c"+strconv.Itoa(i%7), strconv.Itoa(20+i*3))
-		in.Options.CreateCustomer = true
-		in.Customer.Partner = &commission.PartnerRef{Key: "p"}
-		ins = append(ins, in)
-	}
-	run := func(bulk bool) []byte {
-		eng, _ := newEngine(t, p)
-		_, err := eng.CreatePartner(ctx, commission.PartnerInput{Key: "p"})
-		require.NoError(t, err)
-		if bulk {
-			_, err = eng.CreateTransactions(ctx, ins)
-			require.NoError(t, err)
-		} else {
-			for _, in := range ins {
-				_, err = eng.CreateTransaction(ctx, in)
-				require.NoError(t, err)
-			}
-		}
-		page, err := eng.Transactions(ctx, commission.ListOptions{Limit: commission.MaxLimit})
-		require.NoError(t, err)
-		// The bulk stores its signups before its sales: compare by key.
-		slices.SortFunc(page.Transactions, func(a, b *commission.Transaction) int { return strings.Compare(a.Key, b.Key) })
-		out, err := json.Marshal(page.Transactions)
-		require.NoError(t, err)
-		return out
-	}
-	single := run(false)
-	require.Contains(t, string(single), `"match":"goal"`)
-	require.Contains(t, string(single), `"rule":"recruiter"`)
-	require.Contains(t, string(single), `"rule":"silver"`)
-	require.Contains(t, string(single), `"caps":["partner.month"]`)
-	require.JSONEq(t, string(single), string(run(true)))
+	p := percentProgram(commission.Affiliate, "10")
+	p.CustomUnits = []string{"POINTS"}
+	p.Rules.Rounding = commission.Rounding{To: commission.RoundToCurrency}
+	p.Rules.Caps = commission.Caps{PerReward: decp("5")}
+	p.Rules.Goals = []commission.Goal{{ID: "two", Metric: commission.MetricCustomers, Target: dec("2"), Bonus: dec("100.125"), Units: "POINTS"}}
+	eng, _ := newEngine(t, p)
+	_, err := eng.CreatePartner(ctx, commission.PartnerInput{Key: "p"})
+	require.NoError(t, err)
+	newCustomers(t, eng, "p", 0, 2)
+	tx, err := eng.CreateTransaction(ctx, sale("s0", "c0", "30"))
+	require.NoError(t, err)
+	require.Empty(t, bonuses(tx))
+	tx, err = eng.CreateTransaction(ctx, sale("s1", "c1", "30"))
+	require.NoError(t, err)
+	require.Len(t, tx.Rewards, 2)
+
+	base := tx.Rewards[0]
+	require.Equal(t, "USD", base.AmountUnits)
+	require.True(t, base.IsCurrency)
+	requireDecimal(t, "3", base.Amount)
+
+	b := bonuses(tx)
+	require.Len(t, b, 1)
+	require.Equal(t, "POINTS", b[0].AmountUnits)
+	require.False(t, b[0].IsCurrency)
+	requireDecimal(t, "100.125", b[0].Amount, "no currency rounding, no per-reward cap")
+	require.Empty(t, b[0].Explanation.Caps)
+	require.Equal(t, "two", b[0].Explanation.Rule)
+	require.Equal(t, "p", b[0].PartnerKey)
+
+	stored, err := eng.Transaction(ctx, "s1")
+	require.NoError(t, err)
+	sb := bonuses(stored)
+	require.Len(t, sb, 1)
+	require.Equal(t, "POINTS", sb[0].AmountUnits)
+	require.False(t, sb[0].IsCurrency)
+	requireDecimal(t, "100.125", sb[0].Amount)
+	out, err := json.Marshal(sb[0])
+	require.NoError(t, err)
+	requireJSONSubset(t, decodeJSON(t, []byte(`{"amount":100.125,"amount_units":"POINTS","is_currency":false}`)), decodeJSON(t, out), "bonus")
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -136,3 +137,31 @@ func requireJSONSubset(t testing.TB, want, got any, path string) {
 }
 
 func memstoreNew() commission.Store { return memstore.New() }
+
+func requireFields(t *testing.T, err error, paths ...string) *commission.ValidationError {
+	t.Helper()
+	require.ErrorIs(t, err, commission.ErrInvalid)
+	var verr *commission.ValidationError
+	require.True(t, errors.As(err, &verr), "%v", err)
+	got := make([]string, len(verr.Fields))
+	for i, f := range verr.Fields {
+		got[i] = f.Path
+		require.NotEmpty(t, f.Message, f.Path)
+	}
+	require.ElementsMatch(t, paths, got, "%v", err)
+	return verr
+}
+
+func requireNoTransactions(t *testing.T, eng *commission.Engine) {
+	t.Helper()
+	page, err := eng.Transactions(context.Background(), commission.ListOptions{Limit: commission.MaxLimit})
+	require.NoError(t, err)
+	require.Empty(t, page.Transactions)
+}
+
+// backdated is a sale of amount by customer at a past time.
+func backdated(key, customer, amount string, at time.Time) commission.TransactionInput {
+	in := sale(key, customer, amount)
+	in.CreatedAt = &at
+	return in
+}

@@ -162,3 +162,25 @@ func TestRoundingIsValidatedAtNew(t *testing.T) {
 	_, err = commission.New(memstoreNew(), p)
 	requireFields(t, err, "rules.rounding.places")
 }
+
+// The program's rounding applies once, to the exact amount: 30% of
+// 1.666666666666666665 is 0.4999999999999999995, which rounds to 0, not
+// (through 0.5 at 18 places) to 1.
+func TestRoundingOnceFromExact(t *testing.T) {
+	ctx := context.Background()
+	eng, _ := newEngine(t, roundingProgram("30", commission.Rounding{To: commission.RoundToPlaces, Places: 0}))
+	affiliateSetup(t, eng)
+	tx, err := eng.CreateTransaction(ctx, sale("t", "customer_123", "1.666666666666666665"))
+	require.NoError(t, err)
+	requireDecimal(t, "0", tx.Rewards[0].Amount)
+	requireDecimal(t, "0.4999999999999999995", *tx.Rewards[0].Explanation.Exact)
+
+	// A cap between two steps of the grid clamps down onto it.
+	p := roundingProgram("30", commission.Rounding{To: commission.RoundToCurrency})
+	p.Rules.Caps.PerReward = decp("10.005")
+	eng, _ = newEngine(t, p)
+	affiliateSetup(t, eng)
+	tx, err = eng.CreateTransaction(ctx, sale("t", "customer_123", "100"))
+	require.NoError(t, err)
+	requireDecimal(t, "10", tx.Rewards[0].Amount)
+}

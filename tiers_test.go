@@ -411,100 +411,96 @@ func TestPropTiersAndGoalsFollowModel(t *testing.T) {
 	})
 }
 
-// Over random backdated sales, bulks, refunds, archives and restores, a
-// customer counts in the month of its earliest live sale, and only there:
-// a customers window of one month, read by a preview in each month, always
-// holds the model's count.
-func TestPropCustomersCountInTheirEarliestMonth(t *testing.T) {
+// A signups tier over a rolling window of 2 months counts the customers
+// created in the sale's calendar month (UTC) and the month before; older
+// signups stop counting at the month's first instant.
+func TestTierSignupsWindow(t *testing.T) {
 	ctx := context.Background()
-	months := []time.Time{
-		time.Date(2025, 2, 1, 0, 0, 0, 0, time.UTC), time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC),
-		time.Date(2025, 4, 1, 0, 0, 0, 0, time.UTC), time.Date(2025, 5, 1, 0, 0, 0, 0, time.UTC),
+	p := percentProgram(commission.Affiliate, "10")
+	p.Rules.Tiers = []commission.Tier{{ID: "two-signups", When: []commission.Condition{{Metric: commission.MetricSignups, Months: 2, AtLeast: decp("2")}}, Commission: commission.Percent(dec("20"))}}
+	eng, clock := newEngine(t, p)
+	clock.Advance(400 * 24 * time.Hour) // 2026-06
+	_, err := eng.CreatePartner(ctx, commission.PartnerInput{Key: "p"})
+	require.NoError(t, err)
+	signup := func(key string, at time.Time) {
+		t.Helper()
+		_, err := eng.CreateCustomer(ctx, commission.CustomerInput{Key: key, CreatedAt: &at, Partner: &commission.PartnerRef{Key: "p"}})
+		require.NoError(t, err)
 	}
-	rapid.Check(t, func(rt *rapid.T) {
-		p := percentProgram(commission.Affiliate, "10")
-		const buyers = 4
-		for k := 1; k <= buyers; k++ { // the last that holds names the count
-			p.Rules.Tiers = append(p.Rules.Tiers, commission.Tier{ID: strconv.Itoa(k),
-				When:       []commission.Condition{{Metric: commission.MetricCustomers, Months: 1, AtLeast: decp(strconv.Itoa(k))}},
-				Commission: commission.Percent(dec("20"))})
-		}
-		eng, err := commission.New(memstoreNew(), p, commission.WithClock(newClock(time.Date(2025, 6, 15, 0, 0, 0, 0, time.UTC)).Now))
-		require.NoError(rt, err)
-		_, err = eng.CreatePartner(ctx, commission.PartnerInput{Key: "p"})
-		require.NoError(rt, err)
-		joined := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-		for i := range buyers + 1 { // c4 only previews
-			_, err := eng.CreateCustomer(ctx, commission.CustomerInput{Key: "c" + strconv.Itoa(i), CreatedAt: &joined, Partner: &commission.PartnerRef{Key: "p"}})
-			require.NoError(rt, err)
-		}
-		type sale struct {
-			customer int
-			at       time.Time
-			state    commission.TransactionState
-		}
-		sales := map[string]*sale{}
-		var keys []string
-		draw := func(label string) commission.TransactionInput {
-			c := rapid.IntRange(0, buyers-1).Draw(rt, label+"_customer")
-			at := months[rapid.IntRange(0, len(months)-1).Draw(rt, label+"_month")].
-				Add(time.Duration(rapid.IntRange(0, 27*24).Draw(rt, label+"_hours")) * time.Hour)
-			key := "s" + strconv.Itoa(len(keys))
-			keys = append(keys, key)
-			sales[key] = &sale{customer: c, at: at, state: commission.TransactionActive}
-			in := commission.TransactionInput{Key: key, Amount: decp("10"), CreatedAt: &at, Customer: commission.CustomerInput{Key: "c" + strconv.Itoa(c)}}
-			return in
-		}
-		for step := range rapid.IntRange(1, 25).Draw(rt, "steps") {
-			switch op := rapid.IntRange(0, 5).Draw(rt, "op"); {
-			case op <= 1 || len(keys) == 0:
-				_, err := eng.CreateTransaction(ctx, draw("sale"))
-				require.NoError(rt, err)
-			case op == 2:
-				ins := make([]commission.TransactionInput, rapid.IntRange(1, 3).Draw(rt, "bulk"))
-				for i := range ins {
-					ins[i] = draw("bulk" + strconv.Itoa(i))
-				}
-				_, err := eng.CreateTransactions(ctx, ins)
-				require.NoError(rt, err)
-			default:
-				k := rapid.SampledFrom(keys).Draw(rt, "key")
-				s := sales[k]
-				switch {
-				case s.state == commission.TransactionArchived:
-					require.NoError(rt, eng.RestoreTransaction(ctx, k))
-					s.state = commission.TransactionActive
-				case s.state == commission.TransactionActive && op == 3:
-					require.NoError(rt, eng.ArchiveTransaction(ctx, k))
-					s.state = commission.TransactionArchived
-				case s.state == commission.TransactionActive:
-					require.NoError(rt, eng.DeleteTransaction(ctx, k))
-					s.state = commission.TransactionDeleted
-				}
-			}
-			// The model: each customer's earliest live sale's month.
-			var earliest [buyers]time.Time
-			for _, s := range sales {
-				if s.state == commission.TransactionActive && (earliest[s.customer].IsZero() || s.at.Before(earliest[s.customer])) {
-					earliest[s.customer] = s.at
-				}
-			}
-			for _, m := range months {
-				want := 0
-				for _, e := range earliest {
-					if !e.IsZero() && e.Year() == m.Year() && e.Month() == m.Month() {
-						want++
-					}
-				}
-				at := m.Add(14 * 24 * time.Hour)
-				tx, err := eng.Preview(ctx, commission.TransactionInput{Key: "probe", Amount: decp("10"), CreatedAt: &at, Customer: commission.CustomerInput{Key: "c4"}})
-				require.NoError(rt, err)
-				wantRule := "default"
-				if want > 0 {
-					wantRule = strconv.Itoa(want)
-				}
-				require.Equal(rt, wantRule, tx.Rewards[0].Explanation.Rule, "step %d: customers in %s", step, m.Format("2006-01"))
-			}
-		}
-	})
+	// The buyer signed up long before any window here.
+	signup("buyer", time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC))
+	signup("jan", time.Date(2026, 1, 31, 23, 59, 59, 0, time.UTC))
+	signup("feb", time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC))
+	n := 0
+	rule := func(at time.Time) string {
+		t.Helper()
+		n++
+		tx, err := eng.CreateTransaction(ctx, backdated("s"+strconv.Itoa(n), "buyer", "100", at))
+		require.NoError(t, err)
+		require.Len(t, tx.Rewards, 1)
+		return tx.Rewards[0].Explanation.Rule
+	}
+	require.Equal(t, "two-signups", rule(time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)), "January and February: 2")
+	require.Equal(t, "two-signups", rule(time.Date(2026, 2, 28, 23, 59, 59, 0, time.UTC)), "January and February: 2")
+	require.Equal(t, "default", rule(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)), "February and March: 1")
+	require.Equal(t, "two-signups", rule(time.Date(2026, 3, 1, 0, 30, 0, 0, time.FixedZone("CET", 3600))), "00:30 CET is February in UTC")
+	signup("mar", time.Date(2026, 3, 31, 23, 59, 59, 0, time.UTC))
+	require.Equal(t, "two-signups", rule(time.Date(2026, 3, 15, 0, 0, 0, 0, time.UTC)), "February and March: 2")
+	require.Equal(t, "default", rule(time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)), "March and April: 1")
+	require.Equal(t, "default", rule(time.Date(2026, 1, 15, 0, 0, 0, 0, time.UTC)), "December and January: 1")
+}
+
+// A customers tier over a rolling window of 2 months counts each customer
+// in the calendar month of its first sale only: customers first counted
+// before the window stop counting, even when they buy again in it.
+func TestTierCustomersWindow(t *testing.T) {
+	ctx := context.Background()
+	p := percentProgram(commission.Affiliate, "10")
+	p.Rules.Tiers = []commission.Tier{{ID: "two-customers", When: []commission.Condition{{Metric: commission.MetricCustomers, Months: 2, AtLeast: decp("2")}}, Commission: commission.Percent(dec("20"))}}
+	eng, clock := newEngine(t, p)
+	clock.Advance(400 * 24 * time.Hour) // 2026-06
+	_, err := eng.CreatePartner(ctx, commission.PartnerInput{Key: "p"})
+	require.NoError(t, err)
+	old := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 4 {
+		_, err := eng.CreateCustomer(ctx, commission.CustomerInput{Key: "c" + strconv.Itoa(i), CreatedAt: &old, Partner: &commission.PartnerRef{Key: "p"}})
+		require.NoError(t, err)
+	}
+	steps := []struct {
+		key, customer string
+		at            time.Time
+		rule, amount  string
+		why           string
+	}{
+		{"s1", "c0", time.Date(2026, 1, 15, 0, 0, 0, 0, time.UTC), "default", "10", "none before"},
+		{"s2", "c1", time.Date(2026, 1, 31, 23, 59, 59, 0, time.UTC), "default", "10", "December and January: c0"},
+		{"s3", "c2", time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), "two-customers", "20", "January and February: c0, c1"},
+		{"s4", "c3", time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), "default", "10", "February and March: c2"},
+		{"s5", "c0", time.Date(2026, 3, 15, 0, 0, 0, 0, time.UTC), "two-customers", "20", "February and March: c2, c3"},
+		{"s6", "c1", time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC), "default", "10", "March and April: c3 only; c0's March sale does not recount it"},
+		{"s7", "c2", time.Date(2026, 2, 28, 23, 59, 59, 0, time.UTC), "two-customers", "20", "backdated to February: c0, c1, c2"},
+	}
+	for _, s := range steps {
+		tx, err := eng.CreateTransaction(ctx, backdated(s.key, s.customer, "100", s.at))
+		require.NoError(t, err, s.key)
+		require.Len(t, tx.Rewards, 1, s.key)
+		require.Equal(t, s.rule, tx.Rewards[0].Explanation.Rule, "%s: %s", s.key, s.why)
+		requireDecimal(t, s.amount, tx.Rewards[0].Amount, s.key)
+	}
+	// A customer counts while it has a qualified sale; refunding all of
+	// them takes it out of the month it was counted in.
+	// (A preview reads the window and counts nothing.)
+	probe := func(key string, day int) string {
+		t.Helper()
+		tx, err := eng.Preview(ctx, backdated(key, "c3", "100", time.Date(2026, 2, day, 0, 0, 0, 0, time.UTC)))
+		require.NoError(t, err, key)
+		return tx.Rewards[0].Explanation.Rule
+	}
+	require.NoError(t, eng.DeleteTransaction(ctx, "s2"))
+	require.NoError(t, eng.DeleteTransaction(ctx, "s6"))
+	require.Equal(t, "two-customers", probe("p1", 10), "c1 refunded: c0 in January, c2 in February")
+	require.NoError(t, eng.DeleteTransaction(ctx, "s3"))
+	require.Equal(t, "two-customers", probe("p2", 11), "c2 still has a February sale")
+	require.NoError(t, eng.DeleteTransaction(ctx, "s7"))
+	require.Equal(t, "default", probe("p3", 12), "c2 refunded: c0 only")
 }
