@@ -154,6 +154,13 @@ func TestTriggerSignupFraud(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, tx.Rewards, 2)
 	requireDecimal(t, "2", tx.Rewards[1].Amount, "the first signup, counted once")
+	// The engine decides, and the store records, that a signup is not a
+	// sale: it counts towards no commission period.
+	require.False(t, tx.Qualified, "a signup made rewardable is not qualified")
+	stored, err := eng.Transaction(ctx, tx.Key)
+	require.NoError(t, err)
+	require.False(t, stored.Qualified, "as stored")
+	require.True(t, stored.Rewardable)
 	c2, err := eng.CreateCustomer(ctx, commission.CustomerInput{Key: "other", Partner: &commission.PartnerRef{Key: "p"}})
 	require.NoError(t, err)
 	tx, err = eng.Transaction(ctx, "signup:"+c2.ID)
