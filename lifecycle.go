@@ -206,7 +206,7 @@ func (e *Engine) decide(ctx context.Context, id string, status RewardStatus, rea
 	now := e.clock()
 	return e.update(ctx, func(tx StoreTx) error {
 		// A reward changes with its transaction, whose row a SQL store
-		// locks: read it through the transaction, as a refund does, so
+		// locks: read it through the transaction, as a deletion does, so
 		// that the two take turns.
 		found, err := tx.Reward(ctx, id)
 		if err != nil {
