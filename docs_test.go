@@ -81,18 +81,6 @@ func docJSONBlocks(t *testing.T, path string) []docBlock {
 	return out
 }
 
-// docRates is a rate source with one fixed rate per currency into the
-// program's.
-type docRates map[string]decimal.Decimal
-
-func (r docRates) Rate(_ context.Context, from, _ string, _ time.Time) (decimal.Decimal, error) {
-	rate, ok := r[from]
-	if !ok {
-		return decimal.Zero, fmt.Errorf("no rate for %s", from)
-	}
-	return rate, nil
-}
-
 func runDocExample(t *testing.T, text string) {
 	var ex docExample
 	dec := json.NewDecoder(strings.NewReader(text))
@@ -113,7 +101,7 @@ func newDocEngine(t *testing.T, ex *docExample) (*commission.Engine, *testClock)
 	clock := newClock(docStart)
 	opts := []commission.Option{commission.WithClock(clock.Now), commission.WithIDGenerator(seqIDs())}
 	if ex.Rates != nil {
-		opts = append(opts, commission.WithRates(docRates(ex.Rates)))
+		opts = append(opts, commission.WithRates(fixedRates(ex.Rates)))
 	}
 	eng, err := commission.New(memstore.New(), p, opts...)
 	require.NoError(t, err)
