@@ -58,20 +58,12 @@ func ExampleOpen() {
 	fmt.Println(tx.Rewards[0].PartnerKey, tx.Rewards[0].Amount)
 	db.Close()
 
-	// Later, or elsewhere: the same file, opened again.
-	db, err = sql.Open("sqlite", sqlstore.SQLiteDSN(path))
-	if err != nil {
-		log.Fatal(err)
-	}
+	// Later, or in another process: the same file, opened again (the
+	// errors were handled above).
+	db, _ = sql.Open("sqlite", sqlstore.SQLiteDSN(path))
 	defer db.Close()
-	store, err = sqlstore.Open(ctx, db, sqlstore.SQLite)
-	if err != nil {
-		log.Fatal(err)
-	}
-	eng, err = commission.New(store, program)
-	if err != nil {
-		log.Fatal(err)
-	}
+	store, _ = sqlstore.Open(ctx, db, sqlstore.SQLite)
+	eng, _ = commission.New(store, program)
 	again, err := eng.Transaction(ctx, "order-1")
 	if err != nil {
 		log.Fatal(err)
