@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/commissionkit/commission"
+	"github.com/commissionkit/commission/internal/rapidgen"
 	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/require"
 	"pgregory.net/rapid"
@@ -20,9 +21,10 @@ import (
 // Each compares the engine with a model written from the spec and the
 // API's doc comments, not from the engine's code.
 
-// p2TagSets are the partner tags a partner, product rule or tier may have;
-// the last two are one set listed in two orders.
-var p2TagSets = [][]string{nil, {"gold"}, {"silver"}, {"gold", "silver"}, {"silver", "gold"}}
+// p2Tags draws the partner tags a partner, product rule or tier may have:
+// none, or some of gold and silver in any order (one set listed in two
+// orders is the same set).
+var p2Tags = rapid.OneOf(rapid.Just([]string(nil)), rapidgen.Tags([]string{"gold", "silver"}))
 
 // p2Fits reports whether a rule limited to tags applies to a partner with
 // ptags: it has no tags, or the partner has one of them.
@@ -130,17 +132,6 @@ type p2Partner struct {
 	custom *p2Rule
 }
 
-// genP2Custom draws a custom commission, nil for none.
-func genP2Custom() *rapid.Generator[*commission.Commission] {
-	return rapid.Custom(func(t *rapid.T) *commission.Commission {
-		if rapid.Bool().Draw(t, "has_custom") {
-			return nil
-		}
-		c := genCommission().Draw(t, "custom")
-		return &c
-	})
-}
-
 // p2CustomRule is the model of partner key's custom commission c.
 func p2CustomRule(key string, c *commission.Commission) *p2Rule {
 	if c == nil {
@@ -169,7 +160,7 @@ func TestPropPrecedenceFollowsModel(t *testing.T) {
 		}
 		for i := range rapid.IntRange(0, 8).Draw(rt, "products") {
 			pr := commission.ProductRule{
-				PartnerTags: rapid.SampledFrom(p2TagSets).Draw(rt, "rule_tags"),
+				PartnerTags: p2Tags.Draw(rt, "rule_tags"),
 				Commission:  genCommission().Draw(rt, "rule_commission"),
 			}
 			mp := p2Product{byType: rapid.Bool().Draw(rt, "by_type"), tags: pr.PartnerTags}
@@ -199,7 +190,7 @@ func TestPropPrecedenceFollowsModel(t *testing.T) {
 			m.products = append(m.products, mp)
 		}
 		for i := range rapid.IntRange(0, 2).Draw(rt, "tiers") {
-			tr := commission.Tier{PartnerTags: rapid.SampledFrom(p2TagSets).Draw(rt, "tier_tags"), Commission: genCommission().Draw(rt, "tier_commission")}
+			tr := commission.Tier{PartnerTags: p2Tags.Draw(rt, "tier_tags"), Commission: genCommission().Draw(rt, "tier_commission")}
 			mt := p2Tier{p2Rule: p2Rule{id: "tier:" + strconv.Itoa(i+1), match: "tier", c: tr.Commission}, tags: tr.PartnerTags}
 			if len(tr.PartnerTags) == 0 || rapid.Bool().Draw(rt, "tier_on_amount") {
 				at := decimal.NewFromInt(int64(rapid.IntRange(0, 300).Draw(rt, "tier_at_least")))
@@ -213,8 +204,8 @@ func TestPropPrecedenceFollowsModel(t *testing.T) {
 
 		partners := make([]*p2Partner, 3)
 		for i := range partners {
-			pp := &p2Partner{key: "p" + strconv.Itoa(i), tags: rapid.SampledFrom(p2TagSets).Draw(rt, "partner_tags")}
-			c := genP2Custom().Draw(rt, "partner_custom")
+			pp := &p2Partner{key: "p" + strconv.Itoa(i), tags: p2Tags.Draw(rt, "partner_tags")}
+			c := rapid.Ptr(genCommission(), true).Draw(rt, "partner_custom")
 			pp.custom = p2CustomRule(pp.key, c)
 			_, err := eng.CreatePartner(ctx, commission.PartnerInput{Key: pp.key, Tags: pp.tags, Commission: c})
 			require.NoError(rt, err)
@@ -229,7 +220,7 @@ func TestPropPrecedenceFollowsModel(t *testing.T) {
 			who := rapid.IntRange(0, len(partners)-1).Draw(rt, "partner")
 			pp := partners[who]
 			if rapid.IntRange(0, 4).Draw(rt, "set_custom") == 0 {
-				c := genP2Custom().Draw(rt, "new_custom")
+				c := rapid.Ptr(genCommission(), true).Draw(rt, "new_custom")
 				_, err := eng.SetPartnerCommission(ctx, commission.PartnerRef{Key: pp.key}, c)
 				require.NoError(rt, err)
 				pp.custom = p2CustomRule(pp.key, c)
@@ -243,7 +234,7 @@ func TestPropPrecedenceFollowsModel(t *testing.T) {
 			}
 			var lines []line
 			if n := rapid.IntRange(0, 3).Draw(rt, "lines"); n == 0 {
-				amount := genDecimal(3, 2).Draw(rt, "amount")
+				amount := rapidgen.Decimal(3, 2).Draw(rt, "amount")
 				in.Amount = &amount
 				if rapid.Bool().Draw(rt, "sale_has_id") {
 					in.ProductID = genID.Draw(rt, "sale_id")
@@ -251,7 +242,7 @@ func TestPropPrecedenceFollowsModel(t *testing.T) {
 				lines = []line{{in.ProductID, in.ProductType, amount}}
 			} else {
 				for range n {
-					l := commission.ProductLine{ProductID: genID.Draw(rt, "line_id"), ProductType: genType.Draw(rt, "line_type"), ProductPrice: genDecimal(3, 2).Draw(rt, "price")}
+					l := commission.ProductLine{ProductID: genID.Draw(rt, "line_id"), ProductType: genType.Draw(rt, "line_type"), ProductPrice: rapidgen.Decimal(3, 2).Draw(rt, "price")}
 					in.Products = append(in.Products, l)
 					// A line with no product_type has the sale's.
 					typ := l.ProductType
@@ -282,7 +273,7 @@ func TestPropPrecedenceFollowsModel(t *testing.T) {
 				require.Equalf(rt, want.c.Type, r.Explanation.Type, "%s: type", what)
 				propRequireDec(rt, what+": value", want.c.Value, r.Explanation.Value)
 				propRequireDec(rt, what+": base", l.price, r.Explanation.Base)
-				propRequireRat(rt, what+": amount", wantCommission(want.c, l.price), r.Amount)
+				propRequireRat(rt, what+": amount", wantReward(want.c, l.price), r.Amount)
 				require.Equalf(rt, pp.key, r.PartnerKey, "%s: partner", what)
 				require.Equalf(rt, [2]string{l.id, l.typ}, [2]string{r.ProductID, r.ProductType}, "%s: product", what)
 				require.Zerof(rt, r.Explanation.Step, "%s: a commission with no period has no step", what)
@@ -332,22 +323,15 @@ func p2Period(kind string, n int) commission.Period {
 // p2Chain is the schedule paying cs[i] until ends[i] (cumulative, in
 // units of kind), then, when cs has one more, that one with no end.
 func p2Chain(kind string, cs []commission.Commission, ends []int) commission.Commission {
-	var next *commission.Commission
-	for i := len(cs) - 1; i >= 0; i-- {
-		c := cs[i]
-		if i < len(ends) {
-			start := 0
-			if i > 0 {
-				start = ends[i-1]
-			}
-			c = c.For(p2Period(kind, ends[i]-start))
+	steps := slices.Clone(cs)
+	for i, end := range ends {
+		start := 0
+		if i > 0 {
+			start = ends[i-1]
 		}
-		if next != nil {
-			c = c.Then(*next)
-		}
-		next = &c
+		steps[i] = steps[i].For(p2Period(kind, end-start))
 	}
-	return *next
+	return rapidgen.Chain(steps...)
 }
 
 // p2Sale is a sale the periods model knows: when it was made, whether it
@@ -476,7 +460,7 @@ func TestPropCommissionPeriodsFollowModel(t *testing.T) {
 		}
 		newSale := func(key string) expect {
 			at := drawAt(clock.Now())
-			in := sale(key, "customer_123", genDecimal(3, 2).Draw(rt, "amount").String())
+			in := sale(key, "customer_123", rapidgen.Decimal(3, 2).Draw(rt, "amount").String())
 			in.CreatedAt = &at
 			step, pays := stepAt(at)
 			rewarded := pays
@@ -503,7 +487,7 @@ func TestPropCommissionPeriodsFollowModel(t *testing.T) {
 			r := tx.Rewards[0]
 			require.Equalf(rt, wantRule, r.Explanation.Rule, "%s: rule", what)
 			require.Equalf(rt, e.step+1, r.Explanation.Step, "%s: step", what)
-			propRequireRat(rt, what+": amount", wantCommission(cs[e.step], *e.in.Amount), r.Amount)
+			propRequireRat(rt, what+": amount", wantReward(cs[e.step], *e.in.Amount), r.Amount)
 		}
 
 		for i := range rapid.IntRange(1, 40).Draw(rt, "actions") {
@@ -548,13 +532,6 @@ func TestPropCommissionPeriodsFollowModel(t *testing.T) {
 				check(e, tx)
 			}
 		}
-	})
-}
-
-// p2Cents draws an amount from lo to hi cents.
-func p2Cents(lo, hi int64) *rapid.Generator[decimal.Decimal] {
-	return rapid.Custom(func(t *rapid.T) decimal.Decimal {
-		return decimal.New(rapid.Int64Range(lo, hi).Draw(t, "cents"), -2)
 	})
 }
 
@@ -613,23 +590,23 @@ func TestPropCapsFollowModel(t *testing.T) {
 	const review = time.Hour
 	periods := []commission.CapPeriod{commission.CapDay, commission.CapWeek, commission.CapMonth, commission.CapAllTime}
 	rapid.Check(t, func(rt *rapid.T) {
-		def := commission.Percent(p2Cents(1, 10000).Draw(rt, "default_pct"))
-		flat := commission.Flat(p2Cents(0, 5000).Draw(rt, "flat"))
+		def := commission.Percent(rapidgen.Cents(1, 10000).Draw(rt, "default_pct"))
+		flat := commission.Flat(rapidgen.Cents(0, 5000).Draw(rt, "flat"))
 		p := periodProgram(def)
 		p.Rules.ReviewPeriod = review
 		p.Rules.Products = []commission.ProductRule{{ProductID: "f", Commission: flat}}
 		for range rapid.IntRange(0, 2).Draw(rt, "levels") {
-			p.Rules.Levels = append(p.Rules.Levels, commission.Percent(p2Cents(0, 10000).Draw(rt, "level_pct")))
+			p.Rules.Levels = append(p.Rules.Levels, commission.Percent(rapidgen.Cents(0, 10000).Draw(rt, "level_pct")))
 		}
 		var perReward *decimal.Decimal
 		if rapid.Bool().Draw(rt, "per_reward") {
-			d := p2Cents(0, 5000).Draw(rt, "per_reward_cap")
+			d := rapidgen.Cents(0, 5000).Draw(rt, "per_reward_cap")
 			perReward, p.Rules.Caps.PerReward = &d, &d
 		}
 		limits := map[commission.CapPeriod]decimal.Decimal{}
 		for _, period := range rapid.Permutation(periods).Draw(rt, "periods") {
 			if rapid.Bool().Draw(rt, "limited") {
-				l := p2Cents(0, 20000).Draw(rt, "limit")
+				l := rapidgen.Cents(0, 20000).Draw(rt, "limit")
 				limits[period] = l
 				p.Rules.Caps.Partner = append(p.Rules.Caps.Partner, commission.SpendLimit{Period: period, Amount: l})
 			}
@@ -678,10 +655,10 @@ func TestPropCapsFollowModel(t *testing.T) {
 			}
 			switch lines := rapid.IntRange(-1, 3).Draw(rt, "lines"); lines {
 			case -1: // a reward set by the input
-				in.Amount, in.Reward = decp(p2Cents(0, 100000).Draw(rt, "amount").String()), decp(p2Cents(0, 10000).Draw(rt, "reward").String())
+				in.Amount, in.Reward = decp(rapidgen.Cents(0, 100000).Draw(rt, "amount").String()), decp(rapidgen.Cents(0, 10000).Draw(rt, "reward").String())
 				base(*in.Reward)
 			case 0:
-				in.Amount = decp(p2Cents(0, 100000).Draw(rt, "amount").String())
+				in.Amount = decp(rapidgen.Cents(0, 100000).Draw(rt, "amount").String())
 				in.ProductID = rapid.SampledFrom([]string{"", "f"}).Draw(rt, "product")
 				if in.ProductID == "f" {
 					base(flat.Value)
@@ -691,7 +668,7 @@ func TestPropCapsFollowModel(t *testing.T) {
 			default:
 				total := decimal.Zero
 				for range lines {
-					l := commission.ProductLine{ProductID: rapid.SampledFrom([]string{"g", "f"}).Draw(rt, "line_product"), ProductPrice: p2Cents(0, 100000).Draw(rt, "price")}
+					l := commission.ProductLine{ProductID: rapid.SampledFrom([]string{"g", "f"}).Draw(rt, "line_product"), ProductPrice: rapidgen.Cents(0, 100000).Draw(rt, "price")}
 					in.Products = append(in.Products, l)
 					total = total.Add(l.ProductPrice)
 					if l.ProductID == "f" {
