@@ -25,7 +25,7 @@ import (
 const modelCurrency = "USD"
 
 var (
-	modelUnits     = []string{"", "", modelCurrency, "EUR", "GBP", "JPY"}
+	modelUnits     = []string{"", "", modelCurrency, "EUR", "EUR", "GBP", "JPY"}
 	modelConverted = []string{"EUR", "GBP"}
 	// modelExchangeRate draws rates below 100 with up to 20 places: finer
 	// than the 18 places a rate is kept to, or so small that it is 0 at
@@ -33,8 +33,8 @@ var (
 	modelExchangeRate = rapidgen.Decimal(2, 20)
 	// modelAmounts recur beside random amounts, so that a key is now and
 	// then sent again with an equal amount at another scale ("10.00"
-	// after "10"): the same sale.
-	modelAmounts = []string{"0.01", "10", "10.00", "19.99"}
+	// after "10"): the same sale; and the smallest amount storage holds.
+	modelAmounts = []string{"0.000000000000000001", "0.01", "10", "10.00", "19.99"}
 )
 
 // modelRates is the rate source of a check: a rate per converted currency,
