@@ -145,89 +145,13 @@ func TestPropProductRuleRewards(t *testing.T) {
 	productIDs := []string{"p1", "p2", "p3", "p4"}
 	productTypes := []string{"t1", "t2", "t3"}
 	rapid.Check(t, func(rt *rapid.T) {
-		byID := map[string]commission.Commission{}
-		byType := map[string]commission.Commission{}
 		prog := commission.Program{ID: "prog_1", Kind: commission.Affiliate, Currency: "USD"}
 		prog.Rules.Version = "v7"
-		for _, id := range productIDs[:3] {
-			if rapid.Bool().Draw(rt, "rule_"+id) {
-				c := genCommission().Draw(rt, "commission_"+id)
-				byID[id] = c
-				prog.Rules.Products = append(prog.Rules.Products, commission.ProductRule{ProductID: id, Commission: c})
-			}
-		}
-		for _, ty := range productTypes[:2] {
-			if rapid.Bool().Draw(rt, "rule_"+ty) {
-				c := genCommission().Draw(rt, "commission_"+ty)
-				byType[ty] = c
-				prog.Rules.Products = append(prog.Rules.Products, commission.ProductRule{ProductType: ty, Commission: c})
-			}
-		}
-		hasDefault := rapid.Bool().Draw(rt, "has_default")
-		if hasDefault {
-			prog.Rules.Default = commission.Percent(rapidgen.Rate().Draw(rt, "default_rate"))
-		}
-		// ruleFor is the precedence of SPEC §4.2-§4.3, restated.
-		ruleFor := func(id, ty string) (commission.Commission, string, string, bool) {
-			if c, ok := byID[id]; ok && id != "" {
-				return c, "product_id", "product_id:" + id, true
-			}
-			if c, ok := byType[ty]; ok && ty != "" {
-				return c, "product_type", "product_type:" + ty, true
-			}
-			if hasDefault {
-				return prog.Rules.Default, "default", "default", true
-			}
-			return commission.Commission{}, "", "", false
-		}
+		rules := drawProductRules(rt, &prog, productIDs[:3], productTypes[:2])
 		eng, _ := newEngine(t, prog)
 		affiliateSetup(t, eng)
 
-		in := commission.TransactionInput{Key: "sale_1", Customer: commission.CustomerInput{Key: "customer_123"}}
-		in.ProductType = rapid.SampledFrom(append([]string{""}, productTypes...)).Draw(rt, "sale_product_type")
-		type line struct {
-			id, ty string
-			price  decimal.Decimal
-		}
-		var lines []line
-		mismatch := false
-		if rapid.IntRange(0, 3).Draw(rt, "single") == 0 {
-			// One line: the sale's own product_id and product_type.
-			in.ProductID = rapid.SampledFrom(append([]string{""}, productIDs...)).Draw(rt, "sale_product_id")
-			a := rapidgen.Amount().Draw(rt, "amount")
-			in.Amount = &a
-			lines = []line{{in.ProductID, in.ProductType, a}}
-		} else {
-			n := rapid.IntRange(1, 5).Draw(rt, "lines")
-			for i := 0; i < n; i++ {
-				l := commission.ProductLine{
-					ProductID:   rapid.SampledFrom(productIDs).Draw(rt, "line_product_id"),
-					ProductType: rapid.SampledFrom(append([]string{""}, productTypes...)).Draw(rt, "line_product_type"),
-					// 18 integer digits, so that 5 lines add up to a valid amount.
-					ProductPrice: rapidgen.Decimal(18, 18).Draw(rt, "price"),
-				}
-				in.Products = append(in.Products, l)
-				ty := l.ProductType
-				if ty == "" {
-					ty = in.ProductType
-				}
-				lines = append(lines, line{l.ProductID, ty, l.ProductPrice})
-			}
-			sum := decimal.Zero
-			for _, l := range lines {
-				sum = sum.Add(l.price)
-			}
-			switch rapid.IntRange(0, 2).Draw(rt, "amount_mode") {
-			case 1:
-				a := sum
-				in.Amount = &a
-			case 2:
-				a := sum.Add(decimal.New(1, -18))
-				in.Amount = &a
-				mismatch = true
-			}
-		}
-
+		in, lines, mismatch := drawProductSale(rt, productIDs, productTypes)
 		tx, err := eng.CreateTransaction(ctx, in)
 		if mismatch {
 			var verr *commission.ValidationError
@@ -248,32 +172,131 @@ func TestPropProductRuleRewards(t *testing.T) {
 		read, err := eng.Transaction(ctx, in.Key)
 		require.NoError(rt, err)
 		for _, got := range []*commission.Transaction{tx, read} {
-			var want []int // indexes of rewarded lines
-			for i, l := range lines {
-				if _, _, _, ok := ruleFor(l.id, l.ty); ok {
-					want = append(want, i)
-				}
-			}
-			require.Len(rt, got.Rewards, len(want), "one reward per rewarded line")
-			for j, i := range want {
-				l, r := lines[i], got.Rewards[j]
-				c, match, ruleID, _ := ruleFor(l.id, l.ty)
-				what := fmt.Sprintf("line %d (%s/%s)", i, l.id, l.ty)
-				propRequireRat(rt, what+" reward", wantReward(c, l.price), r.Amount)
-				require.Equal(rt, l.id, r.ProductID, what)
-				require.Equal(rt, l.ty, r.ProductType, what)
-				require.Equal(rt, match, r.Explanation.Match, what)
-				require.Equal(rt, ruleID, r.Explanation.Rule, what)
-				require.Equal(rt, "v7", r.Explanation.RuleVersion, what)
-				require.Equal(rt, c.Type, r.Explanation.Type, what)
-				propRequireDec(rt, what+" explanation.base", l.price, r.Explanation.Base)
-				propRequireDec(rt, what+" explanation.value", c.Value, r.Explanation.Value)
-				require.Equal(rt, in.Key, r.TransactionKey)
-				require.Equal(rt, "partner_123", r.PartnerKey)
-			}
+			rules.requireRewards(rt, in.Key, got, lines)
 			propRequireJSONAmounts(rt, got)
 		}
 	})
+}
+
+// productRules are the product rules and default of a program that
+// TestPropProductRuleRewards drew.
+type productRules struct {
+	byID, byType map[string]commission.Commission
+	def          *commission.Commission // nil for none
+}
+
+// drawProductRules draws a rule for some of ids and of types, and maybe a
+// default percent, into prog.
+func drawProductRules(rt *rapid.T, prog *commission.Program, ids, types []string) productRules {
+	r := productRules{byID: map[string]commission.Commission{}, byType: map[string]commission.Commission{}}
+	for _, id := range ids {
+		if rapid.Bool().Draw(rt, "rule_"+id) {
+			c := genCommission().Draw(rt, "commission_"+id)
+			r.byID[id] = c
+			prog.Rules.Products = append(prog.Rules.Products, commission.ProductRule{ProductID: id, Commission: c})
+		}
+	}
+	for _, ty := range types {
+		if rapid.Bool().Draw(rt, "rule_"+ty) {
+			c := genCommission().Draw(rt, "commission_"+ty)
+			r.byType[ty] = c
+			prog.Rules.Products = append(prog.Rules.Products, commission.ProductRule{ProductType: ty, Commission: c})
+		}
+	}
+	if rapid.Bool().Draw(rt, "has_default") {
+		prog.Rules.Default = commission.Percent(rapidgen.Rate().Draw(rt, "default_rate"))
+		r.def = &prog.Rules.Default
+	}
+	return r
+}
+
+// ruleFor is the precedence of SPEC §4.2-§4.3, restated: the commission
+// that pays a line of product id and type, its match and rule id, and
+// false when none does.
+func (r productRules) ruleFor(id, ty string) (commission.Commission, string, string, bool) {
+	if c, ok := r.byID[id]; ok && id != "" {
+		return c, "product_id", "product_id:" + id, true
+	}
+	if c, ok := r.byType[ty]; ok && ty != "" {
+		return c, "product_type", "product_type:" + ty, true
+	}
+	if r.def != nil {
+		return *r.def, "default", "default", true
+	}
+	return commission.Commission{}, "", "", false
+}
+
+// requireRewards checks the rewards of sale key: one per line a rule pays,
+// in line order, each exactly what the rule pays and explained by it.
+func (r productRules) requireRewards(rt *rapid.T, key string, got *commission.Transaction, lines []productLine) {
+	var want []int // indexes of rewarded lines
+	for i, l := range lines {
+		if _, _, _, ok := r.ruleFor(l.id, l.ty); ok {
+			want = append(want, i)
+		}
+	}
+	require.Len(rt, got.Rewards, len(want), "one reward per rewarded line")
+	for j, i := range want {
+		l, rw := lines[i], got.Rewards[j]
+		c, match, ruleID, _ := r.ruleFor(l.id, l.ty)
+		what := fmt.Sprintf("line %d (%s/%s)", i, l.id, l.ty)
+		propRequireRat(rt, what+" reward", wantReward(c, l.price), rw.Amount)
+		require.Equal(rt, l.id, rw.ProductID, what)
+		require.Equal(rt, l.ty, rw.ProductType, what)
+		require.Equal(rt, match, rw.Explanation.Match, what)
+		require.Equal(rt, ruleID, rw.Explanation.Rule, what)
+		require.Equal(rt, "v7", rw.Explanation.RuleVersion, what)
+		require.Equal(rt, c.Type, rw.Explanation.Type, what)
+		propRequireDec(rt, what+" explanation.base", l.price, rw.Explanation.Base)
+		propRequireDec(rt, what+" explanation.value", c.Value, rw.Explanation.Value)
+		require.Equal(rt, key, rw.TransactionKey)
+		require.Equal(rt, "partner_123", rw.PartnerKey)
+	}
+}
+
+// productLine is a line of a sale as the rules see it: a line with no
+// product_type has the sale's.
+type productLine struct {
+	id, ty string
+	price  decimal.Decimal
+}
+
+// drawProductSale draws sale_1 of customer_123: one line (the sale's own
+// product_id and product_type) or one to five product lines, and whether
+// its given amount differs from the lines' sum.
+func drawProductSale(rt *rapid.T, ids, types []string) (in commission.TransactionInput, lines []productLine, mismatch bool) {
+	in = commission.TransactionInput{Key: "sale_1", Customer: commission.CustomerInput{Key: "customer_123"}}
+	in.ProductType = rapid.SampledFrom(append([]string{""}, types...)).Draw(rt, "sale_product_type")
+	if rapid.IntRange(0, 3).Draw(rt, "single") == 0 {
+		in.ProductID = rapid.SampledFrom(append([]string{""}, ids...)).Draw(rt, "sale_product_id")
+		a := rapidgen.Amount().Draw(rt, "amount")
+		in.Amount = &a
+		return in, []productLine{{in.ProductID, in.ProductType, a}}, false
+	}
+	sum := decimal.Zero
+	for range rapid.IntRange(1, 5).Draw(rt, "lines") {
+		l := commission.ProductLine{
+			ProductID:   rapid.SampledFrom(ids).Draw(rt, "line_product_id"),
+			ProductType: rapid.SampledFrom(append([]string{""}, types...)).Draw(rt, "line_product_type"),
+			// 18 integer digits, so that 5 lines add up to a valid amount.
+			ProductPrice: rapidgen.Decimal(18, 18).Draw(rt, "price"),
+		}
+		in.Products = append(in.Products, l)
+		ty := l.ProductType
+		if ty == "" {
+			ty = in.ProductType
+		}
+		lines = append(lines, productLine{l.ProductID, ty, l.ProductPrice})
+		sum = sum.Add(l.ProductPrice)
+	}
+	switch rapid.IntRange(0, 2).Draw(rt, "amount_mode") {
+	case 1:
+		in.Amount = &sum
+	case 2:
+		a := sum.Add(decimal.New(1, -18))
+		in.Amount, mismatch = &a, true
+	}
+	return in, lines, mismatch
 }
 
 // propBulkSetup creates partners pa, pb and pc (archived later), and customers
@@ -399,31 +422,36 @@ func propRequireSameTx(t *rapid.T, what string, a, b *commission.Transaction) {
 	}
 	require.Len(t, b.Rewards, len(a.Rewards), what+" rewards")
 	for i := range a.Rewards {
-		ra, rb := &a.Rewards[i], &b.Rewards[i]
-		w := fmt.Sprintf("%s rewards[%d]", what, i)
-		propRequireDec(t, w+" amount", ra.Amount, rb.Amount)
-		require.Equal(t, ra.Status, rb.Status, w)
-		require.Equal(t, ra.TransactionKey, rb.TransactionKey, w)
-		require.Equal(t, ra.Action, rb.Action, w)
-		require.Equal(t, ra.PartnerKey, rb.PartnerKey, w)
-		require.Equal(t, ra.CustomerKey, rb.CustomerKey, w)
-		require.Equal(t, ra.AmountUnits, rb.AmountUnits, w)
-		require.Equal(t, ra.IsCurrency, rb.IsCurrency, w)
-		require.Equal(t, ra.Credit, rb.Credit, w)
-		require.Equal(t, ra.ProductID, rb.ProductID, w)
-		require.Equal(t, ra.ProductType, rb.ProductType, w)
-		require.Equal(t, ra.Reason, rb.Reason, w)
-		require.True(t, ra.CreatedAt.Equal(rb.CreatedAt), w+" created_at")
-		require.True(t, propTimeEqual(ra.ReviewEndsAt, rb.ReviewEndsAt), w+" review_ends_at")
-		require.True(t, propTimeEqual(ra.DeletedAt, rb.DeletedAt), w+" deleted_at")
-		ea, eb := ra.Explanation, rb.Explanation
-		require.Equal(t, ea.Rule, eb.Rule, w)
-		require.Equal(t, ea.RuleVersion, eb.RuleVersion, w)
-		require.Equal(t, ea.Match, eb.Match, w)
-		require.Equal(t, ea.Type, eb.Type, w)
-		propRequireDec(t, w+" explanation.base", ea.Base, eb.Base)
-		propRequireDec(t, w+" explanation.value", ea.Value, eb.Value)
+		propRequireSameReward(t, fmt.Sprintf("%s rewards[%d]", what, i), &a.Rewards[i], &b.Rewards[i])
 	}
+}
+
+// propRequireSameReward compares two stored rewards field by field, ids
+// excepted.
+func propRequireSameReward(t *rapid.T, w string, ra, rb *commission.Reward) {
+	t.Helper()
+	propRequireDec(t, w+" amount", ra.Amount, rb.Amount)
+	require.Equal(t, ra.Status, rb.Status, w)
+	require.Equal(t, ra.TransactionKey, rb.TransactionKey, w)
+	require.Equal(t, ra.Action, rb.Action, w)
+	require.Equal(t, ra.PartnerKey, rb.PartnerKey, w)
+	require.Equal(t, ra.CustomerKey, rb.CustomerKey, w)
+	require.Equal(t, ra.AmountUnits, rb.AmountUnits, w)
+	require.Equal(t, ra.IsCurrency, rb.IsCurrency, w)
+	require.Equal(t, ra.Credit, rb.Credit, w)
+	require.Equal(t, ra.ProductID, rb.ProductID, w)
+	require.Equal(t, ra.ProductType, rb.ProductType, w)
+	require.Equal(t, ra.Reason, rb.Reason, w)
+	require.True(t, ra.CreatedAt.Equal(rb.CreatedAt), w+" created_at")
+	require.True(t, propTimeEqual(ra.ReviewEndsAt, rb.ReviewEndsAt), w+" review_ends_at")
+	require.True(t, propTimeEqual(ra.DeletedAt, rb.DeletedAt), w+" deleted_at")
+	ea, eb := ra.Explanation, rb.Explanation
+	require.Equal(t, ea.Rule, eb.Rule, w)
+	require.Equal(t, ea.RuleVersion, eb.RuleVersion, w)
+	require.Equal(t, ea.Match, eb.Match, w)
+	require.Equal(t, ea.Type, eb.Type, w)
+	propRequireDec(t, w+" explanation.base", ea.Base, eb.Base)
+	propRequireDec(t, w+" explanation.value", ea.Value, eb.Value)
 }
 
 // propListAll walks every page of the listing through NextCursor.
@@ -455,15 +483,7 @@ func propListAll(t *rapid.T, eng *commission.Engine, limit int) []*commission.Tr
 func TestPropBulkEqualsSingle(t *testing.T) {
 	ctx := context.Background()
 	rapid.Check(t, func(rt *rapid.T) {
-		prog := commission.Program{ID: "prog_1", Kind: commission.Affiliate, Currency: "USD"}
-		prog.Rules.Version = "2025-05"
-		prog.Rules.Default = commission.Percent(rapidgen.Rate().Draw(rt, "default_rate"))
-		prog.Rules.Products = []commission.ProductRule{
-			{ProductID: "p1", Commission: genCommission().Draw(rt, "p1")},
-			{ProductType: "t1", Commission: genCommission().Draw(rt, "t1")},
-		}
-		prog.Rules.ReviewPeriod = rapid.SampledFrom([]time.Duration{0, 48 * time.Hour}).Draw(rt, "review")
-
+		prog := drawBulkProgram(rt)
 		n := rapid.IntRange(1, 8).Draw(rt, "n")
 		ins := make([]commission.TransactionInput, n)
 		for i := range ins {
@@ -493,35 +513,64 @@ func TestPropBulkEqualsSingle(t *testing.T) {
 		}
 		bulk, err := engB.CreateTransactions(ctx, ins)
 		if bad >= 0 {
-			var verr *commission.ValidationError
-			require.ErrorAs(rt, err, &verr)
-			_, ok := verr.Field(fmt.Sprintf("transactions[%d].amount", bad))
-			require.True(rt, ok, "the error names the bad item: %v", err)
-			require.Empty(rt, propListAll(rt, engB, commission.MaxLimit), "a failed bulk stores nothing")
-			for _, c := range []string{"n1", "n2"} {
-				_, err := engB.Customer(ctx, commission.CustomerRef{Key: c})
-				require.ErrorIs(rt, err, commission.ErrNotFound, "a failed bulk creates no customer")
-			}
+			requireBulkStoredNothing(rt, engB, err, bad)
 			return
 		}
 		require.NoError(rt, err)
 		require.Len(rt, bulk, n)
-		for i := range ins {
-			key := ins[i].Key
-			propRequireSameTx(rt, key+" (created)", singles[i], bulk[i])
-			readA, err := engA.Transaction(ctx, key)
-			require.NoError(rt, err)
-			readB, err := engB.Transaction(ctx, key)
-			require.NoError(rt, err)
-			propRequireSameTx(rt, key+" (read)", readA, readB)
-			propRequireSameTx(rt, key+" (A created vs read)", singles[i], readA)
-		}
-		la, lb := propListAll(rt, engA, commission.MaxLimit), propListAll(rt, engB, commission.MaxLimit)
-		require.Len(rt, lb, len(la))
-		for i := range la {
-			propRequireSameTx(rt, "listed "+la[i].Key, la[i], lb[i])
-		}
+		requireBulkEqualsSingles(rt, engA, engB, ins, singles, bulk)
 	})
+}
+
+// drawBulkProgram draws TestPropBulkEqualsSingle's program: a default
+// percent, rules on product p1 and type t1, and a review period or none.
+func drawBulkProgram(rt *rapid.T) commission.Program {
+	prog := commission.Program{ID: "prog_1", Kind: commission.Affiliate, Currency: "USD"}
+	prog.Rules.Version = "2025-05"
+	prog.Rules.Default = commission.Percent(rapidgen.Rate().Draw(rt, "default_rate"))
+	prog.Rules.Products = []commission.ProductRule{
+		{ProductID: "p1", Commission: genCommission().Draw(rt, "p1")},
+		{ProductType: "t1", Commission: genCommission().Draw(rt, "t1")},
+	}
+	prog.Rules.ReviewPeriod = rapid.SampledFrom([]time.Duration{0, 48 * time.Hour}).Draw(rt, "review")
+	return prog
+}
+
+// requireBulkStoredNothing checks that a bulk whose item bad is invalid
+// failed naming it, and stored no sale and no customer.
+func requireBulkStoredNothing(rt *rapid.T, eng *commission.Engine, err error, bad int) {
+	ctx := context.Background()
+	var verr *commission.ValidationError
+	require.ErrorAs(rt, err, &verr)
+	_, ok := verr.Field(fmt.Sprintf("transactions[%d].amount", bad))
+	require.True(rt, ok, "the error names the bad item: %v", err)
+	require.Empty(rt, propListAll(rt, eng, commission.MaxLimit), "a failed bulk stores nothing")
+	for _, c := range []string{"n1", "n2"} {
+		_, err := eng.Customer(ctx, commission.CustomerRef{Key: c})
+		require.ErrorIs(rt, err, commission.ErrNotFound, "a failed bulk creates no customer")
+	}
+}
+
+// requireBulkEqualsSingles compares the sales of ins that engA created one
+// by one with those engB created in one bulk: as returned, as read back
+// and as listed.
+func requireBulkEqualsSingles(rt *rapid.T, engA, engB *commission.Engine, ins []commission.TransactionInput, singles, bulk []*commission.Transaction) {
+	ctx := context.Background()
+	for i, single := range singles {
+		key := ins[i].Key
+		propRequireSameTx(rt, key+" (created)", single, bulk[i])
+		readA, err := engA.Transaction(ctx, key)
+		require.NoError(rt, err)
+		readB, err := engB.Transaction(ctx, key)
+		require.NoError(rt, err)
+		propRequireSameTx(rt, key+" (read)", readA, readB)
+		propRequireSameTx(rt, key+" (A created vs read)", single, readA)
+	}
+	la, lb := propListAll(rt, engA, commission.MaxLimit), propListAll(rt, engB, commission.MaxLimit)
+	require.Len(rt, lb, len(la))
+	for i := range la {
+		propRequireSameTx(rt, "listed "+la[i].Key, la[i], lb[i])
+	}
 }
 
 // TestPropDerivedAmountFitsNumeric: a sale whose amount is derived from its
