@@ -531,43 +531,9 @@ func (w *rapidWorld) genSale(label string) commission.TransactionInput {
 		in.Key = "t" + strconv.Itoa(w.nextKey)
 	}
 	if rapidgen.OneIn(t, label+"_multi_product", 4) {
-		in.Products = make([]commission.ProductLine, rapid.IntRange(1, 3).Draw(t, label+"_lines"))
-		sum := decimal.Zero
-		for i := range in.Products {
-			l := &in.Products[i]
-			l.ProductID = rapid.SampledFrom(rapidgen.ProductIDs).Draw(t, label+"_line_product_id")
-			if rapid.Bool().Draw(t, label+"_line_has_type") {
-				l.ProductType = rapid.SampledFrom(rapidgen.ProductTypes).Draw(t, label+"_line_product_type")
-			}
-			l.ProductPrice = rapidgen.Cents(0, 100000).Draw(t, label+"_line_price")
-			sum = sum.Add(l.ProductPrice)
-		}
-		switch {
-		case rapidgen.OneIn(t, label+"_lines_amount", 4):
-			in.Amount = &sum
-		case rapidgen.OneIn(t, label+"_lines_amount_wrong", 20): // invalid
-			a := sum.Add(decimal.New(1, -2))
-			in.Amount = &a
-		}
-		if rapidgen.OneIn(t, label+"_lines_share_type", 3) {
-			in.ProductType = rapid.SampledFrom(rapidgen.ProductTypes).Draw(t, label+"_product_type")
-		}
+		w.genLines(label, &in)
 	} else {
-		switch {
-		case rapidgen.OneIn(t, label+"_no_amount", 20):
-		case rapidgen.OneIn(t, label+"_huge_amount", 20): // up to 16 digits before the point
-			a := rapidgen.Cents(0, 999_999_999_999_999_999).Draw(t, label+"_huge_amount")
-			in.Amount = &a
-		default:
-			a := rapidgen.Cents(0, 200000).Draw(t, label+"_amount")
-			in.Amount = &a
-		}
-		if rapid.Bool().Draw(t, label+"_has_product_id") {
-			in.ProductID = rapid.SampledFrom(rapidgen.ProductIDs).Draw(t, label+"_product_id")
-		}
-		if rapid.Bool().Draw(t, label+"_has_product_type") {
-			in.ProductType = rapid.SampledFrom(rapidgen.ProductTypes).Draw(t, label+"_product_type")
-		}
+		w.genAmount(label, &in)
 	}
 	if rapidgen.OneIn(t, label+"_set_reward", 8) {
 		r := rapidgen.Cents(0, 20000).Draw(t, label+"_reward")
@@ -595,17 +561,74 @@ func (w *rapidWorld) genSale(label string) commission.TransactionInput {
 		at := w.now.Add(time.Hour)
 		in.CreatedAt = &at
 	}
+	w.genSaleCustomer(label, &in)
+	return in
+}
+
+// genLines draws one to three product lines for in, sometimes with the
+// amount they add up to (or, invalid, another), sometimes a product type
+// the lines share.
+func (w *rapidWorld) genLines(label string, in *commission.TransactionInput) {
+	t := w.t
+	in.Products = make([]commission.ProductLine, rapid.IntRange(1, 3).Draw(t, label+"_lines"))
+	sum := decimal.Zero
+	for i := range in.Products {
+		l := &in.Products[i]
+		l.ProductID = rapid.SampledFrom(rapidgen.ProductIDs).Draw(t, label+"_line_product_id")
+		if rapid.Bool().Draw(t, label+"_line_has_type") {
+			l.ProductType = rapid.SampledFrom(rapidgen.ProductTypes).Draw(t, label+"_line_product_type")
+		}
+		l.ProductPrice = rapidgen.Cents(0, 100000).Draw(t, label+"_line_price")
+		sum = sum.Add(l.ProductPrice)
+	}
+	switch {
+	case rapidgen.OneIn(t, label+"_lines_amount", 4):
+		in.Amount = &sum
+	case rapidgen.OneIn(t, label+"_lines_amount_wrong", 20): // invalid
+		a := sum.Add(decimal.New(1, -2))
+		in.Amount = &a
+	}
+	if rapidgen.OneIn(t, label+"_lines_share_type", 3) {
+		in.ProductType = rapid.SampledFrom(rapidgen.ProductTypes).Draw(t, label+"_product_type")
+	}
+}
+
+// genAmount draws in's amount (rarely none, or a huge one) and maybe a
+// product id and type.
+func (w *rapidWorld) genAmount(label string, in *commission.TransactionInput) {
+	t := w.t
+	switch {
+	case rapidgen.OneIn(t, label+"_no_amount", 20):
+	case rapidgen.OneIn(t, label+"_huge_amount", 20): // up to 16 digits before the point
+		a := rapidgen.Cents(0, 999_999_999_999_999_999).Draw(t, label+"_huge_amount")
+		in.Amount = &a
+	default:
+		a := rapidgen.Cents(0, 200000).Draw(t, label+"_amount")
+		in.Amount = &a
+	}
+	if rapid.Bool().Draw(t, label+"_has_product_id") {
+		in.ProductID = rapid.SampledFrom(rapidgen.ProductIDs).Draw(t, label+"_product_id")
+	}
+	if rapid.Bool().Draw(t, label+"_has_product_type") {
+		in.ProductType = rapid.SampledFrom(rapidgen.ProductTypes).Draw(t, label+"_product_type")
+	}
+}
+
+// genSaleCustomer draws in's customer: one created with the sale (in an
+// affiliate program, attributed by a referral URL when not otherwise), or
+// a reference to one.
+func (w *rapidWorld) genSaleCustomer(label string, in *commission.TransactionInput) {
+	t := w.t
 	if rapidgen.OneIn(t, label+"_create_customer", 3) || len(w.customers) == 0 && !rapidgen.OneIn(t, label+"_unknown_first_customer", 10) {
 		in.Customer = w.genNewCustomer(label + "_customer")
 		in.Options.CreateCustomer = true
 		if w.prog.Kind == commission.Affiliate && in.Customer.Partner == nil && in.Customer.ReferralURL == "" {
 			in.Options.ReferralURL = w.genReferralURL(label + "_option")
 		}
-	} else {
-		ref := w.genCustomerRef(label + "_customer")
-		in.Customer = commission.CustomerInput{ID: ref.ID, Key: ref.Key, Email: ref.Email}
+		return
 	}
-	return in
+	ref := w.genCustomerRef(label + "_customer")
+	in.Customer = commission.CustomerInput{ID: ref.ID, Key: ref.Key, Email: ref.Email}
 }
 
 // genNewCustomer draws a customer to create, attributed to a partner
