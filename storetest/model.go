@@ -469,15 +469,20 @@ func (m *engineModel) newRate(t *rapid.T) {
 // check is the invariant: the listing, paged at a size drawn each time,
 // holds every sale not deleted, once, newest first, as the model has it;
 // each partner's rewards that count add up to the model's; the partner
-// filter lists the model's sales of p0. (Reading every key and reward
-// back, a round trip each, is an action, readBack, so that a check on a
-// database does not make them after every step.)
+// filter lists the model's sales of p0; deleted keys are not found.
+// (Reading every key and reward back, a round trip each, is an action,
+// readBack, so that a check on a database does not make them all after
+// every step.)
 func (m *engineModel) check(t *rapid.T) {
 	limit := rapid.SampledFrom([]int{2, 4, commission.MaxLimit}).Draw(t, "page_size")
 	m.requireTotals(t, m.requireListing(t, limit, m.clock.Now()))
 	var wantP0 []string
 	for _, k := range m.usedKeys() {
-		if mt := m.txs[k]; mt.partner == "p0" && mt.state != commission.TransactionDeleted {
+		mt := m.txs[k]
+		if mt.state == commission.TransactionDeleted {
+			_, err := m.reader.Transaction(ctx, k)
+			require.ErrorIs(t, err, commission.ErrNotFound, "deleted key %q", k)
+		} else if mt.partner == "p0" {
 			wantP0 = append(wantP0, k)
 		}
 	}
