@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -190,38 +189,6 @@ func TestGoalOnSignups(t *testing.T) {
 	// The engine's keys cannot be taken by callers.
 	_, err = eng2.CreateTransaction(ctx, sale("signup:x", "c1", "10"))
 	requireFields(t, err, "key")
-}
-
-// Two goroutines' sales crossing one threshold together pay it once.
-func TestGoalUnderConcurrency(t *testing.T) {
-	ctx := context.Background()
-	p := percentProgram(commission.Affiliate, "10")
-	p.Rules.Goals = []commission.Goal{{ID: "g", Metric: commission.MetricRevenue, Target: dec("100"), Every: true, Bonus: dec("1")}}
-	eng, _ := newEngine(t, p)
-	affiliateSetup(t, eng)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	paid := 0
-	for g := range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range 50 {
-				tx, err := eng.CreateTransaction(ctx, sale("g"+strconv.Itoa(g)+"-"+strconv.Itoa(i), "customer_123", "7"))
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				mu.Lock()
-				for _, b := range bonuses(tx) {
-					paid += b.Explanation.Thresholds
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
-	require.Equal(t, 8*50*7/100, paid, "one bonus per 100.00 of revenue")
 }
 
 func TestGoalValidation(t *testing.T) {

@@ -13,7 +13,10 @@ import (
 // Transactions are kept encoded, in byte slices with no pointers, so that
 // the garbage collector does not rescan a program's whole history on every
 // cycle, and a stored sale costs a few hundred bytes. Every read decodes a
-// fresh value, which is the caller's to keep.
+// fresh value, which is the caller's to keep. BenchmarkMillionSales
+// measured what this pays for: kept instead as deep copies of
+// commission.Transaction, a million sales held 1,446 bytes each instead of
+// 586, and a sale on top of them took about twice as long.
 
 // encodeTransaction appends t, rewards included, to b.
 func encodeTransaction(b []byte, t *commission.Transaction) []byte {
@@ -233,24 +236,16 @@ func (d *decoder) count() int {
 	return int(v)
 }
 
-func (d *decoder) uvarint() uint64 {
-	if d.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(d.b)
-	if n <= 0 {
-		d.fail()
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
-}
+func (d *decoder) uvarint() uint64 { return readVarint(d, binary.Uvarint) }
 
-func (d *decoder) varint() int64 {
+func (d *decoder) varint() int64 { return readVarint(d, binary.Varint) }
+
+// readVarint reads a number with read, binary.Uvarint or binary.Varint.
+func readVarint[T int64 | uint64](d *decoder, read func([]byte) (T, int)) T {
 	if d.err != nil {
 		return 0
 	}
-	v, n := binary.Varint(d.b)
+	v, n := read(d.b)
 	if n <= 0 {
 		d.fail()
 		return 0

@@ -10,7 +10,7 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// Counters on MySQL and SQLite, as on PostgreSQL (pgbatch.go), take a
+// Counters on MySQL and SQLite, as on PostgreSQL (pgcounters.go), take a
 // fixed number of statements per call whatever the number of keys, up to
 // counterChunk keys a statement:
 //
@@ -22,6 +22,55 @@ import (
 //   - SQLite, whose write transactions hold the database lock: Counters is
 //     one SELECT; AddCounters one SELECT of the current values, summed in
 //     Go (money is TEXT there), and one upsert of the sums.
+
+// Counters, in an Update, locks the counters it reads, in a fixed order so
+// that two units of work cannot deadlock on them.
+func (t *tx) Counters(ctx context.Context, keys []commission.CounterKey) ([]decimal.Decimal, error) {
+	if t.s.d == Postgres && len(keys) > 0 {
+		return t.pgCounters(ctx, keys)
+	}
+	return t.sqlCounters(ctx, keys)
+}
+
+func (t *tx) AddCounters(ctx context.Context, deltas []commission.CounterDelta) error {
+	if err := t.writable(); err != nil {
+		return err
+	}
+	if len(deltas) == 0 {
+		return nil
+	}
+	// In key order, as Counters locks them, so that two units of work
+	// cannot deadlock on counters.
+	deltas = slices.Clone(deltas)
+	slices.SortStableFunc(deltas, func(a, b commission.CounterDelta) int { return a.Key.Compare(b.Key) })
+	if t.s.d == Postgres {
+		return t.pgAddCounters(ctx, deltas)
+	}
+	return t.sqlAddCounters(ctx, deltas)
+}
+
+// sortedKeys returns keys sorted, without repeats, in a slice of its own.
+func sortedKeys(keys []commission.CounterKey) []commission.CounterKey {
+	keys = slices.Clone(keys)
+	slices.SortFunc(keys, commission.CounterKey.Compare)
+	return slices.Compact(keys)
+}
+
+// sumByKey returns the keys of deltas, sorted by key, each once, and the
+// sum of each key's deltas.
+func sumByKey(deltas []commission.CounterDelta) ([]commission.CounterKey, []decimal.Decimal) {
+	keys := make([]commission.CounterKey, 0, len(deltas))
+	sums := make([]decimal.Decimal, 0, len(deltas))
+	for _, d := range deltas {
+		if n := len(keys); n > 0 && keys[n-1] == d.Key {
+			sums[n-1] = sums[n-1].Add(d.Delta)
+			continue
+		}
+		keys = append(keys, d.Key)
+		sums = append(sums, d.Delta)
+	}
+	return keys, sums
+}
 
 // counterChunk is the most keys one counter statement holds: a bulk can
 // add thousands of counters in one call, and a statement has at most 32766
@@ -88,63 +137,73 @@ func (q *queries) counterSQL(k counterStatement, n int) string {
 	return counterSQL(q.d, k, n)
 }
 
-// counterSQL builds the statement of kind k for n keys, n > 0. A SELECT
-// takes the program, then name, subject and bucket of each key (on SQLite,
-// the program before each key's); an INSERT takes the program, name,
-// subject, bucket and value of each key (counterCreate: no value).
+// counterSQL builds the statement of kind k for n keys, n > 0.
 func counterSQL(d Dialect, k counterStatement, n int) string {
-	var b strings.Builder
-	switch k {
-	case counterSelect:
-		b.Grow(100 + 45*n)
-		b.WriteString("SELECT name, subject, bucket, " + d.num("value") + " FROM commission_counters")
-		if d == MySQL {
-			// One range of one row per key, whatever the statistics say.
-			b.WriteString(" FORCE INDEX (PRIMARY)")
-		}
-		// SQLite searches the primary key once per key only when each
-		// term of the OR names the whole key; MySQL does either way.
-		each := "(name = ? AND subject = ? AND bucket = ?)"
-		if d == SQLite {
-			each = "(program_id = ? AND name = ? AND subject = ? AND bucket = ?)"
-		} else {
-			b.WriteString(" WHERE program_id = ? AND (")
-		}
-		for i := range n {
-			switch {
-			case i > 0:
-				b.WriteString(" OR ")
-			case d == SQLite:
-				b.WriteString(" WHERE ")
-			}
-			b.WriteString(each)
-		}
-		if d != SQLite {
-			b.WriteString(")")
-		}
-	default:
-		row := "(?, ?, ?, ?, ?)"
-		if k == counterCreate {
-			row = "(?, ?, ?, ?, 0)"
-		}
-		b.Grow(160 + (len(row)+2)*n)
-		b.WriteString("INSERT INTO commission_counters (program_id, name, subject, bucket, value) VALUES ")
-		for i := range n {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(row)
-		}
-		switch k {
-		case counterCreate:
-			b.WriteString(" ON DUPLICATE KEY UPDATE value = value")
-		case counterAdd:
-			b.WriteString(" ON DUPLICATE KEY UPDATE value = value + VALUES(value)")
-		case counterSet:
-			b.WriteString(" ON CONFLICT (program_id, name, subject, bucket) DO UPDATE SET value = excluded.value")
-		}
+	if k == counterSelect {
+		return d.rebind(counterSelectSQL(d, n))
 	}
-	return d.rebind(b.String())
+	return d.rebind(counterInsertSQL(k, n))
+}
+
+// counterSelectSQL reads n counters: it takes the program, then name,
+// subject and bucket of each key (on SQLite, the program before each
+// key's).
+func counterSelectSQL(d Dialect, n int) string {
+	var b strings.Builder
+	b.Grow(100 + 45*n)
+	b.WriteString("SELECT name, subject, bucket, " + d.num("value") + " FROM commission_counters")
+	if d == MySQL {
+		// One range of one row per key, whatever the statistics say.
+		b.WriteString(" FORCE INDEX (PRIMARY)")
+	}
+	// SQLite searches the primary key once per key only when each
+	// term of the OR names the whole key; MySQL does either way.
+	each := "(name = ? AND subject = ? AND bucket = ?)"
+	if d == SQLite {
+		each = "(program_id = ? AND name = ? AND subject = ? AND bucket = ?)"
+	} else {
+		b.WriteString(" WHERE program_id = ? AND (")
+	}
+	for i := range n {
+		switch {
+		case i > 0:
+			b.WriteString(" OR ")
+		case d == SQLite:
+			b.WriteString(" WHERE ")
+		}
+		b.WriteString(each)
+	}
+	if d != SQLite {
+		b.WriteString(")")
+	}
+	return b.String()
+}
+
+// counterInsertSQL writes n counters: it takes the program, name, subject,
+// bucket and value of each key (counterCreate: no value).
+func counterInsertSQL(k counterStatement, n int) string {
+	var b strings.Builder
+	row := "(?, ?, ?, ?, ?)"
+	if k == counterCreate {
+		row = "(?, ?, ?, ?, 0)"
+	}
+	b.Grow(160 + (len(row)+2)*n)
+	b.WriteString("INSERT INTO commission_counters (program_id, name, subject, bucket, value) VALUES ")
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(row)
+	}
+	switch k {
+	case counterCreate:
+		b.WriteString(" ON DUPLICATE KEY UPDATE value = value")
+	case counterAdd:
+		b.WriteString(" ON DUPLICATE KEY UPDATE value = value + VALUES(value)")
+	case counterSet:
+		b.WriteString(" ON CONFLICT (program_id, name, subject, bucket) DO UPDATE SET value = excluded.value")
+	}
+	return b.String()
 }
 
 // chunks calls f with each run of at most counterChunk of n items, from
@@ -164,9 +223,7 @@ func (t *tx) sqlCounters(ctx context.Context, keys []commission.CounterKey) ([]d
 	if len(keys) == 0 {
 		return out, nil
 	}
-	sorted := slices.Clone(keys)
-	slices.SortFunc(sorted, commission.CounterKey.Compare)
-	sorted = slices.Compact(sorted)
+	sorted := sortedKeys(keys)
 	lock := t.write && t.s.d == MySQL
 	values := make([]decimal.Decimal, len(sorted)) // zero when missing
 	err := chunks(len(sorted), func(start, end int) error {
@@ -243,21 +300,14 @@ func (t *tx) readCounters(ctx context.Context, query string, keys []commission.C
 
 // sqlAddCounters is AddCounters on MySQL and SQLite, deltas sorted by key.
 func (t *tx) sqlAddCounters(ctx context.Context, deltas []commission.CounterDelta) error {
-	// Repeated keys summed, after checking each delta: one finer than the
-	// schema holds is an error even if another cancels it.
-	keys := make([]commission.CounterKey, 0, len(deltas))
-	sums := make([]decimal.Decimal, 0, len(deltas))
+	// Each delta is checked before the sums: one finer than the schema
+	// holds is an error even if another cancels it.
 	for _, d := range deltas {
 		if _, err := money(d.Delta); err != nil {
 			return err
 		}
-		if n := len(keys); n > 0 && keys[n-1] == d.Key {
-			sums[n-1] = sums[n-1].Add(d.Delta)
-			continue
-		}
-		keys = append(keys, d.Key)
-		sums = append(sums, d.Delta)
 	}
+	keys, sums := sumByKey(deltas)
 	kind := counterAdd
 	if t.s.d == SQLite {
 		// TEXT cannot be added in SQL exactly: the sums are made here.

@@ -1,8 +1,6 @@
 package sqlstore
 
 import (
-	"errors"
-	"regexp"
 	"strconv"
 	"strings"
 )
@@ -74,57 +72,12 @@ func (d Dialect) forUpdate() string {
 	return " FOR UPDATE"
 }
 
-// The store reads the few driver errors it must act on through interfaces
-// and messages, so that it imports no driver.
-type (
-	sqlStater interface{ SQLState() string } // pgx
-	coder     interface{ Code() int }        // modernc.org/sqlite
-)
-
-var mysqlNumber = regexp.MustCompile(`^Error (\d+)`)
-
-// errorKind classifies a driver error.
-type errorKind int
-
-const (
-	otherError errorKind = iota
-	uniqueViolation
-	retryable // deadlock, serialization failure, busy database
-)
-
-func classify(err error) errorKind {
-	var st sqlStater
-	if errors.As(err, &st) {
-		switch st.SQLState() {
-		case "23505":
-			return uniqueViolation
-		case "40001", "40P01":
-			return retryable
-		}
-		return otherError
+// skipDuplicate ends an INSERT so that, on PostgreSQL, a duplicate is
+// reported as no row inserted: an error would abort the whole PostgreSQL
+// transaction, where it aborts only the statement on the others.
+func (d Dialect) skipDuplicate() string {
+	if d == Postgres {
+		return " ON CONFLICT DO NOTHING"
 	}
-	var c coder
-	if errors.As(err, &c) {
-		switch c.Code() & 0xff {
-		case 19: // SQLITE_CONSTRAINT
-			if code := c.Code(); code == 2067 || code == 1555 { // _UNIQUE, _PRIMARYKEY
-				return uniqueViolation
-			}
-		case 5, 6: // SQLITE_BUSY, SQLITE_LOCKED
-			return retryable
-		}
-		return otherError
-	}
-	for e := err; e != nil; e = errors.Unwrap(e) {
-		if m := mysqlNumber.FindStringSubmatch(e.Error()); m != nil {
-			switch m[1] {
-			case "1062": // ER_DUP_ENTRY
-				return uniqueViolation
-			case "1213", "1205": // ER_LOCK_DEADLOCK, ER_LOCK_WAIT_TIMEOUT
-				return retryable
-			}
-			return otherError
-		}
-	}
-	return otherError
+	return ""
 }

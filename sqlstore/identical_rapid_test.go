@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/commissionkit/commission"
+	"github.com/commissionkit/commission/internal/rapidgen"
 	"github.com/commissionkit/commission/memstore"
 	"github.com/commissionkit/commission/sqlstore"
 	"github.com/shopspring/decimal"
@@ -40,7 +41,7 @@ func TestIdenticalAcrossStoresRapid(t *testing.T) {
 	stores := rapidStores(t)
 	var programs atomic.Int64
 	rapid.Check(t, func(rt *rapid.T) {
-		p := genProgram(rt)
+		p := rapidgen.Program().Draw(rt, "program")
 		p.ID = "rapid_" + strconv.FormatInt(programs.Add(1), 10)
 		w := newRapidWorld(rt, stores, p)
 		w.setUp()
@@ -113,249 +114,7 @@ var (
 	rapidCustomerKeys = []string{"c1", "c2", "c3", "c4", "c5", "C1", "c1 ", "c" + strings.Repeat("é", 127)} // the last is 255 bytes
 	rapidEmails       = []string{"ann@example.com", "Ann@Example.com", "bob@example.com", "cy@example.com", "dee@example.com"}
 	rapidNames        = []string{"", "Ann", "Zoë", "O'Brien"}
-	rapidTags         = []string{"gold", "silver", "vip"}
-	rapidProductIDs   = []string{"prod_a", "prod_b", "prod_c"}
-	rapidProductTypes = []string{"monthly", "annual", "lifetime"}
-	rapidCustomUnit   = "POINTS"
 )
-
-// ---------------------------------------------------------------------------
-// Programs
-
-// programFeature draws one part of a program. genProgram runs them in
-// order; to cover a new RuleSet field, add a block here.
-type programFeature struct {
-	name string
-	gen  func(t *rapid.T, p *commission.Program)
-}
-
-var programFeatures = []programFeature{
-	{"basics", genBasics},
-	{"default", genDefault},
-	{"products", genProducts},
-	{"review", genReview},
-	{"rounding", genRounding},
-	{"caps", genCaps},
-	{"levels", genLevels},
-	{"friend", genFriend},
-	{"fraud", genFraud},
-	{"precedence", genPrecedence},
-	{"tiers", genTiers},
-	{"goals", genGoals},
-	{"trigger", genTrigger},
-}
-
-// genTiers draws up to three tiers, each on one metric.
-func genTiers(t *rapid.T, p *commission.Program) {
-	metrics := []commission.Metric{commission.MetricSignups, commission.MetricCustomers, commission.MetricRevenue,
-		commission.MetricSaleAmount, commission.MetricFirstSale, commission.MetricCustomerAge, commission.MetricPartnerAge}
-	for i := range rapid.IntRange(0, 3).Draw(t, "tiers") {
-		c := commission.Condition{Metric: rapid.SampledFrom(metrics).Draw(t, "tier_metric")}
-		switch c.Metric {
-		case commission.MetricFirstSale:
-		case commission.MetricCustomerAge, commission.MetricPartnerAge:
-			c.Within = &commission.Period{Days: rapid.IntRange(1, 60).Draw(t, "tier_days")}
-		default:
-			at := decimal.NewFromInt(int64(rapid.IntRange(0, 300).Draw(t, "tier_at_least")))
-			c.AtLeast = &at
-			if c.Metric != commission.MetricSaleAmount && oneIn(t, "tier_window", 2) {
-				c.Months = rapid.IntRange(1, 3).Draw(t, "tier_months")
-			}
-		}
-		p.Rules.Tiers = append(p.Rules.Tiers, commission.Tier{ID: "tier" + strconv.Itoa(i), When: []commission.Condition{c},
-			Commission: genSchedule(t, "tier", p)})
-	}
-}
-
-// genGoals draws up to two goals.
-func genGoals(t *rapid.T, p *commission.Program) {
-	metrics := []commission.Metric{commission.MetricSignups, commission.MetricCustomers, commission.MetricRevenue}
-	for i := range rapid.IntRange(0, 2).Draw(t, "goals") {
-		p.Rules.Goals = append(p.Rules.Goals, commission.Goal{
-			ID: "goal" + strconv.Itoa(i), Metric: rapid.SampledFrom(metrics).Draw(t, "goal_metric"),
-			Target: decimal.NewFromInt(int64(rapid.IntRange(1, 200).Draw(t, "goal_target"))),
-			Every:  oneIn(t, "goal_every", 2), Bonus: decimal.NewFromInt(int64(rapid.IntRange(1, 20).Draw(t, "goal_bonus"))),
-		})
-	}
-}
-
-// genTrigger sometimes rewards signups or one action only.
-func genTrigger(t *rapid.T, p *commission.Program) {
-	p.Rules.Trigger = rapid.SampledFrom([]string{"", "", commission.TriggerSignup, "sale"}).Draw(t, "trigger")
-}
-
-// genProgram draws a valid program (its ID is left to the caller) from the
-// rule set's features, each drawn on its own.
-func genProgram(t *rapid.T) commission.Program {
-	p := commission.Program{
-		Kind:     rapid.SampledFrom([]commission.ProgramKind{commission.Affiliate, commission.ReferAFriend}).Draw(t, "kind"),
-		Currency: rapid.SampledFrom([]string{"USD", "EUR", "JPY", "BHD"}).Draw(t, "currency"),
-	}
-	for _, f := range programFeatures {
-		f.gen(t, &p)
-	}
-	return p
-}
-
-func genBasics(t *rapid.T, p *commission.Program) {
-	p.Rules.Version = rapid.SampledFrom([]string{"", "v1"}).Draw(t, "version")
-	p.Rules.Credit = oneIn(t, "credit", 4)
-	if oneIn(t, "custom_units", 4) {
-		p.CustomUnits = []string{rapidCustomUnit}
-	}
-}
-
-func genDefault(t *rapid.T, p *commission.Program) {
-	if !oneIn(t, "no_default", 6) {
-		p.Rules.Default = genSchedule(t, "default", p)
-	}
-}
-
-func genProducts(t *rapid.T, p *commission.Program) {
-	n := rapid.IntRange(0, 4).Draw(t, "product_rules")
-	seen := map[string]bool{}
-	for range n {
-		var r commission.ProductRule
-		if rapid.Bool().Draw(t, "by_product_id") {
-			r.ProductID = rapid.SampledFrom(rapidProductIDs).Draw(t, "rule_product_id")
-		} else {
-			r.ProductType = rapid.SampledFrom(rapidProductTypes).Draw(t, "rule_product_type")
-		}
-		if oneIn(t, "rule_has_tags", 3) {
-			r.PartnerTags = genTags(t, "rule_tags")
-		}
-		r.Commission = genSchedule(t, "rule", p)
-		// Two rules for one product and one set of tags are ambiguous:
-		// New refuses them, so the second is left out.
-		tags := slices.Clone(r.PartnerTags)
-		slices.Sort(tags)
-		k := r.ProductID + "|" + r.ProductType + "|" + strings.Join(tags, ",")
-		if !seen[k] {
-			seen[k] = true
-			p.Rules.Products = append(p.Rules.Products, r)
-		}
-	}
-}
-
-func genReview(t *rapid.T, p *commission.Program) {
-	if !oneIn(t, "no_review_period", 3) {
-		p.Rules.ReviewPeriod = rapid.SampledFrom([]time.Duration{time.Hour, 48 * time.Hour, 30 * 24 * time.Hour}).Draw(t, "review_period")
-	}
-}
-
-func genRounding(t *rapid.T, p *commission.Program) {
-	switch rapid.IntRange(0, 2).Draw(t, "rounding") {
-	case 1:
-		p.Rules.Rounding.To = commission.RoundToCurrency
-	case 2:
-		p.Rules.Rounding.To = commission.RoundToPlaces
-		p.Rules.Rounding.Places = int32(rapid.IntRange(0, 4).Draw(t, "rounding_places"))
-	}
-	p.Rules.Rounding.Mode = rapid.SampledFrom([]commission.RoundingMode{"", commission.HalfUp, commission.HalfEven, commission.Up, commission.Down}).Draw(t, "rounding_mode")
-}
-
-func genCaps(t *rapid.T, p *commission.Program) {
-	if oneIn(t, "per_reward", 3) {
-		d := genMoney(t, "per_reward_amount", 10000)
-		p.Rules.Caps.PerReward = &d
-	}
-	for _, period := range []commission.CapPeriod{commission.CapDay, commission.CapWeek, commission.CapMonth, commission.CapAllTime} {
-		if oneIn(t, "spend_limit_"+string(period), 4) {
-			p.Rules.Caps.Partner = append(p.Rules.Caps.Partner, commission.SpendLimit{
-				Period: period, Amount: genMoney(t, "spend_limit_amount", 50000),
-			})
-		}
-	}
-}
-
-func genLevels(t *rapid.T, p *commission.Program) {
-	if p.Kind != commission.Affiliate {
-		return
-	}
-	n := rapid.IntRange(0, 3).Draw(t, "levels")
-	for range n {
-		p.Rules.Levels = append(p.Rules.Levels, genCommission(t, "level", p))
-	}
-}
-
-func genFriend(t *rapid.T, p *commission.Program) {
-	if p.Kind != commission.ReferAFriend || rapid.Bool().Draw(t, "no_friend") {
-		return
-	}
-	p.Rules.Friend = &commission.FriendReward{
-		Commission:   genSchedule(t, "friend", p),
-		ReviewPeriod: rapid.SampledFrom([]time.Duration{0, 24 * time.Hour, 72 * time.Hour}).Draw(t, "friend_review_period"),
-	}
-}
-
-func genFraud(t *rapid.T, p *commission.Program) {
-	p.Rules.Fraud.AllowSelfReferral = rapid.Bool().Draw(t, "allow_self_referral")
-	p.Rules.Fraud.RepeatWindow = rapid.SampledFrom([]time.Duration{0, 0, 10 * time.Minute, time.Hour, 24 * time.Hour}).Draw(t, "repeat_window")
-}
-
-func genPrecedence(t *rapid.T, p *commission.Program) {
-	p.Rules.ProductsOverPartner = rapid.Bool().Draw(t, "products_over_partner")
-}
-
-// oneIn is true about once in n draws, and false when shrunk.
-func oneIn(t *rapid.T, label string, n int) bool { return rapid.IntRange(1, n).Draw(t, label) == n }
-
-// genMoney draws an amount from 0 to maxCents/100 with up to 2 places.
-func genMoney(t *rapid.T, label string, maxCents int64) decimal.Decimal {
-	return decimal.New(rapid.Int64Range(0, maxCents).Draw(t, label), -2)
-}
-
-// genCommission draws a percent (0 to 100, 2 places) or flat commission
-// with no period; a flat one is sometimes paid in the program's custom
-// unit.
-func genCommission(t *rapid.T, label string, p *commission.Program) commission.Commission {
-	if rapid.Bool().Draw(t, label+"_flat") {
-		c := commission.Flat(genMoney(t, label+"_flat_value", 5000))
-		if len(p.CustomUnits) > 0 && oneIn(t, label+"_in_custom_units", 3) {
-			c.Units = p.CustomUnits[0]
-		}
-		return c
-	}
-	return commission.Percent(decimal.New(rapid.Int64Range(0, 10000).Draw(t, label+"_percent"), -2))
-}
-
-// genSchedule draws a commission for the customer's lifetime, or a
-// schedule of one to three steps, each For(Times/Days/Months(n)), the
-// last sometimes followed by a lifetime Then.
-func genSchedule(t *rapid.T, label string, p *commission.Program) commission.Commission {
-	kind := rapid.IntRange(0, 3).Draw(t, label+"_period_kind")
-	if kind == 0 {
-		return genCommission(t, label, p)
-	}
-	steps := make([]commission.Commission, rapid.IntRange(1, 3).Draw(t, label+"_steps"))
-	for i := range steps {
-		n := rapid.IntRange(1, 3).Draw(t, label+"_period")
-		period := []commission.Period{commission.Times(n), commission.Days(n), commission.Months(n)}[kind-1]
-		steps[i] = genCommission(t, label, p).For(period)
-	}
-	c := steps[len(steps)-1]
-	if rapid.Bool().Draw(t, label+"_then") {
-		c = c.Then(genCommission(t, label+"_then", p))
-	}
-	for i := len(steps) - 2; i >= 0; i-- {
-		c = steps[i].Then(c)
-	}
-	return c
-}
-
-// genTags draws one or more distinct tags.
-func genTags(t *rapid.T, label string) []string {
-	var tags []string
-	for _, tag := range rapidTags {
-		if rapid.Bool().Draw(t, label+"_"+tag) {
-			tags = append(tags, tag)
-		}
-	}
-	if len(tags) == 0 {
-		tags = []string{rapidTags[0]}
-	}
-	return tags
-}
 
 // ---------------------------------------------------------------------------
 // Histories
@@ -420,7 +179,7 @@ func newRapidWorld(t *rapid.T, stores []rapidStore, p commission.Program) *rapid
 			opts = append(opts, commission.WithRates(rapidRates{}))
 		}
 		e, err := commission.New(s.store, p, opts...)
-		require.NoError(t, err, "genProgram drew an invalid program: %+v", p)
+		require.NoError(t, err, "rapidgen.Program drew an invalid program: %+v", p)
 		w.engines = append(w.engines, e)
 	}
 	t.Logf("program: %s", rapidJSON(t, p))
@@ -597,8 +356,8 @@ func (w *rapidWorld) opBulk() {
 func (w *rapidWorld) opPartner() {
 	var in commission.PartnerInput
 	switch {
-	case oneIn(w.t, "partner_generated_id", 8):
-	case oneIn(w.t, "partner_by_id", 5):
+	case rapidgen.OneIn(w.t, "partner_generated_id", 8):
+	case rapidgen.OneIn(w.t, "partner_by_id", 5):
 		in.ID = "pid_" + rapid.SampledFrom(rapidPartnerKeys).Draw(w.t, "partner_id")
 		in.Key = rapid.SampledFrom(rapidPartnerKeys).Draw(w.t, "partner_key")
 	default:
@@ -608,16 +367,16 @@ func (w *rapidWorld) opPartner() {
 		in.Email = rapid.SampledFrom(rapidEmails).Draw(w.t, "partner_email")
 	}
 	in.Name = rapid.SampledFrom(rapidNames).Draw(w.t, "partner_name")
-	if oneIn(w.t, "partner_has_tags", 3) {
-		in.Tags = genTags(w.t, "partner_tags")
+	if rapidgen.OneIn(w.t, "partner_has_tags", 3) {
+		in.Tags = rapidgen.Tags(rapidgen.PartnerTags).Draw(w.t, "partner_tags")
 	}
-	if (len(w.partners) > 0 || oneIn(w.t, "first_partner_referred", 10)) && !oneIn(w.t, "partner_not_referred", 2) {
+	if (len(w.partners) > 0 || rapidgen.OneIn(w.t, "first_partner_referred", 10)) && !rapidgen.OneIn(w.t, "partner_not_referred", 2) {
 		ref := w.genPartnerRef("referring_partner")
 		in.ReferringPartner = &ref
 	}
 	in.Status = rapid.SampledFrom([]commission.PartnerStatus{"", "", "", commission.PartnerPending, commission.PartnerArchived}).Draw(w.t, "partner_status")
-	if oneIn(w.t, "partner_has_commission", 4) {
-		c := genSchedule(w.t, "partner_commission", &w.prog)
+	if rapidgen.OneIn(w.t, "partner_has_commission", 4) {
+		c := rapidgen.Schedule(rapidgen.ProgramCommission(&w.prog)).Draw(w.t, "partner_commission")
 		in.Commission = &c
 	}
 	w.do("CreatePartner "+rapidJSON(w.t, in), func(e *commission.Engine) (any, error) {
@@ -658,7 +417,7 @@ func (w *rapidWorld) opArchive() {
 
 func (w *rapidWorld) opRestore() {
 	key := w.genTxKey()
-	if len(w.archived) > 0 && !oneIn(w.t, "restore_any", 3) {
+	if len(w.archived) > 0 && !rapidgen.OneIn(w.t, "restore_any", 3) {
 		key = rapid.SampledFrom(w.archived).Draw(w.t, "restore_archived")
 	}
 	w.do("RestoreTransaction "+strconv.Quote(key), func(e *commission.Engine) (any, error) {
@@ -683,7 +442,7 @@ func (w *rapidWorld) opReject() {
 
 func (w *rapidWorld) opMakeRewardable() {
 	key := w.genTxKey()
-	if len(w.unrewarded) > 0 && !oneIn(w.t, "rewardable_any", 3) {
+	if len(w.unrewarded) > 0 && !rapidgen.OneIn(w.t, "rewardable_any", 3) {
 		key = rapid.SampledFrom(w.unrewarded).Draw(w.t, "unrewarded_key")
 	}
 	w.do("MakeRewardable "+strconv.Quote(key), func(e *commission.Engine) (any, error) {
@@ -702,8 +461,8 @@ func (w *rapidWorld) opPartnerStatus() {
 func (w *rapidWorld) opPartnerCommission() {
 	ref := w.genPartnerRef("commission_partner")
 	var c *commission.Commission
-	if !oneIn(w.t, "remove_partner_commission", 4) {
-		cc := genSchedule(w.t, "new_partner_commission", &w.prog)
+	if !rapidgen.OneIn(w.t, "remove_partner_commission", 4) {
+		cc := rapidgen.Schedule(rapidgen.ProgramCommission(&w.prog)).Draw(w.t, "new_partner_commission")
 		c = &cc
 	}
 	w.do("SetPartnerCommission "+rapidJSON(w.t, ref)+" "+rapidJSON(w.t, c), func(e *commission.Engine) (any, error) {
@@ -764,54 +523,20 @@ func (w *rapidWorld) genSale(label string) commission.TransactionInput {
 	t := w.t
 	var in commission.TransactionInput
 	switch {
-	case oneIn(t, label+"_generated_key", 12):
-	case oneIn(t, label+"_used_key", 10):
+	case rapidgen.OneIn(t, label+"_generated_key", 12):
+	case rapidgen.OneIn(t, label+"_used_key", 10):
 		in.Key = w.genTxKey()
 	default:
 		w.nextKey++
 		in.Key = "t" + strconv.Itoa(w.nextKey)
 	}
-	if oneIn(t, label+"_multi_product", 4) {
-		in.Products = make([]commission.ProductLine, rapid.IntRange(1, 3).Draw(t, label+"_lines"))
-		sum := decimal.Zero
-		for i := range in.Products {
-			l := &in.Products[i]
-			l.ProductID = rapid.SampledFrom(rapidProductIDs).Draw(t, label+"_line_product_id")
-			if rapid.Bool().Draw(t, label+"_line_has_type") {
-				l.ProductType = rapid.SampledFrom(rapidProductTypes).Draw(t, label+"_line_product_type")
-			}
-			l.ProductPrice = genMoney(t, label+"_line_price", 100000)
-			sum = sum.Add(l.ProductPrice)
-		}
-		switch {
-		case oneIn(t, label+"_lines_amount", 4):
-			in.Amount = &sum
-		case oneIn(t, label+"_lines_amount_wrong", 20): // invalid
-			a := sum.Add(decimal.New(1, -2))
-			in.Amount = &a
-		}
-		if oneIn(t, label+"_lines_share_type", 3) {
-			in.ProductType = rapid.SampledFrom(rapidProductTypes).Draw(t, label+"_product_type")
-		}
+	if rapidgen.OneIn(t, label+"_multi_product", 4) {
+		w.genLines(label, &in)
 	} else {
-		switch {
-		case oneIn(t, label+"_no_amount", 20):
-		case oneIn(t, label+"_huge_amount", 20): // up to 16 digits before the point
-			a := genMoney(t, label+"_huge_amount", 999_999_999_999_999_999)
-			in.Amount = &a
-		default:
-			a := genMoney(t, label+"_amount", 200000)
-			in.Amount = &a
-		}
-		if rapid.Bool().Draw(t, label+"_has_product_id") {
-			in.ProductID = rapid.SampledFrom(rapidProductIDs).Draw(t, label+"_product_id")
-		}
-		if rapid.Bool().Draw(t, label+"_has_product_type") {
-			in.ProductType = rapid.SampledFrom(rapidProductTypes).Draw(t, label+"_product_type")
-		}
+		w.genAmount(label, &in)
 	}
-	if oneIn(t, label+"_set_reward", 8) {
-		r := genMoney(t, label+"_reward", 20000)
+	if rapidgen.OneIn(t, label+"_set_reward", 8) {
+		r := rapidgen.Cents(0, 20000).Draw(t, label+"_reward")
 		in.Reward = &r
 	}
 	units := []string{"", "", "", "", "", "", w.prog.Currency, "EUR", "JPY"}
@@ -821,32 +546,89 @@ func (w *rapidWorld) genSale(label string) commission.TransactionInput {
 	in.AmountUnits = rapid.SampledFrom(units).Draw(t, label+"_units")
 	in.Action = rapid.SampledFrom([]string{"", "", "", "sale", "renewal"}).Draw(t, label+"_action")
 	switch {
-	case oneIn(t, label+"_not_rewardable", 12):
+	case rapidgen.OneIn(t, label+"_not_rewardable", 12):
 		f := false
 		in.Rewardable = &f
-	case oneIn(t, label+"_rewarded", 12):
+	case rapidgen.OneIn(t, label+"_rewarded", 12):
 		in.Rewarded = true
 	}
 	switch {
-	case oneIn(t, label+"_backdated", 4):
+	case rapidgen.OneIn(t, label+"_backdated", 4):
 		at := w.now.Add(-time.Duration(rapid.Int64Range(0, 45*24*60).Draw(t, label+"_minutes_ago"))*time.Minute -
 			time.Duration(rapid.Int64Range(0, 999_999_999).Draw(t, label+"_nanos_ago")))
 		in.CreatedAt = &at
-	case oneIn(t, label+"_future", 30): // invalid
+	case rapidgen.OneIn(t, label+"_future", 30): // invalid
 		at := w.now.Add(time.Hour)
 		in.CreatedAt = &at
 	}
-	if oneIn(t, label+"_create_customer", 3) || len(w.customers) == 0 && !oneIn(t, label+"_unknown_first_customer", 10) {
+	w.genSaleCustomer(label, &in)
+	return in
+}
+
+// genLines draws one to three product lines for in, sometimes with the
+// amount they add up to (or, invalid, another), sometimes a product type
+// the lines share.
+func (w *rapidWorld) genLines(label string, in *commission.TransactionInput) {
+	t := w.t
+	in.Products = make([]commission.ProductLine, rapid.IntRange(1, 3).Draw(t, label+"_lines"))
+	sum := decimal.Zero
+	for i := range in.Products {
+		l := &in.Products[i]
+		l.ProductID = rapid.SampledFrom(rapidgen.ProductIDs).Draw(t, label+"_line_product_id")
+		if rapid.Bool().Draw(t, label+"_line_has_type") {
+			l.ProductType = rapid.SampledFrom(rapidgen.ProductTypes).Draw(t, label+"_line_product_type")
+		}
+		l.ProductPrice = rapidgen.Cents(0, 100000).Draw(t, label+"_line_price")
+		sum = sum.Add(l.ProductPrice)
+	}
+	switch {
+	case rapidgen.OneIn(t, label+"_lines_amount", 4):
+		in.Amount = &sum
+	case rapidgen.OneIn(t, label+"_lines_amount_wrong", 20): // invalid
+		a := sum.Add(decimal.New(1, -2))
+		in.Amount = &a
+	}
+	if rapidgen.OneIn(t, label+"_lines_share_type", 3) {
+		in.ProductType = rapid.SampledFrom(rapidgen.ProductTypes).Draw(t, label+"_product_type")
+	}
+}
+
+// genAmount draws in's amount (rarely none, or a huge one) and maybe a
+// product id and type.
+func (w *rapidWorld) genAmount(label string, in *commission.TransactionInput) {
+	t := w.t
+	switch {
+	case rapidgen.OneIn(t, label+"_no_amount", 20):
+	case rapidgen.OneIn(t, label+"_huge_amount", 20): // up to 16 digits before the point
+		a := rapidgen.Cents(0, 999_999_999_999_999_999).Draw(t, label+"_huge_amount")
+		in.Amount = &a
+	default:
+		a := rapidgen.Cents(0, 200000).Draw(t, label+"_amount")
+		in.Amount = &a
+	}
+	if rapid.Bool().Draw(t, label+"_has_product_id") {
+		in.ProductID = rapid.SampledFrom(rapidgen.ProductIDs).Draw(t, label+"_product_id")
+	}
+	if rapid.Bool().Draw(t, label+"_has_product_type") {
+		in.ProductType = rapid.SampledFrom(rapidgen.ProductTypes).Draw(t, label+"_product_type")
+	}
+}
+
+// genSaleCustomer draws in's customer: one created with the sale (in an
+// affiliate program, attributed by a referral URL when not otherwise), or
+// a reference to one.
+func (w *rapidWorld) genSaleCustomer(label string, in *commission.TransactionInput) {
+	t := w.t
+	if rapidgen.OneIn(t, label+"_create_customer", 3) || len(w.customers) == 0 && !rapidgen.OneIn(t, label+"_unknown_first_customer", 10) {
 		in.Customer = w.genNewCustomer(label + "_customer")
 		in.Options.CreateCustomer = true
 		if w.prog.Kind == commission.Affiliate && in.Customer.Partner == nil && in.Customer.ReferralURL == "" {
 			in.Options.ReferralURL = w.genReferralURL(label + "_option")
 		}
-	} else {
-		ref := w.genCustomerRef(label + "_customer")
-		in.Customer = commission.CustomerInput{ID: ref.ID, Key: ref.Key, Email: ref.Email}
+		return
 	}
-	return in
+	ref := w.genCustomerRef(label + "_customer")
+	in.Customer = commission.CustomerInput{ID: ref.ID, Key: ref.Key, Email: ref.Email}
 }
 
 // genNewCustomer draws a customer to create, attributed to a partner
@@ -856,17 +638,17 @@ func (w *rapidWorld) genNewCustomer(label string) commission.CustomerInput {
 	t := w.t
 	var in commission.CustomerInput
 	switch {
-	case oneIn(t, label+"_by_id", 6):
+	case rapidgen.OneIn(t, label+"_by_id", 6):
 		in.ID = rapid.SampledFrom(rapidCustomerKeys).Draw(t, label+"_id")
-	case oneIn(t, label+"_generated_id", 6): // found again by email
+	case rapidgen.OneIn(t, label+"_generated_id", 6): // found again by email
 	default:
 		in.Key = rapid.SampledFrom(rapidCustomerKeys).Draw(t, label+"_key")
 	}
-	if in.ID == "" && in.Key == "" || oneIn(t, label+"_has_email", 3) {
+	if in.ID == "" && in.Key == "" || rapidgen.OneIn(t, label+"_has_email", 3) {
 		in.Email = rapid.SampledFrom(rapidEmails).Draw(t, label+"_email")
 	}
 	in.Name = rapid.SampledFrom(rapidNames).Draw(t, label+"_name")
-	if oneIn(t, label+"_backdated", 6) {
+	if rapidgen.OneIn(t, label+"_backdated", 6) {
 		// From the clock's own instant (nanoseconds and all) to 90 days ago.
 		at := w.now.Add(-time.Duration(rapid.Int64Range(0, 90*24).Draw(t, label+"_hours_ago"))*time.Hour -
 			time.Duration(rapid.Int64Range(0, 999).Draw(t, label+"_nanos_ago")))
@@ -876,10 +658,10 @@ func (w *rapidWorld) genNewCustomer(label string) commission.CustomerInput {
 	case commission.Affiliate:
 		withEmail := slices.DeleteFunc(slices.Clone(w.partners), func(p commission.Partner) bool { return p.Email == "" })
 		switch {
-		case oneIn(t, label+"_unattributed", 15): // invalid for a new customer
-		case oneIn(t, label+"_by_url", 5):
+		case rapidgen.OneIn(t, label+"_unattributed", 15): // invalid for a new customer
+		case rapidgen.OneIn(t, label+"_by_url", 5):
 			in.ReferralURL = w.genReferralURL(label)
-		case len(withEmail) > 0 && oneIn(t, label+"_self_referred", 4):
+		case len(withEmail) > 0 && rapidgen.OneIn(t, label+"_self_referred", 4):
 			// The partner's own email, or the same in other case.
 			p := rapid.SampledFrom(withEmail).Draw(t, label+"_self_referrer")
 			in.Partner = &commission.PartnerRef{Key: p.Key}
@@ -892,7 +674,7 @@ func (w *rapidWorld) genNewCustomer(label string) commission.CustomerInput {
 			in.Partner = &ref
 		}
 	case commission.ReferAFriend:
-		if (len(w.customers) > 0 || oneIn(t, label+"_first_referred", 10)) && !oneIn(t, label+"_not_referred", 5) {
+		if (len(w.customers) > 0 || rapidgen.OneIn(t, label+"_first_referred", 10)) && !rapidgen.OneIn(t, label+"_not_referred", 5) {
 			ref := w.genCustomerRef(label + "_referrer")
 			in.ReferringCustomer = &ref
 		}
@@ -913,7 +695,7 @@ func (w *rapidWorld) genReferralURL(label string) string {
 // genPartnerRef names a partner created so far, mostly, by id, key or
 // email; else one of the pools, which may not exist.
 func (w *rapidWorld) genPartnerRef(label string) commission.PartnerRef {
-	if len(w.partners) > 0 && !oneIn(w.t, label+"_known", 5) {
+	if len(w.partners) > 0 && !rapidgen.OneIn(w.t, label+"_known", 5) {
 		p := rapid.SampledFrom(w.partners).Draw(w.t, label+"_partner")
 		switch rapid.IntRange(0, 3).Draw(w.t, label+"_known_by") {
 		case 0:
@@ -940,7 +722,7 @@ func (w *rapidWorld) genPartnerRef(label string) commission.PartnerRef {
 // genCustomerRef names a customer created so far, mostly, by id, key or
 // email; else one of the pools, which may not exist.
 func (w *rapidWorld) genCustomerRef(label string) commission.CustomerRef {
-	if len(w.customers) > 0 && !oneIn(w.t, label+"_known", 5) {
+	if len(w.customers) > 0 && !rapidgen.OneIn(w.t, label+"_known", 5) {
 		c := rapid.SampledFrom(w.customers).Draw(w.t, label+"_customer")
 		switch rapid.IntRange(0, 3).Draw(w.t, label+"_known_by") {
 		case 0:
@@ -966,7 +748,7 @@ func (w *rapidWorld) genCustomerRef(label string) commission.CustomerRef {
 
 // genTxKey draws a key used so far, or one never used.
 func (w *rapidWorld) genTxKey() string {
-	if len(w.txKeys) == 0 || oneIn(w.t, "unknown_key", 10) {
+	if len(w.txKeys) == 0 || rapidgen.OneIn(w.t, "unknown_key", 10) {
 		return "nope"
 	}
 	return rapid.SampledFrom(w.txKeys).Draw(w.t, "used_key")
@@ -976,9 +758,9 @@ func (w *rapidWorld) genTxKey() string {
 // Rewards shown held in review are drawn more often than others.
 func (w *rapidWorld) genRewardID() string {
 	switch {
-	case len(w.rewardIDs) == 0 || oneIn(w.t, "unknown_reward", 10):
+	case len(w.rewardIDs) == 0 || rapidgen.OneIn(w.t, "unknown_reward", 10):
 		return "id_0"
-	case len(w.held) > 0 && !oneIn(w.t, "any_reward", 3):
+	case len(w.held) > 0 && !rapidgen.OneIn(w.t, "any_reward", 3):
 		return rapid.SampledFrom(w.held).Draw(w.t, "held_reward_id")
 	}
 	return rapid.SampledFrom(w.rewardIDs).Draw(w.t, "reward_id")

@@ -249,5 +249,3 @@ func (s *Store) sqliteWrite(ctx context.Context, programID string, fn func(commi
 	committed = true
 	return nil
 }
-
-var errReadOnly = errors.New("sqlstore: write in a read-only unit of work")

@@ -14,20 +14,13 @@ import (
 // here return the error, as the Engine does: the contract does not promise
 // that a StoreTx is usable after a failed write.
 func duplicateTests() []subtest {
-	var tests []subtest
-	for _, field := range []string{"id", "key", "email"} {
-		tests = append(tests, subtest{"partner " + field + " taken", func(t *testing.T, h Harness) { testDuplicatePartner(t, h, field) }})
-	}
+	tests := personDuplicateTests(partners)
 	tests = append(tests,
-		subtest{"partner emails may be empty", testPartnerEmptyEmails},
 		subtest{"partner key taken earlier in the unit of work", testPartnerTakenInUnitOfWork},
 		subtest{"partners and customers are separate", testPartnersCustomersSeparate},
 	)
-	for _, field := range []string{"id", "key", "email"} {
-		tests = append(tests, subtest{"customer " + field + " taken", func(t *testing.T, h Harness) { testDuplicateCustomer(t, h, field) }})
-	}
+	tests = append(tests, personDuplicateTests(customers)...)
 	return append(tests,
-		subtest{"customer emails may be empty", testCustomerEmptyEmails},
 		subtest{"transaction key", testDuplicateTxKey},
 		subtest{"transaction key of a deleted transaction", func(t *testing.T, h Harness) {
 			testDuplicateTxKeyOf(t, h, commission.TransactionDeleted)
@@ -35,6 +28,7 @@ func duplicateTests() []subtest {
 		subtest{"transaction key of an archived transaction", func(t *testing.T, h Harness) {
 			testDuplicateTxKeyOf(t, h, commission.TransactionArchived)
 		}},
+		subtest{"transaction key in a batch insert", testDuplicateInBatch},
 		subtest{"reward id taken by another transaction", testRewardIDTaken},
 		subtest{"reward id taken by a deleted transaction", testRewardIDTakenByDeleted},
 		subtest{"reward id taken earlier in the unit of work", testRewardIDTakenInUnitOfWork},
@@ -42,48 +36,58 @@ func duplicateTests() []subtest {
 	)
 }
 
-func testDuplicatePartner(t *testing.T, h Harness, field string) {
-	s := h.New(t)
-	update(t, s, "a", func(tx commission.StoreTx) { require.NoError(t, tx.InsertPartner(ctx, partnerFixture("p1"))) })
-	p := map[string]*commission.Partner{
-		"id":    {ID: "p1", Key: "other-key", Email: "other@partners.test", Status: commission.PartnerActive, CreatedAt: t0},
-		"key":   {ID: "other", Key: "key-p1", Email: "other@partners.test", Status: commission.PartnerActive, CreatedAt: t0},
-		"email": {ID: "other", Key: "other-key", Email: "p1@partners.test", Status: commission.PartnerActive, CreatedAt: t0},
-	}[field]
-
-	err := s.Update(ctx, "a", func(tx commission.StoreTx) error { return tx.InsertPartner(ctx, p) })
-	requireDuplicate(t, err, "partner with a taken "+field)
-
-	if field != "id" {
-		_, err = getPartner(t, s, "a", commission.PartnerRef{ID: "other"})
-		requireNotFound(t, err, "rejected partner by id")
+// personDuplicateTests are the tests that hold for partners and customers
+// alike: "<kind> <field> taken" for id, key and email, and "<kind> emails
+// may be empty".
+func personDuplicateTests(p person) []subtest {
+	var tests []subtest
+	for _, field := range []string{"id", "key", "email"} {
+		tests = append(tests, subtest{p.kind + " " + field + " taken", func(t *testing.T, h Harness) {
+			testDuplicatePerson(t, h, p, field)
+		}})
 	}
-	if field != "key" {
-		_, err = getPartner(t, s, "a", commission.PartnerRef{Key: "other-key"})
-		requireNotFound(t, err, "rejected partner by key")
-	}
-	if field != "email" {
-		_, err = getPartner(t, s, "a", commission.PartnerRef{Email: "other@partners.test"})
-		requireNotFound(t, err, "rejected partner by email")
-	}
-	got, err := getPartner(t, s, "a", commission.PartnerRef{ID: "p1"})
-	require.NoError(t, err)
-	requireSamePartner(t, partnerFixture("p1"), got)
+	return append(tests, subtest{p.kind + " emails may be empty", func(t *testing.T, h Harness) { testEmptyEmails(t, h, p) }})
 }
 
-func testPartnerEmptyEmails(t *testing.T, h Harness) {
+// testDuplicatePerson inserts a record whose field is taken by a fixture:
+// ErrDuplicateKey, and nothing of it stored.
+func testDuplicatePerson(t *testing.T, h Harness, p person, field string) {
+	s := h.New(t)
+	id := p.letter + "1"
+	update(t, s, "a", func(tx commission.StoreTx) { require.NoError(t, p.insert(tx, id, nil)) })
+	other := map[string]personRef{"id": {ID: "other"}, "key": {Key: "other-key"}, "email": {Email: "other@" + p.domain}}
+	rejected := personRef{ID: "other", Key: "other-key", Email: "other@" + p.domain}
+	switch field {
+	case "id":
+		rejected.ID = id
+	case "key":
+		rejected.Key = "key-" + id
+	case "email":
+		rejected.Email = id + "@" + p.domain
+	}
+
+	err := s.Update(ctx, "a", func(tx commission.StoreTx) error { return p.insertBare(tx, rejected) })
+	requireDuplicate(t, err, p.kind+" with a taken "+field)
+	for by, ref := range other {
+		if by != field {
+			_, err = p.get(t, s, ref)
+			requireNotFound(t, err, "rejected "+p.kind+" by "+by)
+		}
+	}
+	p.requireFixture(t, s, id)
+}
+
+func testEmptyEmails(t *testing.T, h Harness, p person) {
 	s := h.New(t)
 	update(t, s, "a", func(tx commission.StoreTx) {
-		require.NoError(t, tx.InsertPartner(ctx, &commission.Partner{ID: "n1", Key: "n1", Status: commission.PartnerActive, CreatedAt: t0}))
-		require.NoError(t, tx.InsertPartner(ctx, &commission.Partner{ID: "n2", Key: "n2", Status: commission.PartnerActive, CreatedAt: t0}))
+		require.NoError(t, p.insertBare(tx, personRef{ID: "n1", Key: "n1"}))
+		require.NoError(t, p.insertBare(tx, personRef{ID: "n2", Key: "n2"}))
 	})
-	update(t, s, "a", func(tx commission.StoreTx) {
-		require.NoError(t, tx.InsertPartner(ctx, &commission.Partner{ID: "n3", Key: "n3", Status: commission.PartnerActive, CreatedAt: t0}))
-	})
+	update(t, s, "a", func(tx commission.StoreTx) { require.NoError(t, p.insertBare(tx, personRef{ID: "n3", Key: "n3"})) })
 	for _, id := range []string{"n1", "n2", "n3"} {
-		p, err := getPartner(t, s, "a", commission.PartnerRef{ID: id})
+		got, err := p.get(t, s, personRef{ID: id})
 		require.NoError(t, err)
-		require.Empty(t, p.Email)
+		require.Empty(t, got.Email)
 	}
 }
 
@@ -112,51 +116,6 @@ func testPartnersCustomersSeparate(t *testing.T, h Harness) {
 	p, err := getPartner(t, s, "a", commission.PartnerRef{Email: "p1@partners.test"})
 	require.NoError(t, err)
 	requireSamePartner(t, partnerFixture("p1"), p)
-}
-
-func testDuplicateCustomer(t *testing.T, h Harness, field string) {
-	s := h.New(t)
-	update(t, s, "a", func(tx commission.StoreTx) { require.NoError(t, tx.InsertCustomer(ctx, customerFixture("c1", ""))) })
-	c := map[string]*commission.Customer{
-		"id":    {ID: "c1", Key: "other-key", Email: "other@customers.test", Status: commission.CustomerActive, CreatedAt: t0},
-		"key":   {ID: "other", Key: "key-c1", Email: "other@customers.test", Status: commission.CustomerActive, CreatedAt: t0},
-		"email": {ID: "other", Key: "other-key", Email: "c1@customers.test", Status: commission.CustomerActive, CreatedAt: t0},
-	}[field]
-
-	err := s.Update(ctx, "a", func(tx commission.StoreTx) error { return tx.InsertCustomer(ctx, c) })
-	requireDuplicate(t, err, "customer with a taken "+field)
-
-	if field != "id" {
-		_, err = getCustomer(t, s, "a", commission.CustomerRef{ID: "other"})
-		requireNotFound(t, err, "rejected customer by id")
-	}
-	if field != "key" {
-		_, err = getCustomer(t, s, "a", commission.CustomerRef{Key: "other-key"})
-		requireNotFound(t, err, "rejected customer by key")
-	}
-	if field != "email" {
-		_, err = getCustomer(t, s, "a", commission.CustomerRef{Email: "other@customers.test"})
-		requireNotFound(t, err, "rejected customer by email")
-	}
-	got, err := getCustomer(t, s, "a", commission.CustomerRef{ID: "c1"})
-	require.NoError(t, err)
-	requireSameCustomer(t, customerFixture("c1", ""), got)
-}
-
-func testCustomerEmptyEmails(t *testing.T, h Harness) {
-	s := h.New(t)
-	update(t, s, "a", func(tx commission.StoreTx) {
-		require.NoError(t, tx.InsertCustomer(ctx, &commission.Customer{ID: "n1", Key: "n1", Status: commission.CustomerActive, CreatedAt: t0}))
-		require.NoError(t, tx.InsertCustomer(ctx, &commission.Customer{ID: "n2", Key: "n2", Status: commission.CustomerActive, CreatedAt: t0}))
-	})
-	update(t, s, "a", func(tx commission.StoreTx) {
-		require.NoError(t, tx.InsertCustomer(ctx, &commission.Customer{ID: "n3", Key: "n3", Status: commission.CustomerActive, CreatedAt: t0}))
-	})
-	for _, id := range []string{"n1", "n2", "n3"} {
-		c, err := getCustomer(t, s, "a", commission.CustomerRef{ID: id})
-		require.NoError(t, err)
-		require.Empty(t, c.Email)
-	}
 }
 
 // tryInsert inserts tr in a unit of work of its own on program "a".
@@ -197,6 +156,26 @@ func testDuplicateTxKeyOf(t *testing.T, h Harness, state commission.TransactionS
 	r, err := getReward(t, s, "a", "r1")
 	require.NoError(t, err)
 	requireTimePtr(t, &at, r.DeletedAt, "reward DeletedAt")
+}
+
+// A batch insert with a taken key, or a taken reward id, fails and
+// stores nothing of its unit of work.
+func testDuplicateInBatch(t *testing.T, h Harness) {
+	s := h.New(t)
+	insert(t, s, "a", saleFixture("taken", "c1", "p1", t0, "r0"))
+	err := s.Update(ctx, "a", func(tx commission.StoreTx) error {
+		return tx.InsertTransactions(ctx, []*commission.Transaction{
+			saleFixture("fresh", "c1", "p1", t0, "r1"), saleFixture("taken", "c1", "p1", t0, "r2"),
+		})
+	})
+	requireDuplicate(t, err, "a taken key in a batch")
+	_, err = getTx(t, s, "a", "fresh")
+	requireNotFound(t, err, "nothing of the failed unit of work")
+
+	err = s.Update(ctx, "a", func(tx commission.StoreTx) error {
+		return tx.InsertTransactions(ctx, []*commission.Transaction{saleFixture("other", "c1", "p1", t0, "r0")})
+	})
+	requireDuplicate(t, err, "a taken reward id in a batch")
 }
 
 func testRewardIDTaken(t *testing.T, h Harness) {

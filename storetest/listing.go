@@ -75,9 +75,29 @@ func listingFixture(t *testing.T, s commission.Store) map[string]*commission.Tra
 // listingAll is the fixture's listing: newest first, archived in, deleted out.
 var listingAll = []string{"t9", "t6", "t2", "t5", "t3", "t1", "t8", "t4"}
 
+// listingCase is a query on listingFixture and the keys it lists.
+type listingCase struct {
+	name string
+	q    commission.TransactionQuery
+	want []string
+}
+
 func testListingQueries(t *testing.T, h Harness) {
 	s := h.New(t)
-	txs := listingFixture(t, s)
+	// The cases share one store, so they are not subtests: every failing
+	// case is reported by name, and the test goes on.
+	for _, c := range listingCases(listingFixture(t, s)) {
+		got := list(t, s, "a", c.q)
+		assert.Equal(t, c.want, keysOf(got), c.name)
+		for i := 1; i < len(got); i++ {
+			assert.True(t, got[i-1].Position().Before(got[i].Position()), "%s: newest first by (CreatedAt, Seq)", c.name)
+		}
+	}
+}
+
+// listingCases are the queries of testListingQueries on txs, the
+// transactions of listingFixture.
+func listingCases(txs map[string]*commission.Transaction) []listingCase {
 	pos := func(key string) *commission.Position { p := txs[key].Position(); return &p }
 	at := func(d time.Duration, seq int64) *commission.Position {
 		return &commission.Position{CreatedAt: t0.Add(d), Seq: seq}
@@ -87,11 +107,7 @@ func testListingQueries(t *testing.T, h Harness) {
 	// exists whatever gaps the store leaves.
 	between := txs["t5"].Seq - 1
 
-	cases := []struct {
-		name string
-		q    commission.TransactionQuery
-		want []string
-	}{
+	return []listingCase{
 		{"all, newest first, archived in, deleted out", commission.TransactionQuery{Limit: 100}, all},
 		{"limit", commission.TransactionQuery{Limit: 1}, []string{"t9"}},
 		{"limit exact", commission.TransactionQuery{Limit: 8}, all},
@@ -130,15 +146,6 @@ func testListingQueries(t *testing.T, h Harness) {
 		{"customer and a partner it never had", commission.TransactionQuery{CustomerID: "cB1", PartnerID: "pA", Limit: 100}, []string{}},
 		{"customer and partner, offset and limit", commission.TransactionQuery{CustomerID: "cA1", PartnerID: "pA", Offset: 1, Limit: 1}, []string{"t1"}},
 		{"customer and partner after", commission.TransactionQuery{CustomerID: "cA1", PartnerID: "pA", After: pos("t9"), Limit: 100}, []string{"t6", "t1", "t4"}},
-	}
-	// The cases share one store, so they are not subtests: every failing
-	// case is reported by name, and the test goes on.
-	for _, c := range cases {
-		got := list(t, s, "a", c.q)
-		assert.Equal(t, c.want, keysOf(got), c.name)
-		for i := 1; i < len(got); i++ {
-			assert.True(t, got[i-1].Position().Before(got[i].Position()), "%s: newest first by (CreatedAt, Seq)", c.name)
-		}
 	}
 }
 

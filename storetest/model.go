@@ -1,9 +1,9 @@
 package storetest
 
 import (
+	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -12,25 +12,25 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/commissionkit/commission"
+	"github.com/commissionkit/commission/internal/rapidgen"
 )
 
 // The Engine on the store under test, driven by a rapid state machine whose
-// oracle is a plain Go model: partners, customers, sales alone and in bulk,
-// deletes, archives, restores, approvals, rejections, clock moves and
-// retries, with the listing, the rewards and their statuses checked
-// against the model after every step.
+// oracle is a plain Go model: partners, customers, sales alone and in bulk
+// (in the program's currency or converted through a rate source), deletes,
+// archives, restores, approvals, rejections, clock moves, new exchange
+// rates and retries, with the listing, the rewards and their statuses
+// checked against the model after every step.
 func engineTests() []subtest {
 	return []subtest{
 		{"state machine against a model", testEngineModel},
 	}
 }
 
-// The model's program: 30% by default, a flat fee on product "flat", and
-// rewards held for a week.
+// The model's program pays a percent drawn per check by default and a flat
+// fee drawn per check on product "flat", and holds rewards for a week.
 var (
-	modelFlat   = dec("2.50")
 	modelReview = 7 * 24 * time.Hour
-	modelPrices = []string{"0", "0.01", "10", "19.99", "1234.5678"}
 
 	modelPartners = []string{"p0", "p1", "p2"}
 	// modelPartnerRefs are the partners a new customer may name, one of
@@ -38,160 +38,28 @@ var (
 	modelPartnerRefs = append([]string{"nobody"}, modelPartners...)
 	modelCustomers   = []string{"c0", "c1", "c2", "c3"}
 	modelKeys        = []string{"k0", "k1", "k2", "k3", "k4", "k5"}
+
+	// modelPercent draws the program's percent: any of rapidgen.Rate's,
+	// or 50, which halves the smallest amount into a tie at the 19th
+	// place (rounded half-even, to 0).
+	modelPercent = rapid.OneOf(rapidgen.Rate(), rapidgen.Rate(), rapidgen.Rate(), rapid.Just(dec("50")))
 )
 
-func modelProgram() commission.Program {
+func modelProgram(pct, flat decimal.Decimal) commission.Program {
 	return commission.Program{
-		ID: newProgramID("model"), Kind: commission.Affiliate, Currency: "USD",
+		ID: newProgramID("model"), Kind: commission.Affiliate, Currency: modelCurrency,
 		Rules: commission.RuleSet{
 			Version:      "v1",
-			Default:      commission.Percent(dec("30")),
-			Products:     []commission.ProductRule{{ProductID: "flat", Commission: commission.Flat(modelFlat)}},
+			Default:      commission.Percent(pct),
+			Products:     []commission.ProductRule{{ProductID: "flat", Commission: commission.Flat(flat)}},
 			ReviewPeriod: modelReview,
 		},
 	}
 }
 
-// modelLine is one product line of a sale.
-type modelLine struct {
-	product string
-	price   decimal.Decimal
-}
-
-// modelSale is a sale as the model sees it: who buys, with what, and
-// whether the customer is created with it.
-type modelSale struct {
-	key      string
-	customer string
-	create   bool   // options.create_customer
-	partner  string // the created customer's partner
-	amount   decimal.Decimal
-	product  string
-	lines    []modelLine // when set, amount is their sum
-	invalid  bool        // a negative amount: a validation error
-}
-
-// genSale draws a sale of key: its customer and its created customer's
-// partner mostly among those that exist, so that most sales can succeed.
-func (m *engineModel) genSale(key string, create bool) *rapid.Generator[modelSale] {
-	customers := rapid.SampledFrom(modelCustomers)
-	if existing := m.existing(modelCustomers, func(k string) bool { _, ok := m.customers[k]; return ok }); len(existing) > 0 {
-		customers = rapid.OneOf(customers, rapid.SampledFrom(existing))
-	}
-	partners := rapid.SampledFrom(modelPartnerRefs)
-	if existing := m.existing(modelPartners, func(k string) bool { return m.partners[k] }); len(existing) > 0 {
-		partners = rapid.OneOf(partners, rapid.SampledFrom(existing))
-	}
-	return rapid.Custom(func(t *rapid.T) modelSale {
-		s := modelSale{key: key, customer: customers.Draw(t, "customer"), create: create}
-		if create {
-			s.partner = partners.Draw(t, "partner")
-		}
-		if rapid.IntRange(0, 2).Draw(t, "with_lines") == 0 {
-			n := rapid.IntRange(1, 2).Draw(t, "lines")
-			s.amount = decimal.Zero
-			for i := 0; i < n; i++ {
-				l := modelLine{
-					product: rapid.SampledFrom([]string{"flat", "a", "b"}).Draw(t, "line_product"),
-					price:   dec(rapid.SampledFrom(modelPrices).Draw(t, "price")),
-				}
-				s.lines = append(s.lines, l)
-				s.amount = s.amount.Add(l.price)
-			}
-			return s
-		}
-		s.amount = dec(rapid.SampledFrom(modelPrices).Draw(t, "amount"))
-		s.product = rapid.SampledFrom([]string{"", "flat", "a"}).Draw(t, "product")
-		return s
-	})
-}
-
-// existing returns the keys of pool that exist, in pool's order.
-func (m *engineModel) existing(pool []string, exists func(string) bool) []string {
-	var out []string
-	for _, k := range pool {
-		if exists(k) {
-			out = append(out, k)
-		}
-	}
-	return out
-}
-
-// GoString is how rapid logs a drawn sale.
-func (s modelSale) GoString() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "sale %s by %s", s.key, s.customer)
-	if s.create {
-		fmt.Fprintf(&b, " (created, partner %s)", s.partner)
-	}
-	switch {
-	case s.invalid:
-		b.WriteString(" of -1")
-	case len(s.lines) > 0:
-		for _, l := range s.lines {
-			fmt.Fprintf(&b, " [%s %s]", l.product, l.price)
-		}
-	default:
-		fmt.Fprintf(&b, " of %s, product %q", s.amount, s.product)
-	}
-	return b.String()
-}
-
-func (s modelSale) input() commission.TransactionInput {
-	in := commission.TransactionInput{Key: s.key, Customer: commission.CustomerInput{Key: s.customer}}
-	if s.create {
-		in.Options.CreateCustomer = true
-		in.Customer.Partner = &commission.PartnerRef{Key: s.partner}
-	}
-	switch {
-	case s.invalid:
-		neg := dec("-1")
-		in.Amount = &neg
-	case len(s.lines) > 0:
-		for _, l := range s.lines {
-			in.Products = append(in.Products, commission.ProductLine{ProductID: l.product, ProductPrice: l.price})
-		}
-	default:
-		a := s.amount
-		in.Amount, in.ProductID = &a, s.product
-	}
-	return in
-}
-
-// rewards is what the sale earns: one reward per line, by the line's rule.
-func (s modelSale) rewards() []decimal.Decimal {
-	earn := func(product string, price decimal.Decimal) decimal.Decimal {
-		if product == "flat" {
-			return modelFlat
-		}
-		return price.Mul(rate30)
-	}
-	if len(s.lines) == 0 {
-		return []decimal.Decimal{earn(s.product, s.amount)}
-	}
-	out := make([]decimal.Decimal, len(s.lines))
-	for i, l := range s.lines {
-		out[i] = earn(l.product, l.price)
-	}
-	return out
-}
-
-// sameSale is the Engine's "identical input" for these sales.
-func (s modelSale) sameSale(o modelSale) bool {
-	if s.customer != o.customer || !s.amount.Equal(o.amount) || s.product != o.product || len(s.lines) != len(o.lines) {
-		return false
-	}
-	for i := range s.lines {
-		if s.lines[i].product != o.lines[i].product || !s.lines[i].price.Equal(o.lines[i].price) {
-			return false
-		}
-	}
-	return true
-}
-
 type modelReward struct {
 	id      string
-	amount  decimal.Decimal
+	pay     modelPay
 	decided commission.RewardStatus // "" until approved or rejected
 }
 
@@ -199,6 +67,7 @@ type modelTx struct {
 	sale    modelSale
 	in      commission.TransactionInput // exactly what was sent, for retries
 	partner string
+	rate    *decimal.Decimal // the exchange rate, nil in the program's currency
 	state   commission.TransactionState
 	created time.Time
 	rewards []*modelReward
@@ -224,6 +93,10 @@ type engineModel struct {
 	eng    *commission.Engine // writes
 	reader *commission.Engine // reads, on a peer store when there is one
 	clock  *clock
+	rates  modelRates // the engine's rate source
+
+	pct, flat decimal.Decimal // the program's default percent and flat fee
+	spent     decimal.Decimal // the sales stored, converted (see modelAmount)
 
 	partners  map[string]bool
 	customers map[string]string // key → partner key
@@ -233,8 +106,12 @@ type engineModel struct {
 // outcome is what the model expects of sale s given the customers and keys
 // that earlier items of the same bulk added: the partner the sale is
 // attributed to, whether it creates its customer, and the sentinel error
-// it fails with, if any.
+// it fails with, if any. A sale that cannot be converted fails before its
+// customer and key are looked at.
 func (m *engineModel) outcome(s modelSale, newCustomers map[string]string, newKeys map[string]bool) (partner string, creates bool, err error) {
+	if _, ok := m.rateOf(s.units); !ok {
+		return "", false, commission.ErrNoRate
+	}
 	partner, known := m.customers[s.customer]
 	if !known {
 		partner, known = newCustomers[s.customer]
@@ -258,23 +135,17 @@ func (m *engineModel) outcome(s modelSale, newCustomers map[string]string, newKe
 // returned, after checking what it returned.
 func (m *engineModel) record(t *rapid.T, s modelSale, in commission.TransactionInput, partner string, tx *commission.Transaction) {
 	t.Helper()
-	now := m.clock.Now()
-	mt := &modelTx{sale: s, in: in, partner: partner, state: commission.TransactionActive, created: now}
-	require.Equal(t, s.key, tx.Key)
-	requireDecimal(t, s.amount, tx.Amount, s.key+" amount")
-	require.Equal(t, s.customer, tx.CustomerKey, s.key)
-	require.Equal(t, partner, tx.PartnerKey, s.key)
-	requireTime(t, now, tx.CreatedAt, s.key+" CreatedAt")
-	want := s.rewards()
-	require.Len(t, tx.Rewards, len(want), s.key)
+	rate, _ := m.rateOf(s.units)
+	mt := &modelTx{sale: s, in: in, partner: partner, rate: rate, state: commission.TransactionActive, created: m.clock.Now()}
+	pays := m.pays(s, rate)
+	require.Len(t, tx.Rewards, len(pays), s.key)
 	for i, r := range tx.Rewards {
-		requireDecimal(t, want[i], r.Amount, fmt.Sprintf("%s rewards[%d]", s.key, i))
-		require.Equal(t, commission.RewardInReview, r.Status, s.key)
-		require.Equal(t, partner, r.PartnerKey, s.key)
 		require.NotContains(t, m.rewardIDs(), r.ID, "reward id given twice")
-		mt.rewards = append(mt.rewards, &modelReward{id: r.ID, amount: want[i]})
+		mt.rewards = append(mt.rewards, &modelReward{id: r.ID, pay: pays[i]})
 	}
+	m.requireTx(t, mt, tx, mt.created)
 	m.txs[s.key] = mt
+	m.spent = m.spent.Add(m.converted(s))
 }
 
 func (m *engineModel) rewardIDs() []string {
@@ -301,6 +172,7 @@ func (m *engineModel) requireDuplicate(t *rapid.T, err error, key string, identi
 	require.Equal(t, key, dup.Existing.Key)
 	require.Equal(t, mt.state, dup.Existing.State, key)
 	requireDecimal(t, mt.sale.amount, dup.Existing.Amount, key+" existing amount")
+	require.Equal(t, mt.sale.currency(), dup.Existing.AmountUnits, key)
 	require.Equal(t, mt.sale.customer, dup.Existing.CustomerKey, key)
 	require.Len(t, dup.Existing.Rewards, len(mt.rewards), key)
 	require.Equal(t, identical, dup.Identical, "key %q: stored %#v: is the new input identical?", key, mt.sale)
@@ -338,7 +210,7 @@ func (m *engineModel) createCustomer(t *rapid.T) {
 }
 
 func (m *engineModel) sale(t *rapid.T, create bool) {
-	s := m.genSale(rapid.SampledFrom(modelKeys).Draw(t, "key"), create).Draw(t, "sale")
+	s := m.genSale(rapid.SampledFrom(modelKeys).Draw(t, "key"), create, m.spent).Draw(t, "sale")
 	in := s.input()
 	tx, err := m.eng.CreateTransaction(ctx, in)
 	partner, creates, want := m.outcome(s, nil, nil)
@@ -363,8 +235,10 @@ func (m *engineModel) bulk(t *rapid.T) {
 	n := rapid.IntRange(1, 3).Draw(t, "n")
 	sales := make([]modelSale, n)
 	ins := make([]commission.TransactionInput, n)
+	spent := m.spent // and the items before it, were they stored
 	for i := range sales {
-		sales[i] = m.genSale(rapid.SampledFrom(modelKeys).Draw(t, "key"), rapid.Bool().Draw(t, "create")).Draw(t, "sale")
+		sales[i] = m.genSale(rapid.SampledFrom(modelKeys).Draw(t, "key"), rapid.Bool().Draw(t, "create"), spent).Draw(t, "sale")
+		spent = spent.Add(m.converted(sales[i]))
 	}
 	if rapid.IntRange(0, 3).Draw(t, "with_invalid") == 0 {
 		bad := rapid.IntRange(0, n-1).Draw(t, "invalid_index")
@@ -381,12 +255,51 @@ func (m *engineModel) bulk(t *rapid.T) {
 }
 
 // requireBulk checks a bulk's outcome against the model, and records what
-// it stored.
+// it stored: invalid items first, then the first item that cannot be
+// converted (rates are looked up before the unit of work), then each item
+// in turn, seeing what the items before it created.
 func (m *engineModel) requireBulk(t *rapid.T, sales []modelSale, ins []commission.TransactionInput, out []*commission.Transaction, err error) {
 	t.Helper()
-	n := len(sales)
+	if requireBulkInvalid(t, sales, err) {
+		return // the invariant checks that nothing was stored
+	}
+	for i, s := range sales {
+		if _, ok := m.rateOf(s.units); !ok {
+			requireItemError(t, err, i, commission.ErrNoRate)
+			return
+		}
+	}
+	newCustomers, newKeys := map[string]string{}, map[string]bool{}
+	partners := make([]string, len(sales))
+	for i, s := range sales {
+		partner, creates, want := m.outcome(s, newCustomers, newKeys)
+		if want != nil {
+			requireItemError(t, err, i, want)
+			if want == commission.ErrDuplicateKey {
+				m.requireDuplicate(t, err, s.key, m.txs[s.key].sale.sameSale(s))
+			}
+			return
+		}
+		if creates {
+			newCustomers[s.customer] = partner
+		}
+		newKeys[s.key] = true
+		partners[i] = partner
+	}
+	require.NoError(t, err)
+	require.Len(t, out, len(sales))
+	for c, p := range newCustomers {
+		m.customers[c] = p
+	}
+	for i, tx := range out {
+		m.record(t, sales[i], ins[i], partners[i], tx)
+	}
+}
 
-	// Validation first: every invalid amount and repeated key is named.
+// requireBulkInvalid reports whether the bulk has invalid items, after
+// checking that err names every invalid amount and repeated key.
+func requireBulkInvalid(t *rapid.T, sales []modelSale, err error) bool {
+	t.Helper()
 	var fields []string
 	seen := map[string]int{}
 	for i, s := range sales {
@@ -398,57 +311,56 @@ func (m *engineModel) requireBulk(t *rapid.T, sales []modelSale, ins []commissio
 		}
 		seen[s.key] = i
 	}
-	if len(fields) > 0 {
-		var verr *commission.ValidationError
-		require.ErrorAs(t, err, &verr)
-		for _, f := range fields {
-			_, ok := verr.Field(f)
-			require.True(t, ok, "want an error on %s, got %v", f, err)
-		}
-		return // the invariant checks that nothing was stored
+	if len(fields) == 0 {
+		return false
 	}
-
-	// Then each item in turn, seeing what the items before it created.
-	newCustomers, newKeys := map[string]string{}, map[string]bool{}
-	partners := make([]string, n)
-	for i, s := range sales {
-		partner, creates, want := m.outcome(s, newCustomers, newKeys)
-		if want != nil {
-			var ie *commission.ItemError
-			require.ErrorAs(t, err, &ie, "transactions[%d] fails with %v", i, want)
-			require.Equal(t, i, ie.Index)
-			if want == commission.ErrDuplicateKey {
-				m.requireDuplicate(t, err, s.key, m.txs[s.key].sale.sameSale(s))
-			} else {
-				require.ErrorIs(t, err, want)
-			}
-			return
-		}
-		if creates {
-			newCustomers[s.customer] = partner
-		}
-		newKeys[s.key] = true
-		partners[i] = partner
+	var verr *commission.ValidationError
+	require.ErrorAs(t, err, &verr)
+	for _, f := range fields {
+		_, ok := verr.Field(f)
+		require.True(t, ok, "want an error on %s, got %v", f, err)
 	}
-	require.NoError(t, err)
-	require.Len(t, out, n)
-	for c, p := range newCustomers {
-		m.customers[c] = p
-	}
-	for i, tx := range out {
-		m.record(t, sales[i], ins[i], partners[i], tx)
-	}
+	return true
 }
 
-// retry sends a stored sale's input again, as a retried webhook would.
+// requireItemError checks that err is item i's, and is want.
+func requireItemError(t *rapid.T, err error, i int, want error) {
+	t.Helper()
+	var ie *commission.ItemError
+	require.ErrorAs(t, err, &ie, "transactions[%d] fails with %v", i, want)
+	require.Equal(t, i, ie.Index)
+	require.ErrorIs(t, err, want)
+}
+
+// retry sends a stored sale's input again, as a retried webhook would:
+// a duplicate, identical, unless its currency has no usable rate now. Now
+// and then the currency is changed first: then the sale is identical only
+// when the currency is the same once the default is filled in.
+//
+// The engine adds a sale to its partner's revenue before it finds the key
+// taken, so a sale is sent again only while that sum, on top of the sales
+// stored, fits in storage: past it, a SQL store fails the sale with its
+// own overflow error where the memory store reports the duplicate.
 func (m *engineModel) retry(t *rapid.T) {
 	used := m.usedKeys()
 	if len(used) == 0 {
 		t.Skip("no key used yet")
 	}
 	key := rapid.SampledFrom(used).Draw(t, "key")
-	_, err := m.eng.CreateTransaction(ctx, m.txs[key].in)
-	m.requireDuplicate(t, err, key, true)
+	s, in := m.txs[key].sale, m.txs[key].in
+	if rapid.IntRange(0, 3).Draw(t, "other_currency") == 0 {
+		s.units = rapid.SampledFrom(modelUnits).Draw(t, "units")
+		in.AmountUnits = s.units
+	}
+	if m.spent.Add(m.converted(s)).Cmp(modelLargest) > 0 {
+		t.Skip("its revenue would not fit")
+	}
+	_, err := m.eng.CreateTransaction(ctx, in)
+	if _, ok := m.rateOf(s.units); !ok {
+		require.ErrorIs(t, err, commission.ErrNoRate, key)
+		return
+	}
+	m.requireDuplicate(t, err, key, m.txs[key].sale.sameSale(s))
 }
 
 func (m *engineModel) usedKeys() []string {
@@ -541,59 +453,125 @@ func (m *engineModel) reward(id string) (*modelTx, *modelReward) {
 	return nil, nil
 }
 
+// advance moves the clock, by nothing at all (sales at one instant are
+// listed by their order of creation) up to more than the review period.
 func (m *engineModel) advance(t *rapid.T) {
-	m.clock.Advance(rapid.SampledFrom([]time.Duration{time.Microsecond, time.Hour, 2 * 24 * time.Hour, 8 * 24 * time.Hour}).Draw(t, "by"))
+	m.clock.Advance(rapid.SampledFrom([]time.Duration{0, time.Microsecond, time.Second, time.Hour, 2 * 24 * time.Hour, 8 * 24 * time.Hour}).Draw(t, "by"))
 }
 
-// check is the invariant: the listing holds every sale not deleted, once,
-// newest first, as the model has it (amount, customer, partner, state,
-// rewards and their statuses as of the clock); each partner's rewards that
-// count add up to the model's; the partner filter lists the model's sales
-// of p0; deleted keys are not found.
+// newRate gives one of the converted currencies another rate: sales stored
+// before keep the rate they were converted at.
+func (m *engineModel) newRate(t *rapid.T) {
+	cur := rapid.SampledFrom(modelConverted).Draw(t, "currency")
+	m.rates[cur] = modelExchangeRate.Draw(t, "rate")
+}
+
+// check is the invariant: the listing, paged at a size drawn each time,
+// holds every sale not deleted, once, newest first, as the model has it;
+// each partner's rewards that count add up to the model's; the partner
+// filter lists the model's sales of p0; deleted keys are not found.
+// (Reading every key and reward back, a round trip each, is an action,
+// readBack, so that a check on a database does not make them all after
+// every step.)
 func (m *engineModel) check(t *rapid.T) {
-	now := m.clock.Now()
-	listed := listAll(t, m.reader, commission.ListOptions{Limit: 4})
+	limit := rapid.SampledFrom([]int{2, 4, commission.MaxLimit}).Draw(t, "page_size")
+	m.requireTotals(t, m.requireListing(t, limit, m.clock.Now()))
+	var wantP0 []string
+	for _, k := range m.usedKeys() {
+		mt := m.txs[k]
+		if mt.state == commission.TransactionDeleted {
+			_, err := m.reader.Transaction(ctx, k)
+			require.ErrorIs(t, err, commission.ErrNotFound, "deleted key %q", k)
+		} else if mt.partner == "p0" {
+			wantP0 = append(wantP0, k)
+		}
+	}
+	require.ElementsMatch(t, wantP0, keysOf(listAll(t, m.reader, commission.ListOptions{PartnerKey: "p0", Limit: commission.MaxLimit})),
+		"p0's transactions")
+}
+
+// requireListing walks the listing limit at a time and checks it against
+// the model.
+func (m *engineModel) requireListing(t *rapid.T, limit int, now time.Time) []*commission.Transaction {
+	t.Helper()
+	listed := listAll(t, m.reader, commission.ListOptions{Limit: limit})
 	seen := map[string]bool{}
-	got := map[string]decimal.Decimal{}
 	for _, tx := range listed {
-		require.False(t, seen[tx.Key], "key %q listed twice", tx.Key)
+		require.False(t, seen[tx.Key], "key %q listed twice (limit %d)", tx.Key, limit)
 		seen[tx.Key] = true
 		mt := m.txs[tx.Key]
 		require.NotNil(t, mt, "unknown key %q listed", tx.Key)
 		require.NotEqual(t, commission.TransactionDeleted, mt.state, "deleted key %q listed", tx.Key)
 		m.requireTx(t, mt, tx, now)
+	}
+	requireNewestFirst(t, listed)
+	want := 0
+	for _, mt := range m.txs {
+		if mt.state != commission.TransactionDeleted {
+			want++
+		}
+	}
+	require.Len(t, seen, want, "listed transactions (limit %d)", limit)
+	return listed
+}
+
+// requireTotals checks each partner's rewards that count, over the
+// listing, against the model's.
+func (m *engineModel) requireTotals(t *rapid.T, listed []*commission.Transaction) {
+	t.Helper()
+	got := map[string]decimal.Decimal{}
+	for _, tx := range listed {
 		for _, r := range tx.Rewards {
 			if r.DeletedAt == nil && r.Status != commission.RewardRejected {
 				got[r.PartnerKey] = got[r.PartnerKey].Add(r.Amount)
 			}
 		}
 	}
-	requireNewestFirst(t, listed)
-
-	var wantListed, wantP0 []string
 	want := map[string]decimal.Decimal{}
-	for k, mt := range m.txs {
-		if mt.state == commission.TransactionDeleted {
-			_, err := m.reader.Transaction(ctx, k)
-			require.ErrorIs(t, err, commission.ErrNotFound, "deleted key %q", k)
-			continue
-		}
-		wantListed = append(wantListed, k)
-		if mt.partner == "p0" {
-			wantP0 = append(wantP0, k)
-		}
+	for _, mt := range m.txs {
 		for _, r := range mt.rewards {
 			if mt.counts(r) {
-				want[mt.partner] = want[mt.partner].Add(r.amount)
+				want[mt.partner] = want[mt.partner].Add(r.pay.amount)
 			}
 		}
 	}
-	require.Len(t, seen, len(wantListed), "listed transactions")
 	for _, p := range modelPartners {
 		requireDecimal(t, want[p], got[p], "partner "+p+"'s rewards that count")
 	}
-	require.ElementsMatch(t, wantP0, keysOf(listAll(t, m.reader, commission.ListOptions{PartnerKey: "p0", Limit: commission.MaxLimit})),
-		"p0's transactions")
+}
+
+// readBack reads every key by Transaction and every reward by id: a
+// deleted sale is not found, and its rewards are hidden or carry
+// deleted_at; everything else is as the model has it.
+func (m *engineModel) readBack(t *rapid.T) {
+	now := m.clock.Now()
+	for _, key := range modelKeys {
+		tx, err := m.reader.Transaction(ctx, key)
+		mt := m.txs[key]
+		if mt == nil || mt.state == commission.TransactionDeleted {
+			require.ErrorIs(t, err, commission.ErrNotFound, "key %q", key)
+		} else {
+			require.NoError(t, err, key)
+			m.requireTx(t, mt, tx, now)
+		}
+		if mt == nil {
+			continue
+		}
+		for i, want := range mt.rewards {
+			what := fmt.Sprintf("%s rewards[%d] read by id", key, i)
+			r, err := m.reader.Reward(ctx, want.id)
+			if mt.state == commission.TransactionDeleted && errors.Is(err, commission.ErrNotFound) {
+				continue // a reversed reward may be hidden
+			}
+			require.NoError(t, err, what)
+			if mt.state == commission.TransactionDeleted {
+				require.Equal(t, want.id, r.ID, what)
+				require.NotNil(t, r.DeletedAt, what+": deleted_at")
+				continue
+			}
+			m.requireReward(t, what, mt, want, r, now)
+		}
+	}
 }
 
 // requireCustomers checks that each of keys exists, with its partner, if
@@ -612,49 +590,81 @@ func (m *engineModel) requireCustomers(t *rapid.T, keys ...string) {
 	}
 }
 
+// requireTx checks a transaction that is not deleted against the model, as
+// of now: its sale, state, rate and every reward.
 func (m *engineModel) requireTx(t *rapid.T, mt *modelTx, tx *commission.Transaction, now time.Time) {
 	t.Helper()
-	key := tx.Key
-	archived := mt.state == commission.TransactionArchived
+	key := mt.sale.key
+	require.Equal(t, key, tx.Key)
 	requireDecimal(t, mt.sale.amount, tx.Amount, key+" amount")
+	require.Equal(t, mt.sale.currency(), tx.AmountUnits, key)
+	requireDecimalPtr(t, mt.rate, tx.Rate, key+" rate")
 	require.Equal(t, mt.sale.customer, tx.CustomerKey, key)
 	require.Equal(t, mt.partner, tx.PartnerKey, key)
 	require.Equal(t, mt.state, tx.State, key)
 	requireTime(t, mt.created, tx.CreatedAt, key+" CreatedAt")
-	require.Equal(t, archived, tx.DeletedAt != nil, "%s deleted_at", key)
+	require.Equal(t, mt.state == commission.TransactionArchived, tx.DeletedAt != nil, "%s deleted_at", key)
 	require.Len(t, tx.Rewards, len(mt.rewards), key)
-	for i, r := range tx.Rewards {
-		want := mt.rewards[i]
-		what := fmt.Sprintf("%s rewards[%d]", key, i)
-		require.Equal(t, want.id, r.ID, what)
-		requireDecimal(t, want.amount, r.Amount, what+" amount")
-		require.Equal(t, mt.partner, r.PartnerKey, what)
-		require.Equal(t, mt.statusAt(want, now), r.Status, what+" status at "+now.String())
-		require.Equal(t, archived, r.DeletedAt != nil, what+" deleted_at")
+	for i := range tx.Rewards {
+		m.requireReward(t, fmt.Sprintf("%s rewards[%d]", key, i), mt, mt.rewards[i], &tx.Rewards[i], now)
 	}
+}
+
+// requireReward checks a reward of a sale that is not deleted against the
+// model: exactly what its line earns, in the program's currency, at the
+// sale's rate, with its status as of now.
+func (m *engineModel) requireReward(t *rapid.T, what string, mt *modelTx, want *modelReward, r *commission.Reward, now time.Time) {
+	t.Helper()
+	require.Equal(t, want.id, r.ID, what)
+	require.Equal(t, mt.sale.key, r.TransactionKey, what)
+	requireDecimal(t, want.pay.amount, r.Amount, what+" amount")
+	require.Equal(t, modelCurrency, r.AmountUnits, what+" units")
+	require.Equal(t, mt.partner, r.PartnerKey, what)
+	require.Equal(t, mt.statusAt(want, now), r.Status, what+" status at "+now.String())
+	require.Equal(t, mt.state == commission.TransactionArchived, r.DeletedAt != nil, what+" deleted_at")
+	ex := r.Explanation
+	requireDecimal(t, want.pay.base, ex.Base, what+" explanation.base")
+	requireDecimal(t, want.pay.value, ex.Value, what+" explanation.value")
+	requireDecimalPtr(t, mt.rate, ex.Rate, what+" explanation.rate")
+	wantRounding := ""
+	if want.pay.rounded {
+		wantRounding = commission.StorageRounding
+	}
+	require.Equal(t, wantRounding, ex.Rounding, what+" explanation.rounding")
+}
+
+// newEngineModel starts a check: a program and rates of its own, the
+// engine on s and a reader on peer, and a partner and a customer of it,
+// so that early sales can succeed.
+func newEngineModel(t *rapid.T, s, peer commission.Store) *engineModel {
+	m := &engineModel{
+		clock: &clock{now: t0}, rates: modelRates{},
+		pct: modelPercent.Draw(t, "percent"), flat: rapidgen.Decimal(4, 2).Draw(t, "flat"),
+		partners: map[string]bool{}, customers: map[string]string{}, txs: map[string]*modelTx{},
+	}
+	for _, cur := range modelConverted {
+		m.rates[cur] = modelExchangeRate.Draw(t, "rate_"+cur)
+	}
+	prog := modelProgram(m.pct, m.flat)
+	var err error
+	m.eng, err = commission.New(s, prog, commission.WithClock(m.clock.Now),
+		commission.WithIDGenerator(idGenerator(prog.ID+"_id")), commission.WithRates(m.rates))
+	require.NoError(t, err)
+	m.reader, err = commission.New(peer, prog, commission.WithClock(m.clock.Now))
+	require.NoError(t, err)
+	_, err = m.eng.CreatePartner(ctx, commission.PartnerInput{Key: "p0", Email: "p0@partners.test"})
+	require.NoError(t, err)
+	_, err = m.eng.CreateCustomer(ctx, commission.CustomerInput{Key: "c0", Partner: &commission.PartnerRef{Key: "p0"}})
+	require.NoError(t, err)
+	m.partners["p0"], m.customers["c0"] = true, "p0"
+	return m
 }
 
 func testEngineModel(t *testing.T, h Harness) {
 	s := h.New(t)
 	peer := stores(t, h, s, 2)[1]
 	check(t, func(rt *rapid.T) {
-		prog := modelProgram()
-		c := &clock{now: t0}
-		eng, err := commission.New(s, prog, commission.WithClock(c.Now), commission.WithIDGenerator(idGenerator(prog.ID+"_id")))
-		require.NoError(rt, err)
-		reader, err := commission.New(peer, prog, commission.WithClock(c.Now))
-		require.NoError(rt, err)
-		m := &engineModel{
-			eng: eng, reader: reader, clock: c,
-			partners: map[string]bool{}, customers: map[string]string{}, txs: map[string]*modelTx{},
-		}
-		// A partner and a customer of it to start with, so that early
-		// sales can succeed.
-		_, err = eng.CreatePartner(ctx, commission.PartnerInput{Key: "p0", Email: "p0@partners.test"})
-		require.NoError(rt, err)
-		_, err = eng.CreateCustomer(ctx, commission.CustomerInput{Key: "c0", Partner: &commission.PartnerRef{Key: "p0"}})
-		require.NoError(rt, err)
-		m.partners["p0"], m.customers["c0"] = true, "p0"
+		m := newEngineModel(rt, s, peer)
 		rt.Repeat(map[string]func(*rapid.T){
 			"create partner":            m.createPartner,
 			"create customer":           m.createCustomer,
@@ -667,7 +677,9 @@ func testEngineModel(t *testing.T, h Harness) {
 			"approve":                   func(t *rapid.T) { m.decide(t, commission.RewardOK) },
 			"reject":                    func(t *rapid.T) { m.decide(t, commission.RewardRejected) },
 			"advance clock":             m.advance,
+			"new exchange rate":         m.newRate,
 			"retry":                     m.retry,
+			"read back":                 m.readBack,
 			"":                          m.check,
 		})
 	})

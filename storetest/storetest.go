@@ -11,13 +11,12 @@
 //		})
 //	}
 //
-// The suite is grouped by area (rollback, duplicates, values, view,
-// listing, history, counters, isolation, concurrency, context, sale paths,
-// engine);
-// every subtest starts from a fresh store made by Harness.New. The
-// property-based subtests run 20 rapid checks (4 with -short) unless
-// -rapid.checks or RAPID_CHECKS is given, so that a store on a database
-// still runs the suite in seconds.
+// The suite is grouped by area (rollback, duplicates, values, references,
+// rewards, view, listing, history, counters, isolation, concurrency,
+// context, engine); every subtest starts from a fresh store made by
+// Harness.New. The property-based subtests run 20 rapid checks (4 with
+// -short) unless -rapid.checks or RAPID_CHECKS is given, so that a store
+// on a database still runs the suite in seconds.
 package storetest
 
 import (
@@ -57,6 +56,8 @@ func Run(t *testing.T, h Harness) {
 		{"rollback", rollbackTests()},
 		{"duplicates", duplicateTests()},
 		{"values", valueTests()},
+		{"references", referenceTests()},
+		{"rewards", rewardTests()},
 		{"view", viewTests()},
 		{"listing", listingTests()},
 		{"history", historyTests()},
@@ -64,7 +65,6 @@ func Run(t *testing.T, h Harness) {
 		{"isolation", isolationTests()},
 		{"concurrency", concurrencyTests()},
 		{"context", contextTests()},
-		{"sale paths", newerTests()},
 		{"engine", engineTests()},
 	}
 	for _, g := range groups {

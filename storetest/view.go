@@ -4,7 +4,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/require"
 
 	"github.com/commissionkit/commission"
@@ -53,18 +52,7 @@ func testViewWritesNotStored(t *testing.T, h Harness) {
 	requireNotFound(t, err, "transaction s2")
 	_, err = getReward(t, s, "a", "r2")
 	requireNotFound(t, err, "reward r2")
-	p, err := getPartner(t, s, "a", commission.PartnerRef{ID: "p1"})
-	require.NoError(t, err)
-	requireSamePartner(t, partnerFixture("p1"), p)
-	c, err := getCustomer(t, s, "a", commission.CustomerRef{ID: "c1"})
-	require.NoError(t, err)
-	requireSameCustomer(t, customerFixture("c1", "p1"), c)
-	got, err := getTx(t, s, "a", "s1")
-	require.NoError(t, err)
-	requireSameTx(t, s1, got)
-	r, err := getReward(t, s, "a", "r1")
-	require.NoError(t, err)
-	requireSameReward(t, &s1.Rewards[0], r)
+	requireFixturesStored(t, s, "a", "p1", "c1", s1)
 	requireDecimal(t, dec("1"), counters(t, s, "a", key)[0], "counter")
 	require.Equal(t, []string{"s1"}, listKeys(t, s, "a", commission.TransactionQuery{Limit: 10}))
 }
@@ -72,26 +60,5 @@ func testViewWritesNotStored(t *testing.T, h Harness) {
 func testViewEmptyProgram(t *testing.T, h Harness) {
 	s := h.New(t)
 	insert(t, s, "a", saleFixture("s1", "c1", "p1", t0, "r1"))
-	require.NoError(t, s.View(ctx, "never-written", func(tx commission.StoreTx) error {
-		ls, err := tx.Transactions(ctx, commission.TransactionQuery{Limit: 10})
-		require.NoError(t, err)
-		require.Empty(t, ls)
-		_, err = tx.Transaction(ctx, "s1")
-		requireNotFound(t, err, "transaction")
-		_, err = tx.Partner(ctx, commission.PartnerRef{Key: "key-p1"})
-		requireNotFound(t, err, "partner")
-		_, err = tx.Customer(ctx, commission.CustomerRef{Key: "key-c1"})
-		requireNotFound(t, err, "customer")
-		_, err = tx.Reward(ctx, "r1")
-		requireNotFound(t, err, "reward")
-		hist, err := tx.CustomerHistory(ctx, "c1", t0.Add(time.Hour))
-		require.NoError(t, err)
-		require.Zero(t, hist.Count)
-		require.True(t, hist.First.IsZero())
-		vals, err := tx.Counters(ctx, []commission.CounterKey{{Name: "n"}})
-		require.NoError(t, err)
-		require.Len(t, vals, 1)
-		requireDecimal(t, decimal.Zero, vals[0], "counter")
-		return nil
-	}))
+	requireNothingStored(t, s, "never-written", commission.CounterKey{Name: "n"})
 }

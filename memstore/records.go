@@ -1,0 +1,92 @@
+package memstore
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+
+	"github.com/commissionkit/commission"
+)
+
+// txRec is a stored transaction: its encoding (see codec.go) and the
+// fields that ordering, filtering and history read without decoding it.
+type txRec struct {
+	enc       []byte
+	createdAt int64 // Unix microseconds
+	seq       int64
+	partnerID string
+	state     commission.TransactionState
+	qualified bool
+}
+
+// records is an append-only list of txRec in fixed-size chunks, so that it
+// grows without ever copying what it holds.
+type records struct {
+	chunks []*[recChunk]txRec
+	n      int32
+}
+
+const recChunk = 1024
+
+func (r *records) at(i int32) *txRec { return &r.chunks[i/recChunk][i%recChunk] }
+
+func (r *records) add(rec txRec) int32 {
+	i := r.n
+	if int(i/recChunk) == len(r.chunks) {
+		r.chunks = append(r.chunks, new([recChunk]txRec))
+	}
+	*r.at(i) = rec
+	r.n++
+	return i
+}
+
+// pop removes the last record (a rolled-back insert).
+func (r *records) pop() {
+	r.n--
+	*r.at(r.n) = txRec{}
+}
+
+// rewardLoc is where a reward is stored.
+type rewardLoc struct {
+	rec int32 // index in recs
+	i   int32 // index in the transaction's rewards
+}
+
+func (p *program) decode(i int32) (*commission.Transaction, error) {
+	tr, err := decodeTransaction(p.recs.at(i).enc)
+	if err != nil {
+		return nil, fmt.Errorf("memstore: transaction #%d: %w", i, err)
+	}
+	return tr, nil
+}
+
+// encode returns tr's encoding in a slice of its own.
+func (p *program) encode(tr *commission.Transaction) []byte {
+	p.scratch = encodeTransaction(p.scratch[:0], tr)
+	return append([]byte(nil), p.scratch...)
+}
+
+// compare orders records oldest first by (CreatedAt, Seq).
+func (p *program) compare(a, b int32) int {
+	ra, rb := p.recs.at(a), p.recs.at(b)
+	if ra.createdAt != rb.createdAt {
+		return cmp.Compare(ra.createdAt, rb.createdAt)
+	}
+	return cmp.Compare(ra.seq, rb.seq)
+}
+
+func (p *program) insertSorted(s []int32, ri int32) []int32 {
+	if n := len(s); n == 0 || p.compare(s[n-1], ri) < 0 {
+		return append(s, ri)
+	}
+	i, _ := slices.BinarySearchFunc(s, ri, p.compare)
+	return slices.Insert(s, i, ri)
+}
+
+func (p *program) remove(s []int32, ri int32) []int32 {
+	i, found := slices.BinarySearchFunc(s, ri, p.compare)
+	if !found {
+		return s
+	}
+	return slices.Delete(s, i, i+1)
+}

@@ -1,0 +1,74 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/commissionkit/commission"
+)
+
+func (t *tx) Customer(ctx context.Context, ref commission.CustomerRef) (*commission.Customer, error) {
+	var c customerRow
+	if err := t.findBy(ctx, t.s.q.customerBy, "customer", ref.ID, ref.Key, ref.Email, c.dest(nil)); err != nil {
+		return nil, err
+	}
+	return c.customer()
+}
+
+// Buyer reads the customer, its partner and its referrer in one statement.
+func (t *tx) Buyer(ctx context.Context, ref commission.CustomerRef) (*commission.Buyer, error) {
+	var c, r customerRow
+	var p partnerRow
+	dest := r.dest(p.dest(c.dest(make([]any, 0, 34))))
+	if err := t.findBy(ctx, t.s.q.buyerBy, "customer", ref.ID, ref.Key, ref.Email, dest); err != nil {
+		return nil, err
+	}
+	var b commission.Buyer
+	var err error
+	if b.Customer, err = c.customer(); err != nil {
+		return nil, err
+	}
+	if b.Partner, err = p.partner(); err != nil {
+		return nil, err
+	}
+	if b.Referrer, err = r.customer(); err != nil {
+		return nil, err
+	}
+	return &b, nil
+}
+
+func (t *tx) InsertCustomer(ctx context.Context, c *commission.Customer) error {
+	return t.insertParty(ctx, t.s.q.insertCustomer, "customer", c.ID, c.Key, c.Email, c.Name, c.Surname, c.Tags,
+		c.PartnerID, c.PartnerKey, c.ReferringCustomerID, c.ReferringCustomerKey, string(c.Status), micros(c.CreatedAt))
+}
+
+func (t *tx) SetCustomerStatus(ctx context.Context, id string, status commission.CustomerStatus) error {
+	return t.updateOne(ctx, t.s.q.setCustomerStatus, t.s.q.customerExists, "customer", id, string(status), t.program, id)
+}
+
+// customerRow scans customer columns, which may be NULL (a LEFT JOIN).
+type customerRow struct {
+	partyRow
+	partnerID, partnerKey, referrerID, referrerKey, status sql.NullString
+	created                                                sql.NullInt64
+}
+
+// dest appends the scan destinations of customerCols to out.
+func (c *customerRow) dest(out []any) []any {
+	return append(c.partyRow.dest(out), &c.partnerID, &c.partnerKey, &c.referrerID, &c.referrerKey, &c.status, &c.created)
+}
+
+// customer is the scanned customer, nil when the columns were NULL.
+func (c *customerRow) customer() (*commission.Customer, error) {
+	if !c.id.Valid {
+		return nil, nil
+	}
+	tags, err := c.tagList()
+	if err != nil {
+		return nil, err
+	}
+	return &commission.Customer{ID: c.id.String, Key: c.key.String, Email: c.email.String, Name: c.name.String,
+		Surname: c.surname.String, Tags: tags, PartnerID: c.partnerID.String, PartnerKey: c.partnerKey.String,
+		ReferringCustomerID: c.referrerID.String, ReferringCustomerKey: c.referrerKey.String,
+		Status: commission.CustomerStatus(c.status.String), CreatedAt: fromMicros(c.created.Int64)}, nil
+}
