@@ -3,10 +3,12 @@ package commission_test
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/commissionkit/commission"
+	"github.com/commissionkit/commission/internal/rapidgen"
 	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/require"
 	"pgregory.net/rapid"
@@ -154,7 +156,7 @@ func TestCapPerCustomerReferAFriend(t *testing.T) {
 func TestPropSpendLimitNeverExceeded(t *testing.T) {
 	ctx := context.Background()
 	rapid.Check(t, func(rt *rapid.T) {
-		limit := genDecimal(3, 2).Draw(rt, "limit")
+		limit := rapidgen.Decimal(3, 2).Draw(rt, "limit")
 		p := capsProgram(commission.Caps{Partner: []commission.SpendLimit{
 			{Period: commission.CapDay, Amount: limit},
 			{Period: commission.CapAllTime, Amount: limit.Mul(dec("3"))},
@@ -167,7 +169,7 @@ func TestPropSpendLimitNeverExceeded(t *testing.T) {
 			switch rapid.IntRange(0, 5).Draw(rt, "action") {
 			case 0, 1, 2:
 				k := fmt.Sprintf("s%d", i)
-				tx, err := eng.CreateTransaction(ctx, sale(k, "customer_123", genDecimal(4, 2).Draw(rt, "amount").String()))
+				tx, err := eng.CreateTransaction(ctx, sale(k, "customer_123", rapidgen.Decimal(4, 2).Draw(rt, "amount").String()))
 				require.NoError(rt, err)
 				keys = append(keys, k)
 				rewards = append(rewards, tx.Rewards[0].ID)
@@ -271,4 +273,342 @@ func TestSetRewardIsCapped(t *testing.T) {
 	tx, err = eng.CreateTransaction(ctx, sale("next", "customer_123", "100"))
 	require.NoError(t, err)
 	requireDecimal(t, "0", tx.Rewards[0].Amount)
+}
+
+// capKey is one partner's spend in one period's bucket, as the caps model
+// counts it.
+type capKey struct {
+	partner string
+	period  commission.CapPeriod
+	bucket  string
+}
+
+// capBucket names the bucket of period that holds at, in UTC: its day, ISO
+// 8601 week, month, or "" for all time.
+func capBucket(period commission.CapPeriod, at time.Time) string {
+	at = at.UTC()
+	switch period {
+	case commission.CapDay:
+		return at.Format(time.DateOnly)
+	case commission.CapWeek:
+		y, w := at.ISOWeek()
+		return fmt.Sprintf("%d/%d", y, w)
+	case commission.CapMonth:
+		return at.Format("2006-01")
+	}
+	return ""
+}
+
+// capReward is a reward the caps model expects: to whom, before and after
+// the caps, and whether it was rejected later.
+type capReward struct {
+	id              string
+	partner         string
+	uncapped, final decimal.Decimal
+	rejected        bool
+}
+
+// capSale is a sale the caps model knows.
+type capSale struct {
+	key     string
+	at      time.Time
+	rewards []*capReward
+	deleted bool
+}
+
+// Several partners, a per-reward cap and partner spend limits per day,
+// week, month and all time (any subset, in any order), multi-line and
+// manual sales at random times, with multi-level rewards, refunds and
+// rejections: each reward is what the rules pay, lowered to the per-reward
+// cap and to what every limit of its partner has left in the buckets of
+// the sale's created_at, one reward after the other in the sale's order;
+// refunded and rejected rewards give their amount back. Whatever happens,
+// no partner's live rewards pass a limit in any bucket, and no reward
+// passes the per-reward cap.
+func TestPropCapsFollowModel(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		m := newCapModel(t, rt)
+		for step := range rapid.IntRange(1, 25).Draw(rt, "steps") {
+			m.invariants()
+			now := m.clock.Now()
+			switch rapid.IntRange(0, 7).Draw(rt, "action") {
+			case 0:
+				m.clock.Advance(time.Duration(rapid.Int64Range(1, 10*24*60).Draw(rt, "advance_min")) * time.Minute)
+			case 1:
+				m.refund()
+			case 2:
+				m.reject(now)
+			default:
+				m.sell("s"+strconv.Itoa(step), now)
+			}
+		}
+		m.invariants()
+	})
+}
+
+// capModelReview is how long the caps property holds rewards in review.
+const capModelReview = time.Hour
+
+// capModel is a check of TestPropCapsFollowModel: the program drawn, its
+// engine, and the model of the sales, their rewards and what each partner
+// used of its limits.
+type capModel struct {
+	rt        *rapid.T
+	eng       *commission.Engine
+	clock     *testClock
+	def, flat commission.Commission
+	levels    []commission.Commission
+	perReward *decimal.Decimal
+	limits    map[commission.CapPeriod]decimal.Decimal
+	referrer  []int // partner i's referrer, -1 for none
+
+	used    map[capKey]decimal.Decimal
+	sales   []*capSale
+	rewards []*capReward
+	saleOf  map[*capReward]*capSale
+}
+
+// newCapModel draws the program (a default percent, a flat fee on product
+// f, up to two levels, a per-reward cap and spend limits, each maybe) and
+// one to three partners, each maybe referred by an earlier one, with
+// customer ci of partner pi.
+func newCapModel(t *testing.T, rt *rapid.T) *capModel {
+	m := &capModel{rt: rt, limits: map[commission.CapPeriod]decimal.Decimal{}, used: map[capKey]decimal.Decimal{}, saleOf: map[*capReward]*capSale{},
+		def:  commission.Percent(rapidgen.Cents(1, 10000).Draw(rt, "default_pct")),
+		flat: commission.Flat(rapidgen.Cents(0, 5000).Draw(rt, "flat")),
+	}
+	p := periodProgram(m.def)
+	p.Rules.ReviewPeriod = capModelReview
+	p.Rules.Products = []commission.ProductRule{{ProductID: "f", Commission: m.flat}}
+	for range rapid.IntRange(0, 2).Draw(rt, "levels") {
+		m.levels = append(m.levels, commission.Percent(rapidgen.Cents(0, 10000).Draw(rt, "level_pct")))
+	}
+	p.Rules.Levels = m.levels
+	if rapid.Bool().Draw(rt, "per_reward") {
+		d := rapidgen.Cents(0, 5000).Draw(rt, "per_reward_cap")
+		m.perReward, p.Rules.Caps.PerReward = &d, &d
+	}
+	periods := []commission.CapPeriod{commission.CapDay, commission.CapWeek, commission.CapMonth, commission.CapAllTime}
+	for _, period := range rapid.Permutation(periods).Draw(rt, "periods") {
+		if rapid.Bool().Draw(rt, "limited") {
+			l := rapidgen.Cents(0, 20000).Draw(rt, "limit")
+			m.limits[period] = l
+			p.Rules.Caps.Partner = append(p.Rules.Caps.Partner, commission.SpendLimit{Period: period, Amount: l})
+		}
+	}
+	m.eng, m.clock = newEngine(t, p)
+	m.createPartners()
+	return m
+}
+
+// createPartners creates one to three partners, partner i maybe referred
+// by an earlier one, and customer ci of partner pi.
+func (m *capModel) createPartners() {
+	ctx := context.Background()
+	n := rapid.IntRange(1, 3).Draw(m.rt, "partners")
+	m.referrer = make([]int, n)
+	for i := range n {
+		in := commission.PartnerInput{Key: "p" + strconv.Itoa(i)}
+		m.referrer[i] = -1
+		if i > 0 && rapid.Bool().Draw(m.rt, "referred") {
+			m.referrer[i] = rapid.IntRange(0, i-1).Draw(m.rt, "referrer")
+			in.ReferringPartner = &commission.PartnerRef{Key: "p" + strconv.Itoa(m.referrer[i])}
+		}
+		_, err := m.eng.CreatePartner(ctx, in)
+		require.NoError(m.rt, err)
+		_, err = m.eng.CreateCustomer(ctx, commission.CustomerInput{Key: "c" + strconv.Itoa(i), Partner: &commission.PartnerRef{Key: in.Key}})
+		require.NoError(m.rt, err)
+	}
+}
+
+// count adds (sign 1) or gives back (sign -1) a reward's amount to what
+// its partner used of each limit, in the buckets of at.
+func (m *capModel) count(r *capReward, at time.Time, sign int64) {
+	for period := range m.limits {
+		k := capKey{r.partner, period, capBucket(period, at)}
+		m.used[k] = m.used[k].Add(r.final.Mul(decimal.NewFromInt(sign)))
+	}
+}
+
+// newSale draws a sale made at now or backdated, with the rewards the
+// model expects of it, capped by what the sales before it used.
+func (m *capModel) newSale(key string, now time.Time) (commission.TransactionInput, *capSale) {
+	rt := m.rt
+	who := rapid.IntRange(0, len(m.referrer)-1).Draw(rt, "customer")
+	s := &capSale{key: key, at: now}
+	if rapid.Bool().Draw(rt, "backdated") {
+		days := time.Duration(rapid.IntRange(0, 40).Draw(rt, "backdate_days")) * 24 * time.Hour
+		s.at = now.Add(-days - time.Duration(rapid.IntRange(0, 24*60).Draw(rt, "backdate_min"))*time.Minute)
+	}
+	in := commission.TransactionInput{Key: s.key, Customer: commission.CustomerInput{Key: "c" + strconv.Itoa(who)}, CreatedAt: &s.at}
+	for _, amount := range m.drawPayload(&in) {
+		s.rewards = append(s.rewards, &capReward{partner: "p" + strconv.Itoa(who), uncapped: amount})
+	}
+	for level, up := 0, m.referrer[who]; level < len(m.levels) && up >= 0; level, up = level+1, m.referrer[up] {
+		s.rewards = append(s.rewards, &capReward{partner: "p" + strconv.Itoa(up),
+			uncapped: in.Amount.Mul(m.levels[level].Value).Shift(-2)})
+	}
+	// The caps, reward by reward in the sale's order.
+	for _, r := range s.rewards {
+		r.final = r.uncapped
+		if m.perReward != nil {
+			r.final = decimal.Min(r.final, *m.perReward)
+		}
+		for period, limit := range m.limits {
+			left := decimal.Max(decimal.Zero, limit.Sub(m.used[capKey{r.partner, period, capBucket(period, s.at)}]))
+			r.final = decimal.Min(r.final, left)
+		}
+		m.count(r, s.at, 1)
+	}
+	m.sales = append(m.sales, s)
+	return in, s
+}
+
+// drawPayload draws what in sells (a reward set by the input, an amount
+// of product f or none, or one to three lines of products f and g), and
+// returns what the seller's rules pay for it, reward by reward, uncapped.
+func (m *capModel) drawPayload(in *commission.TransactionInput) []decimal.Decimal {
+	rt := m.rt
+	pays := func(product string, price decimal.Decimal) decimal.Decimal {
+		if product == "f" {
+			return m.flat.Value
+		}
+		return price.Mul(m.def.Value).Shift(-2)
+	}
+	switch lines := rapid.IntRange(-1, 3).Draw(rt, "lines"); lines {
+	case -1: // a reward set by the input
+		in.Amount, in.Reward = decp(rapidgen.Cents(0, 100000).Draw(rt, "amount").String()), decp(rapidgen.Cents(0, 10000).Draw(rt, "reward").String())
+		return []decimal.Decimal{*in.Reward}
+	case 0:
+		in.Amount = decp(rapidgen.Cents(0, 100000).Draw(rt, "amount").String())
+		in.ProductID = rapid.SampledFrom([]string{"", "f"}).Draw(rt, "product")
+		return []decimal.Decimal{pays(in.ProductID, *in.Amount)}
+	default:
+		var out []decimal.Decimal
+		total := decimal.Zero
+		for range lines {
+			l := commission.ProductLine{ProductID: rapid.SampledFrom([]string{"g", "f"}).Draw(rt, "line_product"), ProductPrice: rapidgen.Cents(0, 100000).Draw(rt, "price")}
+			in.Products = append(in.Products, l)
+			total = total.Add(l.ProductPrice)
+			out = append(out, pays(l.ProductID, l.ProductPrice))
+		}
+		in.Amount = &total
+		return out
+	}
+}
+
+// check checks a created sale's rewards against the model, and records
+// their ids.
+func (m *capModel) check(s *capSale, tx *commission.Transaction) {
+	rt := m.rt
+	require.Lenf(rt, tx.Rewards, len(s.rewards), "sale %s: rewards", s.key)
+	for i, r := range s.rewards {
+		got := tx.Rewards[i]
+		what := fmt.Sprintf("sale %s reward %d (%s)", s.key, i, r.partner)
+		require.Equalf(rt, r.partner, got.PartnerKey, "%s: partner", what)
+		propRequireDec(rt, what+": amount", r.final, got.Amount)
+		if r.final.LessThan(r.uncapped) {
+			require.NotNilf(rt, got.Explanation.Uncapped, "%s: a capped reward records what it was", what)
+			propRequireDec(rt, what+": uncapped", r.uncapped, *got.Explanation.Uncapped)
+			require.NotEmptyf(rt, got.Explanation.Caps, "%s: a capped reward names its caps", what)
+		} else {
+			require.Nilf(rt, got.Explanation.Uncapped, "%s: not capped", what)
+		}
+		r.id = got.ID
+		m.rewards = append(m.rewards, r)
+		m.saleOf[r] = s
+	}
+}
+
+// invariants checks what the engine stores against the limits and the
+// model's counters.
+func (m *capModel) invariants() {
+	rt := m.rt
+	live := map[capKey]decimal.Decimal{}
+	page, err := m.eng.Transactions(context.Background(), commission.ListOptions{Limit: commission.MaxLimit})
+	require.NoError(rt, err)
+	require.Empty(rt, page.NextCursor, "every transaction on one page")
+	for _, tx := range page.Transactions {
+		for _, r := range tx.Rewards {
+			if m.perReward != nil {
+				require.Truef(rt, r.Amount.Cmp(*m.perReward) <= 0, "reward %s: %s passes the per-reward cap %s", r.ID, r.Amount, *m.perReward)
+			}
+			if r.DeletedAt != nil || r.Status == commission.RewardRejected {
+				continue
+			}
+			for period := range m.limits {
+				k := capKey{r.PartnerKey, period, capBucket(period, r.CreatedAt)}
+				live[k] = live[k].Add(r.Amount)
+			}
+		}
+	}
+	for k, sum := range live {
+		require.Truef(rt, sum.Cmp(m.limits[k.period]) <= 0, "%+v: %s earned, the limit is %s", k, sum, m.limits[k.period])
+	}
+	for k, u := range m.used {
+		propRequireDec(rt, fmt.Sprintf("%+v: earned, as the model counts it", k), u, live[k])
+	}
+}
+
+// refund deletes a sale: its rewards not rejected give their amounts
+// back; refunding it again is ErrNotFound.
+func (m *capModel) refund() {
+	if len(m.sales) == 0 {
+		return
+	}
+	s := rapid.SampledFrom(m.sales).Draw(m.rt, "refund")
+	err := m.eng.DeleteTransaction(context.Background(), s.key)
+	if s.deleted {
+		require.ErrorIsf(m.rt, err, commission.ErrNotFound, "refunding %s again", s.key)
+		return
+	}
+	require.NoError(m.rt, err)
+	s.deleted = true
+	for _, r := range s.rewards {
+		if !r.rejected {
+			m.count(r, s.at, -1)
+		}
+	}
+}
+
+// reject rejects a reward, which gives its amount back if it was still
+// held in review at now.
+func (m *capModel) reject(now time.Time) {
+	if len(m.rewards) == 0 {
+		return
+	}
+	r := rapid.SampledFrom(m.rewards).Draw(m.rt, "reject")
+	s := m.saleOf[r]
+	err := m.eng.RejectReward(context.Background(), r.id, "no")
+	if s.deleted || r.rejected || !now.Before(s.at.Add(capModelReview)) {
+		require.ErrorIsf(m.rt, err, commission.ErrNotInReview, "rejecting %s of %s, refunded %v, rejected %v", r.id, s.key, s.deleted, r.rejected)
+		return
+	}
+	require.NoError(m.rt, err)
+	r.rejected = true
+	m.count(r, s.at, -1)
+}
+
+// sell creates sale key alone or, one time in four, a bulk of two or three
+// sales, whose caps each see the ones before it.
+func (m *capModel) sell(key string, now time.Time) {
+	ctx := context.Background()
+	if rapid.IntRange(0, 3).Draw(m.rt, "bulk") == 0 {
+		var ins []commission.TransactionInput
+		var ss []*capSale
+		for j := range rapid.IntRange(2, 3).Draw(m.rt, "bulk_size") {
+			in, s := m.newSale(key+"_"+strconv.Itoa(j), now)
+			ins, ss = append(ins, in), append(ss, s)
+		}
+		txs, err := m.eng.CreateTransactions(ctx, ins)
+		require.NoError(m.rt, err)
+		for j, s := range ss {
+			m.check(s, txs[j])
+		}
+		return
+	}
+	in, s := m.newSale(key, now)
+	tx, err := m.eng.CreateTransaction(ctx, in)
+	require.NoError(m.rt, err)
+	m.check(s, tx)
 }

@@ -101,7 +101,7 @@ func TestCurrencyConversion(t *testing.T) {
 	requireDecimal(t, "30", tx.Rewards[0].Amount)
 }
 
-// The rate is stored on the transaction (SPEC §4.11), also when the sale
+// The rate is stored on the transaction, also when the sale
 // earns nothing: an imported sale in euros counts its converted amount
 // towards the partner's revenue, and a sale made rewardable later is
 // computed at the rate it was stored with. A rate finer than 18 places

@@ -3,13 +3,20 @@ package commission_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"math/big"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/commissionkit/commission"
+	"github.com/commissionkit/commission/internal/rapidgen"
 	"github.com/commissionkit/commission/memstore"
+	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/require"
+	"pgregory.net/rapid"
 )
 
 func TestMultipleProducts(t *testing.T) {
@@ -409,7 +416,7 @@ func TestFriendIsRewardedToo(t *testing.T) {
 	requireFields(t, err, "rules.friend")
 }
 
-// SPEC §4.2: the partner's custom commission, then product_id, then
+// Precedence: the partner's custom commission, then product_id, then
 // product_type, then the default; product rules first when the program
 // says so. Percent and flat are never compared by their numbers: the
 // order alone decides.
@@ -465,4 +472,565 @@ func TestPrecedence(t *testing.T) {
 			require.Equal(t, w, want{amount, match}, "%+v, products first: %v", c, productsFirst)
 		}
 	}
+}
+
+// genCommission draws the root properties' commissions: a percent of
+// rapidgen.Rate or, one time in four, a flat value with up to 6 digits and
+// 4 places.
+func genCommission() *rapid.Generator[commission.Commission] {
+	return rapidgen.Commission(rapidgen.Rate(), rapidgen.Decimal(6, 4))
+}
+
+// wantReward is what c pays on a line of price, stored, computed with
+// big.Rat apart from the engine's decimals.
+func wantReward(c commission.Commission, price decimal.Decimal) *big.Rat {
+	return rapidgen.Stored(rapidgen.Pays(c, price.Rat()))
+}
+
+// propRequireJSONAmounts checks that the transaction's JSON prints its amount
+// and every reward amount as plain, exact numbers.
+func propRequireJSONAmounts(t *rapid.T, tx *commission.Transaction) {
+	t.Helper()
+	b, err := json.Marshal(tx)
+	require.NoError(t, err)
+	var out struct {
+		Amount  json.Number `json:"amount"`
+		Rewards []struct {
+			Amount json.Number `json:"amount"`
+		} `json:"rewards"`
+	}
+	require.NoError(t, json.Unmarshal(b, &out), "%s", b)
+	check := func(what string, n json.Number, want decimal.Decimal) {
+		if strings.ContainsAny(n.String(), "eE") {
+			t.Fatalf("%s printed in exponent form: %s", what, n)
+		}
+		got, err := decimal.NewFromString(n.String())
+		require.NoError(t, err, "%s: %s", what, n)
+		propRequireDec(t, what+" in JSON", want, got)
+	}
+	check("amount", out.Amount, tx.Amount)
+	require.Len(t, out.Rewards, len(tx.Rewards))
+	for i := range tx.Rewards {
+		check(fmt.Sprintf("rewards[%d].amount", i), out.Rewards[i].Amount, tx.Rewards[i].Amount)
+	}
+}
+
+// TestPropPercentRewardIsExact: with a default percent rule, a sale earns
+// exactly one reward of amount × rate / 100, with no rounding when that has
+// at most 18 places (else rounded half-even to the 18 places of storage),
+// for any valid amount (up to 20 integer digits, 18 places) and rate
+// (0-100, 4 places),
+// as created and as read back, and printed exactly in JSON.
+func TestPropPercentRewardIsExact(t *testing.T) {
+	ctx := context.Background()
+	rapid.Check(t, func(rt *rapid.T) {
+		rate := rapidgen.Rate().Draw(rt, "rate")
+		eng, _ := newEngine(t, percentProgram(commission.Affiliate, rate.String()))
+		affiliateSetup(t, eng)
+		amounts := rapid.SliceOfN(rapidgen.Amount(), 1, 4).Draw(rt, "amounts")
+		for i, amount := range amounts {
+			key := "sale_" + strconv.Itoa(i)
+			a := amount
+			created, err := eng.CreateTransaction(ctx, commission.TransactionInput{
+				Key: key, Amount: &a, Customer: commission.CustomerInput{Key: "customer_123"},
+			})
+			require.NoError(rt, err, "amount %s", amount)
+			read, err := eng.Transaction(ctx, key)
+			require.NoError(rt, err)
+			for _, tx := range []*commission.Transaction{created, read} {
+				propRequireDec(rt, key+" amount", amount, tx.Amount)
+				require.Len(rt, tx.Rewards, 1, key)
+				r := tx.Rewards[0]
+				propRequireRat(rt, key+" reward", wantReward(commission.Percent(rate), amount), r.Amount)
+				propRequireDec(rt, key+" reward (decimal shift)", amount.Mul(rate).Shift(-2).RoundBank(18), r.Amount)
+				if exact := amount.Mul(rate).Shift(-2); exact.Equal(exact.RoundBank(18)) {
+					propRequireDec(rt, key+" reward exact", exact, r.Amount)
+					require.Empty(rt, r.Explanation.Rounding)
+				} else {
+					require.Equal(rt, commission.StorageRounding, r.Explanation.Rounding)
+				}
+				require.Equal(rt, "default", r.Explanation.Match)
+				require.Equal(rt, commission.PercentCommission, r.Explanation.Type)
+				propRequireDec(rt, key+" explanation.base", amount, r.Explanation.Base)
+				propRequireDec(rt, key+" explanation.value", rate, r.Explanation.Value)
+				require.Equal(rt, commission.RewardOK, r.Status)
+				require.Nil(rt, r.DeletedAt)
+				propRequireJSONAmounts(rt, tx)
+			}
+		}
+	})
+}
+
+// TestPropProductRuleRewards: each sale line is rewarded by exactly one
+// rule, most specific first (product_id, then product_type, the line's own
+// or else the sale's, then the default), one reward per rewarded line in
+// line order, each equal to price × rate / 100 (or the flat value) exactly
+// and carrying the line's product data. A line no rule matches (no default)
+// earns nothing. The sale amount is the sum of the prices; a given amount
+// that differs from it is a validation error that stores nothing.
+func TestPropProductRuleRewards(t *testing.T) {
+	ctx := context.Background()
+	productIDs := []string{"p1", "p2", "p3", "p4"}
+	productTypes := []string{"t1", "t2", "t3"}
+	rapid.Check(t, func(rt *rapid.T) {
+		prog := commission.Program{ID: "prog_1", Kind: commission.Affiliate, Currency: "USD"}
+		prog.Rules.Version = "v7"
+		rules := drawProductRules(rt, &prog, productIDs[:3], productTypes[:2])
+		eng, _ := newEngine(t, prog)
+		affiliateSetup(t, eng)
+
+		in, lines, mismatch := drawProductSale(rt, productIDs, productTypes)
+		tx, err := eng.CreateTransaction(ctx, in)
+		if mismatch {
+			var verr *commission.ValidationError
+			require.ErrorAs(rt, err, &verr)
+			_, ok := verr.Field("amount")
+			require.True(rt, ok, "want an amount error, got %v", err)
+			_, err = eng.Transaction(ctx, in.Key)
+			require.ErrorIs(rt, err, commission.ErrNotFound)
+			return
+		}
+		require.NoError(rt, err)
+		wantAmount := new(big.Rat)
+		for _, l := range lines {
+			wantAmount.Add(wantAmount, l.price.Rat())
+		}
+		propRequireRat(rt, "transaction amount", wantAmount, tx.Amount)
+
+		read, err := eng.Transaction(ctx, in.Key)
+		require.NoError(rt, err)
+		for _, got := range []*commission.Transaction{tx, read} {
+			rules.requireRewards(rt, in.Key, got, lines)
+			propRequireJSONAmounts(rt, got)
+		}
+	})
+}
+
+// productRules are the product rules and default of a program that
+// TestPropProductRuleRewards drew.
+type productRules struct {
+	byID, byType map[string]commission.Commission
+	def          *commission.Commission // nil for none
+}
+
+// ruleFor is the precedence of product rules and the default, restated: the commission
+// that pays a line of product id and type, its match and rule id, and
+// false when none does.
+func (r productRules) ruleFor(id, ty string) (commission.Commission, string, string, bool) {
+	if c, ok := r.byID[id]; ok && id != "" {
+		return c, "product_id", "product_id:" + id, true
+	}
+	if c, ok := r.byType[ty]; ok && ty != "" {
+		return c, "product_type", "product_type:" + ty, true
+	}
+	if r.def != nil {
+		return *r.def, "default", "default", true
+	}
+	return commission.Commission{}, "", "", false
+}
+
+// requireRewards checks the rewards of sale key: one per line a rule pays,
+// in line order, each exactly what the rule pays and explained by it.
+func (r productRules) requireRewards(rt *rapid.T, key string, got *commission.Transaction, lines []productLine) {
+	var want []int // indexes of rewarded lines
+	for i, l := range lines {
+		if _, _, _, ok := r.ruleFor(l.id, l.ty); ok {
+			want = append(want, i)
+		}
+	}
+	require.Len(rt, got.Rewards, len(want), "one reward per rewarded line")
+	for j, i := range want {
+		l, rw := lines[i], got.Rewards[j]
+		c, match, ruleID, _ := r.ruleFor(l.id, l.ty)
+		what := fmt.Sprintf("line %d (%s/%s)", i, l.id, l.ty)
+		propRequireRat(rt, what+" reward", wantReward(c, l.price), rw.Amount)
+		require.Equal(rt, l.id, rw.ProductID, what)
+		require.Equal(rt, l.ty, rw.ProductType, what)
+		require.Equal(rt, match, rw.Explanation.Match, what)
+		require.Equal(rt, ruleID, rw.Explanation.Rule, what)
+		require.Equal(rt, "v7", rw.Explanation.RuleVersion, what)
+		require.Equal(rt, c.Type, rw.Explanation.Type, what)
+		propRequireDec(rt, what+" explanation.base", l.price, rw.Explanation.Base)
+		propRequireDec(rt, what+" explanation.value", c.Value, rw.Explanation.Value)
+		require.Equal(rt, key, rw.TransactionKey)
+		require.Equal(rt, "partner_123", rw.PartnerKey)
+	}
+}
+
+// productLine is a line of a sale as the rules see it: a line with no
+// product_type has the sale's.
+type productLine struct {
+	id, ty string
+	price  decimal.Decimal
+}
+
+// drawProductSale draws sale_1 of customer_123: one line (the sale's own
+// product_id and product_type) or one to five product lines, and whether
+// its given amount differs from the lines' sum.
+func drawProductSale(rt *rapid.T, ids, types []string) (in commission.TransactionInput, lines []productLine, mismatch bool) {
+	in = commission.TransactionInput{Key: "sale_1", Customer: commission.CustomerInput{Key: "customer_123"}}
+	in.ProductType = rapid.SampledFrom(append([]string{""}, types...)).Draw(rt, "sale_product_type")
+	if rapid.IntRange(0, 3).Draw(rt, "single") == 0 {
+		in.ProductID = rapid.SampledFrom(append([]string{""}, ids...)).Draw(rt, "sale_product_id")
+		a := rapidgen.Amount().Draw(rt, "amount")
+		in.Amount = &a
+		return in, []productLine{{in.ProductID, in.ProductType, a}}, false
+	}
+	sum := decimal.Zero
+	for range rapid.IntRange(1, 5).Draw(rt, "lines") {
+		l := commission.ProductLine{
+			ProductID:   rapid.SampledFrom(ids).Draw(rt, "line_product_id"),
+			ProductType: rapid.SampledFrom(append([]string{""}, types...)).Draw(rt, "line_product_type"),
+			// 18 integer digits, so that 5 lines add up to a valid amount.
+			ProductPrice: rapidgen.Decimal(18, 18).Draw(rt, "price"),
+		}
+		in.Products = append(in.Products, l)
+		ty := l.ProductType
+		if ty == "" {
+			ty = in.ProductType
+		}
+		lines = append(lines, productLine{l.ProductID, ty, l.ProductPrice})
+		sum = sum.Add(l.ProductPrice)
+	}
+	switch rapid.IntRange(0, 2).Draw(rt, "amount_mode") {
+	case 1:
+		in.Amount = &sum
+	case 2:
+		a := sum.Add(decimal.New(1, -18))
+		in.Amount, mismatch = &a, true
+	}
+	return in, lines, mismatch
+}
+
+// drawProductRules draws a rule for some of ids and of types, and maybe a
+// default percent, into prog.
+func drawProductRules(rt *rapid.T, prog *commission.Program, ids, types []string) productRules {
+	r := productRules{byID: map[string]commission.Commission{}, byType: map[string]commission.Commission{}}
+	for _, id := range ids {
+		if rapid.Bool().Draw(rt, "rule_"+id) {
+			c := genCommission().Draw(rt, "commission_"+id)
+			r.byID[id] = c
+			prog.Rules.Products = append(prog.Rules.Products, commission.ProductRule{ProductID: id, Commission: c})
+		}
+	}
+	for _, ty := range types {
+		if rapid.Bool().Draw(rt, "rule_"+ty) {
+			c := genCommission().Draw(rt, "commission_"+ty)
+			r.byType[ty] = c
+			prog.Rules.Products = append(prog.Rules.Products, commission.ProductRule{ProductType: ty, Commission: c})
+		}
+	}
+	if rapid.Bool().Draw(rt, "has_default") {
+		prog.Rules.Default = commission.Percent(rapidgen.Rate().Draw(rt, "default_rate"))
+		r.def = &prog.Rules.Default
+	}
+	return r
+}
+
+// modelTags draws the partner tags a partner, product rule or tier may have:
+// none, or some of gold and silver in any order (one set listed in two
+// orders is the same set).
+var modelTags = rapid.OneOf(rapid.Just([]string(nil)), rapidgen.Tags([]string{"gold", "silver"}))
+
+// tagsFit reports whether a rule limited to tags applies to a partner with
+// ptags: it has no tags, or the partner has one of them.
+func tagsFit(tags, ptags []string) bool {
+	if len(tags) == 0 {
+		return true
+	}
+	for _, t := range tags {
+		if slices.Contains(ptags, t) {
+			return true
+		}
+	}
+	return false
+}
+
+// modelRule is the model of a rule: what it pays and how the explanation
+// names it.
+type modelRule struct {
+	id, match string
+	c         commission.Commission
+}
+
+// modelProduct is the model of a product rule.
+type modelProduct struct {
+	modelRule
+	byType bool
+	name   string
+	tags   []string
+}
+
+// modelTier is the model of a tier: it applies to a partner with one of its
+// tags (any partner without tags) when the sale's amount is at least
+// atLeast (any sale when nil).
+type modelTier struct {
+	modelRule
+	tags    []string
+	atLeast *decimal.Decimal
+}
+
+// precedenceModel is the model of the rules' precedence for one program.
+type precedenceModel struct {
+	productsFirst bool
+	def           *modelRule
+	products      []modelProduct
+	tiers         []modelTier
+}
+
+// product is the product rule of a line: by product_id, then by
+// product_type; for each, a rule whose partner tags fit before one without
+// tags, and among those the first listed.
+func (m *precedenceModel) product(id, typ string, ptags []string) *modelRule {
+	for _, byType := range []bool{false, true} {
+		name := id
+		if byType {
+			name = typ
+		}
+		if name == "" {
+			continue
+		}
+		for _, tagged := range []bool{true, false} {
+			for i := range m.products {
+				pr := &m.products[i]
+				if pr.byType == byType && pr.name == name && (len(pr.tags) > 0) == tagged && tagsFit(pr.tags, ptags) {
+					return &pr.modelRule
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// tier is the last listed tier that applies, nil for none.
+func (m *precedenceModel) tier(amount decimal.Decimal, ptags []string) *modelRule {
+	for i := len(m.tiers) - 1; i >= 0; i-- {
+		tr := &m.tiers[i]
+		if tagsFit(tr.tags, ptags) && (tr.atLeast == nil || amount.Cmp(*tr.atLeast) >= 0) {
+			return &tr.modelRule
+		}
+	}
+	return nil
+}
+
+// rule is the one rule that pays a line, nil for none: the partner's custom
+// commission, then product rules (the two swapped when products come
+// first), then the tier, then the default.
+func (m *precedenceModel) rule(id, typ string, amount decimal.Decimal, ptags []string, custom *modelRule) *modelRule {
+	groups := []*modelRule{custom, m.product(id, typ, ptags)}
+	if m.productsFirst {
+		groups[0], groups[1] = groups[1], groups[0]
+	}
+	groups = append(groups, m.tier(amount, ptags), m.def)
+	for _, r := range groups {
+		if r != nil {
+			return r
+		}
+	}
+	return nil
+}
+
+// modelPartner is a partner of the precedence property, with its custom
+// commission as the model sees it.
+type modelPartner struct {
+	key    string
+	tags   []string
+	custom *modelRule
+}
+
+// customModelRule is the model of partner key's custom commission c.
+func customModelRule(key string, c *commission.Commission) *modelRule {
+	if c == nil {
+		return nil
+	}
+	return &modelRule{id: "partner:" + key, match: "partner", c: *c}
+}
+
+// Whatever the program's default, product rules (some limited to partner
+// tags), tiers, partners' custom commissions (set at creation, changed or
+// removed later) and products-over-partner setting, every line of a sale
+// earns exactly one base reward, by the rule the precedence model picks,
+// paying that rule's percent of the line or its flat amount; a line no
+// rule matches earns nothing.
+func TestPropPrecedenceFollowsModel(t *testing.T) {
+	ctx := context.Background()
+	ids, types := []string{"a", "b", "c"}, []string{"x", "y"}
+	rapid.Check(t, func(rt *rapid.T) {
+		p, m := drawPrecedenceProgram(rt, ids, types)
+		eng, err := commission.New(memstoreNew(), p, commission.WithClock(newClock(t0).Now), commission.WithIDGenerator(seqIDs()))
+		require.NoError(rt, err)
+		partners := createModelPartners(rt, eng)
+
+		genID := rapid.SampledFrom(append([]string{"zzz"}, ids...))
+		genType := rapid.SampledFrom(append([]string{"", "zzz"}, types...))
+		for step := range rapid.IntRange(1, 12).Draw(rt, "steps") {
+			who := rapid.IntRange(0, len(partners)-1).Draw(rt, "partner")
+			pp := partners[who]
+			if rapid.IntRange(0, 4).Draw(rt, "set_custom") == 0 {
+				c := rapid.Ptr(genCommission(), true).Draw(rt, "new_custom")
+				_, err := eng.SetPartnerCommission(ctx, commission.PartnerRef{Key: pp.key}, c)
+				require.NoError(rt, err)
+				pp.custom = customModelRule(pp.key, c)
+				continue
+			}
+			in, lines := drawPrecedenceSale(rt, "s"+strconv.Itoa(step), "c"+strconv.Itoa(who), genID, genType)
+			tx, err := eng.CreateTransaction(ctx, in)
+			require.NoError(rt, err)
+			m.requireRewards(rt, in.Key, tx, lines, pp)
+		}
+	})
+}
+
+// drawPrecedenceProgram draws the program of TestPropPrecedenceFollowsModel, with
+// its model: a default (mostly), product rules on ids and types (some for
+// partner tags), tiers, and whether products come before partners.
+func drawPrecedenceProgram(rt *rapid.T, ids, types []string) (commission.Program, *precedenceModel) {
+	m := &precedenceModel{productsFirst: rapid.Bool().Draw(rt, "products_first")}
+	p := percentProgram(commission.Affiliate, "0")
+	p.Rules.Default = commission.Commission{}
+	p.Rules.ProductsOverPartner = m.productsFirst
+	if rapid.IntRange(0, 3).Draw(rt, "no_default") > 0 {
+		p.Rules.Default = genCommission().Draw(rt, "default")
+		m.def = &modelRule{id: "default", match: "default", c: p.Rules.Default}
+	}
+	for i := range rapid.IntRange(0, 8).Draw(rt, "products") {
+		if pr, ok := m.drawProduct(rt, i, ids, types); ok {
+			p.Rules.Products = append(p.Rules.Products, pr)
+		}
+	}
+	for i := range rapid.IntRange(0, 2).Draw(rt, "tiers") {
+		tr := commission.Tier{PartnerTags: modelTags.Draw(rt, "tier_tags"), Commission: genCommission().Draw(rt, "tier_commission")}
+		mt := modelTier{modelRule: modelRule{id: "tier:" + strconv.Itoa(i+1), match: "tier", c: tr.Commission}, tags: tr.PartnerTags}
+		if len(tr.PartnerTags) == 0 || rapid.Bool().Draw(rt, "tier_on_amount") {
+			at := decimal.NewFromInt(int64(rapid.IntRange(0, 300).Draw(rt, "tier_at_least")))
+			tr.When, mt.atLeast = []commission.Condition{{Metric: commission.MetricSaleAmount, AtLeast: &at}}, &at
+		}
+		p.Rules.Tiers = append(p.Rules.Tiers, tr)
+		m.tiers = append(m.tiers, mt)
+	}
+	return p, m
+}
+
+// drawProduct draws the i-th product rule, by product id or type, and adds
+// it to the model; false when the model has a rule for that product and
+// set of tags already (New rejects a second one).
+func (m *precedenceModel) drawProduct(rt *rapid.T, i int, ids, types []string) (commission.ProductRule, bool) {
+	pr := commission.ProductRule{
+		PartnerTags: modelTags.Draw(rt, "rule_tags"),
+		Commission:  genCommission().Draw(rt, "rule_commission"),
+	}
+	mp := modelProduct{byType: rapid.Bool().Draw(rt, "by_type"), tags: pr.PartnerTags}
+	mp.c = pr.Commission
+	if mp.byType {
+		mp.name, mp.match = rapid.SampledFrom(types).Draw(rt, "rule_type"), "product_type"
+		pr.ProductType = mp.name
+	} else {
+		mp.name, mp.match = rapid.SampledFrom(ids).Draw(rt, "rule_id"), "product_id"
+		pr.ProductID = mp.name
+	}
+	if slices.ContainsFunc(m.products, func(o modelProduct) bool {
+		return o.byType == mp.byType && o.name == mp.name && sameSet(o.tags, mp.tags)
+	}) {
+		return pr, false
+	}
+	mp.id = mp.match + ":" + mp.name
+	if len(mp.tags) > 0 {
+		mp.id += "[" + strings.Join(mp.tags, ",") + "]"
+	}
+	if rapid.Bool().Draw(rt, "named_rule") {
+		pr.ID = "rule" + strconv.Itoa(i)
+		mp.id = pr.ID
+	}
+	m.products = append(m.products, mp)
+	return pr, true
+}
+
+// createModelPartners creates partners p0, p1 and p2, each with drawn tags
+// and maybe a custom commission, and customer ci of partner pi.
+func createModelPartners(rt *rapid.T, eng *commission.Engine) []*modelPartner {
+	ctx := context.Background()
+	partners := make([]*modelPartner, 3)
+	for i := range partners {
+		pp := &modelPartner{key: "p" + strconv.Itoa(i), tags: modelTags.Draw(rt, "partner_tags")}
+		c := rapid.Ptr(genCommission(), true).Draw(rt, "partner_custom")
+		pp.custom = customModelRule(pp.key, c)
+		_, err := eng.CreatePartner(ctx, commission.PartnerInput{Key: pp.key, Tags: pp.tags, Commission: c})
+		require.NoError(rt, err)
+		_, err = eng.CreateCustomer(ctx, commission.CustomerInput{Key: "c" + strconv.Itoa(i), Partner: &commission.PartnerRef{Key: pp.key}})
+		require.NoError(rt, err)
+		partners[i] = pp
+	}
+	return partners
+}
+
+// modelLine is a line of a sale as the precedence model sees it: a line with
+// no product_type has the sale's.
+type modelLine struct {
+	id, typ string
+	price   decimal.Decimal
+}
+
+// drawPrecedenceSale draws sale key of customer: one line (an amount, maybe a
+// product id) or up to three product lines.
+func drawPrecedenceSale(rt *rapid.T, key, customer string, genID, genType *rapid.Generator[string]) (commission.TransactionInput, []modelLine) {
+	in := commission.TransactionInput{Key: key, Customer: commission.CustomerInput{Key: customer}}
+	in.ProductType = genType.Draw(rt, "sale_type")
+	n := rapid.IntRange(0, 3).Draw(rt, "lines")
+	if n == 0 {
+		amount := rapidgen.Decimal(3, 2).Draw(rt, "amount")
+		in.Amount = &amount
+		if rapid.Bool().Draw(rt, "sale_has_id") {
+			in.ProductID = genID.Draw(rt, "sale_id")
+		}
+		return in, []modelLine{{in.ProductID, in.ProductType, amount}}
+	}
+	var lines []modelLine
+	for range n {
+		l := commission.ProductLine{ProductID: genID.Draw(rt, "line_id"), ProductType: genType.Draw(rt, "line_type"), ProductPrice: rapidgen.Decimal(3, 2).Draw(rt, "price")}
+		in.Products = append(in.Products, l)
+		typ := l.ProductType
+		if typ == "" {
+			typ = in.ProductType
+		}
+		lines = append(lines, modelLine{l.ProductID, typ, l.ProductPrice})
+	}
+	return in, lines
+}
+
+// requireRewards checks sale key's rewards against the model: one per
+// line a rule matches, in line order, paid and explained by that rule.
+func (m *precedenceModel) requireRewards(rt *rapid.T, key string, tx *commission.Transaction, lines []modelLine, pp *modelPartner) {
+	total := decimal.Zero
+	for _, l := range lines {
+		total = total.Add(l.price)
+	}
+	next := 0
+	for i, l := range lines {
+		want := m.rule(l.id, l.typ, total, pp.tags, pp.custom)
+		what := fmt.Sprintf("sale %s line %d (%s/%s, partner %s %v)", key, i, l.id, l.typ, pp.key, pp.tags)
+		if want == nil {
+			continue
+		}
+		require.Greaterf(rt, len(tx.Rewards), next, "%s: no reward, want one by %s", what, want.id)
+		r := tx.Rewards[next]
+		next++
+		require.Equalf(rt, want.id, r.Explanation.Rule, "%s: rule", what)
+		require.Equalf(rt, want.match, r.Explanation.Match, "%s: match", what)
+		require.Equalf(rt, want.c.Type, r.Explanation.Type, "%s: type", what)
+		propRequireDec(rt, what+": value", want.c.Value, r.Explanation.Value)
+		propRequireDec(rt, what+": base", l.price, r.Explanation.Base)
+		propRequireRat(rt, what+": amount", wantReward(want.c, l.price), r.Amount)
+		require.Equalf(rt, pp.key, r.PartnerKey, "%s: partner", what)
+		require.Equalf(rt, [2]string{l.id, l.typ}, [2]string{r.ProductID, r.ProductType}, "%s: product", what)
+		require.Zerof(rt, r.Explanation.Step, "%s: a commission with no period has no step", what)
+	}
+	require.Lenf(rt, tx.Rewards, next, "sale %s: one reward per line a rule matches, no more", key)
+}
+
+// sameSet reports whether a and b hold the same tags, in any order.
+func sameSet(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(a, b)
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/big"
 	"sort"
 	"strconv"
 	"sync"
@@ -17,6 +18,7 @@ import (
 	"github.com/commissionkit/commission/memstore"
 	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/require"
+	"pgregory.net/rapid"
 )
 
 // testClock is a clock a test moves by hand.
@@ -164,4 +166,45 @@ func backdated(key, customer, amount string, at time.Time) commission.Transactio
 	in := sale(key, customer, amount)
 	in.CreatedAt = &at
 	return in
+}
+
+func propRequireRat(t *rapid.T, what string, want *big.Rat, got decimal.Decimal) {
+	t.Helper()
+	if got.Rat().Cmp(want) != 0 {
+		t.Fatalf("%s: want exactly %s, got %s", what, want.FloatString(30), got.String())
+	}
+}
+
+func propRequireDec(t *rapid.T, what string, want, got decimal.Decimal) {
+	t.Helper()
+	if !got.Equal(want) {
+		t.Fatalf("%s: want %s, got %s", what, want.String(), got.String())
+	}
+}
+
+func propTimeEqual(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return a.Equal(*b)
+}
+
+// propListAll walks every page of the listing through NextCursor.
+func propListAll(t *rapid.T, eng *commission.Engine, limit int) []*commission.Transaction {
+	t.Helper()
+	ctx := context.Background()
+	var all []*commission.Transaction
+	opts := commission.ListOptions{Limit: limit}
+	for pages := 0; ; pages++ {
+		require.Less(t, pages, 1000, "listing does not end")
+		page, err := eng.Transactions(ctx, opts)
+		require.NoError(t, err)
+		require.LessOrEqual(t, len(page.Transactions), limit)
+		all = append(all, page.Transactions...)
+		if page.NextCursor == "" {
+			return all
+		}
+		require.NotEmpty(t, page.Transactions, "a page with a next cursor is not empty")
+		opts.Cursor = page.NextCursor
+	}
 }

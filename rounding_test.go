@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/commissionkit/commission"
+	"github.com/commissionkit/commission/internal/rapidgen"
 	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/require"
 	"pgregory.net/rapid"
@@ -113,13 +114,13 @@ func TestPropRoundedPartsSumToRoundedWhole(t *testing.T) {
 	rapid.Check(t, func(rt *rapid.T) {
 		ro := commission.Rounding{To: commission.RoundToPlaces, Places: int32(rapid.IntRange(0, 4).Draw(rt, "places")),
 			Mode: rapid.SampledFrom(modes).Draw(rt, "mode")}
-		p := roundingProgram(genRate().Draw(rt, "rate").String(), ro)
+		p := roundingProgram(rapidgen.Rate().Draw(rt, "rate").String(), ro)
 		n := rapid.IntRange(1, 6).Draw(rt, "lines")
 		lines := make([]commission.ProductLine, n)
 		for i := range lines {
 			id := "p" + itoaT(i)
-			lines[i] = commission.ProductLine{ProductID: id, ProductPrice: genDecimal(6, 4).Draw(rt, "price")}
-			p.Rules.Products = append(p.Rules.Products, commission.ProductRule{ProductID: id, Commission: commission.Percent(genRate().Draw(rt, "line_rate"))})
+			lines[i] = commission.ProductLine{ProductID: id, ProductPrice: rapidgen.Decimal(6, 4).Draw(rt, "price")}
+			p.Rules.Products = append(p.Rules.Products, commission.ProductRule{ProductID: id, Commission: commission.Percent(rapidgen.Rate().Draw(rt, "line_rate"))})
 		}
 		eng, _ := newEngine(t, p)
 		affiliateSetup(t, eng)

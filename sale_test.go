@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"testing"
 
 	"github.com/commissionkit/commission"
 	"github.com/stretchr/testify/require"
+	"pgregory.net/rapid"
 )
 
 func TestCustomerNotFound(t *testing.T) {
@@ -199,4 +201,45 @@ func TestPreviewStoresNothing(t *testing.T) {
 	tx, err := eng.CreateTransaction(ctx, in)
 	require.NoError(t, err)
 	requireDecimal(t, prev.Rewards[0].Amount.String(), tx.Rewards[0].Amount)
+}
+
+// TestPropBulkFailureNamesItem: when one item of a bulk fails after
+// validation (its key was already used, or its customer does not exist),
+// the error is an *ItemError carrying that item's index, whatever the size
+// of the bulk (CreateTransactions' contract), a used key is also a
+// *DuplicateError, and nothing of the bulk is stored.
+func TestPropBulkFailureNamesItem(t *testing.T) {
+	ctx := context.Background()
+	rapid.Check(t, func(rt *rapid.T) {
+		eng, _ := newEngine(t, percentProgram(commission.Affiliate, "30"))
+		affiliateSetup(t, eng)
+		_, err := eng.CreateTransaction(ctx, sale("used", "customer_123", "10"))
+		require.NoError(rt, err)
+
+		n := rapid.IntRange(1, 4).Draw(rt, "n")
+		bad := rapid.IntRange(0, n-1).Draw(rt, "bad")
+		dupKey := rapid.Bool().Draw(rt, "duplicate_key")
+		ins := make([]commission.TransactionInput, n)
+		for i := range ins {
+			ins[i] = sale("new_"+strconv.Itoa(i), "customer_123", "5")
+		}
+		if dupKey {
+			ins[bad].Key = "used"
+		} else {
+			ins[bad].Customer.Key = "nobody"
+		}
+		_, err = eng.CreateTransactions(ctx, ins)
+		if dupKey {
+			var dup *commission.DuplicateError
+			require.ErrorAs(rt, err, &dup)
+			require.Equal(rt, "used", dup.Existing.Key)
+		} else {
+			require.ErrorIs(rt, err, commission.ErrCustomerNotFound)
+		}
+		var ie *commission.ItemError
+		require.ErrorAs(rt, err, &ie, "a bulk of %d item(s) whose item %d fails: got %T %v", n, bad, err, err)
+		require.Equal(rt, bad, ie.Index)
+		list := propListAll(rt, eng, commission.MaxLimit)
+		require.Len(rt, list, 1, "only the earlier sale is stored")
+	})
 }
