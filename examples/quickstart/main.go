@@ -94,7 +94,24 @@ func run(ctx context.Context, kind, dsn string) error {
 	if err != nil && !errors.Is(err, commission.ErrDuplicateKey) { // created by an earlier run
 		return err
 	}
+	tx, err := sell(ctx, eng)
+	if err != nil {
+		return err
+	}
+	total, err := printEarnings(ctx, eng, "partner_123")
+	if err != nil {
+		return err
+	}
+	fmt.Printf("\npartner_123 has earned %s USD in all.\n\nThe first sale of this run, as the API returns it:\n", total)
+	enc := json.NewEncoder(os.Stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(map[string]any{"data": tx, "status": 1})
+}
 
+// sell records this run's two sales, the first from the documented
+// request body, and shows that a retry of it is refused; it returns the
+// first.
+func sell(ctx context.Context, eng *commission.Engine) (*commission.Transaction, error) {
 	// The documented request body: a customer created with its first sale,
 	// attributed to the partner through a referral link. Each run records
 	// new invoices.
@@ -107,33 +124,37 @@ func run(ctx context.Context, kind, dsn string) error {
 	}`, run)
 	var in commission.TransactionInput
 	if err := json.Unmarshal([]byte(body), &in); err != nil {
-		return err
+		return nil, err
 	}
 	tx, err := eng.CreateTransaction(ctx, in)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	annual := commission.TransactionInput{
 		Key: "inv_" + run + "_2", Amount: ptr(decimal.RequireFromString("240")), ProductType: "annual",
 		Customer: commission.CustomerInput{Key: "customer_123"},
 	}
 	if _, err := eng.CreateTransaction(ctx, annual); err != nil {
-		return err
+		return nil, err
 	}
 	// A retried webhook is told apart from a new sale, and never pays twice.
 	var dup *commission.DuplicateError
 	if _, err := eng.CreateTransaction(ctx, in); !errors.As(err, &dup) {
-		return fmt.Errorf("a retry was not refused: %v", err)
+		return nil, fmt.Errorf("a retry was not refused: %v", err)
 	}
 	fmt.Printf("retry of %s refused (identical: %v)\n\n", dup.Key, dup.Identical)
+	return tx, nil
+}
 
-	// Every sale so far, newest first, walking the pages with the cursor.
+// printEarnings prints every sale of the partner so far, newest first,
+// walking the pages with the cursor, and returns what it earned in all.
+func printEarnings(ctx context.Context, eng *commission.Engine, partner string) (decimal.Decimal, error) {
 	total := decimal.Zero
-	opts := commission.ListOptions{Limit: 50, PartnerKey: "partner_123"}
+	opts := commission.ListOptions{Limit: 50, PartnerKey: partner}
 	for {
 		page, err := eng.Transactions(ctx, opts)
 		if err != nil {
-			return err
+			return total, err
 		}
 		for _, t := range page.Transactions {
 			for _, r := range t.Rewards {
@@ -143,14 +164,10 @@ func run(ctx context.Context, kind, dsn string) error {
 			}
 		}
 		if page.NextCursor == "" {
-			break
+			return total, nil
 		}
 		opts.Cursor = page.NextCursor
 	}
-	fmt.Printf("\npartner_123 has earned %s USD in all.\n\nThe first sale of this run, as the API returns it:\n", total)
-	enc := json.NewEncoder(os.Stdout)
-	enc.SetIndent("", "  ")
-	return enc.Encode(map[string]any{"data": tx, "status": 1})
 }
 
 func ptr[T any](v T) *T { return &v }
