@@ -33,8 +33,8 @@ func newBatch() *batch {
 		values: make(map[CounterKey]decimal.Decimal), pending: make(map[CounterKey]decimal.Decimal)}
 }
 
-// counters reads keys from the store (locking them, in an Update), each
-// once per batch, with what the batch has added to them.
+// counters reads keys from the store (locking them, in an Update): in a
+// bulk each once, with what the batch has added to them since.
 func (w *work) counters(ctx context.Context, keys []CounterKey) ([]decimal.Decimal, error) {
 	bt := w.batch
 	if bt == nil {

@@ -13,13 +13,14 @@ import (
 // rewardable:
 //
 //  1. gather what the rules read: the partner's custom commission and the
-//     partners above it, the beneficiary's metrics and the customer's
-//     history as of the sale (metrics.go);
+//     partners above it, the beneficiary's metrics (metrics.go) and the
+//     customer's history as of the sale (batch.go);
 //  2. the base reward of each line by precedence (the partner's custom
 //     commission, a product rule, a tier (tiers.go), the default) at the
-//     step of its commission period the customer has reached; then the
-//     levels above the partner and the referred friend's reward; all
-//     rounded once (rounding.go);
+//     step of its commission period the customer has reached (stepAt,
+//     here; periods.go compiles the schedules); then the levels above the
+//     partner and the referred friend's reward; all rounded once
+//     (rounding.go);
 //  3. the fraud checks of a new sale (fraud.go);
 //  4. what the sale adds to its beneficiary's metrics, and the goal
 //     bonuses that makes it reach (goals.go);

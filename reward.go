@@ -75,8 +75,8 @@ type Explanation struct {
 	// amount.
 	Type  CommissionType  `json:"type,omitempty"`
 	Value decimal.Decimal `json:"value"`
-	// Rate converted the sale from the currency From into the program's
-	//; Base is then in the program currency.
+	// Rate converted the sale from the currency From into the program's;
+	// Base is then in the program currency.
 	Rate *decimal.Decimal `json:"rate,omitempty"`
 	From string           `json:"from,omitempty"`
 	// Level is the partner's level above the selling one (1 to

@@ -203,7 +203,10 @@ func (e *Engine) explainDuplicate(ctx context.Context, err error, ins []Transact
 		if err != nil && !errors.Is(err, ErrNotFound) {
 			return err
 		}
-		dup.Key, dup.Identical = existing.Key, existing.sameSale(in, c)
+		if dup.Key == "" { // a batch insert did not say which key
+			dup.Key = existing.Key
+		}
+		dup.Identical = existing.sameSale(in, c)
 		dup.Existing = e.present(existing.Clone(), now)
 		return nil
 	})

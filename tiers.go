@@ -142,7 +142,7 @@ func (rs *rules) compileCondition(v *validator, path string, c Condition) cond {
 			v.add(path, "first_sale takes no bounds")
 		}
 	case MetricCustomerAge, MetricPartnerAge:
-		validateAges(v, path, c, bounds)
+		validateAges(v, path, c, ages, bounds)
 	default:
 		v.addf(path+".metric", "must be one of %s, %s, %s, %s, %s, %s or %s", MetricSignups, MetricCustomers,
 			MetricRevenue, MetricSaleAmount, MetricFirstSale, MetricCustomerAge, MetricPartnerAge)
@@ -156,8 +156,8 @@ func (rs *rules) compileCondition(v *validator, path string, c Condition) cond {
 }
 
 // validateAges checks the periods of an age condition.
-func validateAges(v *validator, path string, c Condition, bounds bool) {
-	if (c.Within == nil && c.Past == nil) || bounds {
+func validateAges(v *validator, path string, c Condition, ages, bounds bool) {
+	if !ages || bounds {
 		v.add(path, "needs within or past, and no at_least, above or below")
 	}
 	for i, p := range []*Period{c.Within, c.Past} {

@@ -247,6 +247,8 @@ func (in *TransactionInput) normalizeUnits(v *validator, p *Program) {
 	}
 }
 
+// validateAmounts checks the amount and reward given, and that there is
+// one, and the number of product lines.
 func (in *TransactionInput) validateAmounts(v *validator) {
 	if in.Amount == nil && in.Reward == nil && len(in.Products) == 0 {
 		v.add("amount", "amount or reward is required")

@@ -15,7 +15,10 @@ import (
 )
 
 func TestConformance(t *testing.T) {
-	storetest.Run(t, storetest.Harness{New: func(t *testing.T) commission.Store { return memstore.New() }})
+	storetest.Run(t, storetest.Harness{
+		New:    func(t *testing.T) commission.Store { return memstore.New() },
+		Checks: 100,
+	})
 }
 
 // What follows is memstore's own behaviour, beyond the contract that

@@ -71,7 +71,7 @@ func testEnginesRace(t *testing.T, h Harness) {
 	const engines = 8
 	s := h.New(t)
 	all := stores(t, h, s, engines)
-	check(t, func(rt *rapid.T) {
+	check(t, h, func(rt *rapid.T) {
 		r := drawKeyRace(rt, engines)
 		r.startEngines(rt, all)
 		r.run()

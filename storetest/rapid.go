@@ -9,15 +9,15 @@ import (
 )
 
 // defaultChecks is how many rapid checks each property of the suite runs
-// when neither -rapid.checks nor RAPID_CHECKS is given (a fifth of it with
-// -short). It is lower than rapid's own default of 100 because a check of
+// when neither -rapid.checks nor RAPID_CHECKS is given and the harness
+// says nothing (a fifth of it with -short). It is lower than rapid's own default of 100 because a check of
 // the engine's state machine makes hundreds of units of work, each a round
 // trip to the database on a SQL store.
 const defaultChecks = 20
 
 // checkBudget is how many checks a property runs in full, or -1 when the
 // command line or environment chose the number for rapid.
-func checkBudget() int {
+func checkBudget(h Harness) int {
 	explicit := false
 	flag.Visit(func(f *flag.Flag) {
 		if f.Name == "rapid.checks" {
@@ -27,19 +27,23 @@ func checkBudget() int {
 	if _, ok := os.LookupEnv("RAPID_CHECKS"); ok || explicit {
 		return -1
 	}
-	if testing.Short() {
-		return defaultChecks / 5
+	n := defaultChecks
+	if h.Checks > 0 {
+		n = h.Checks
 	}
-	return defaultChecks
+	if testing.Short() {
+		return max(n/5, 1)
+	}
+	return n
 }
 
 // check runs prop with rapid.Check, in full for the first checkBudget
 // checks and as a no-op for the rest of rapid's count, since rapid's count
 // can only be set for the whole process. Once a check fails, every later
 // run is in full, so that rapid reproduces and shrinks the failure.
-func check(t *testing.T, prop func(*rapid.T)) {
+func check(t *testing.T, h Harness, prop func(*rapid.T)) {
 	t.Helper()
-	budget := checkBudget()
+	budget := checkBudget(h)
 	ran, failed := 0, false
 	rapid.Check(t, func(rt *rapid.T) {
 		if !failed && budget >= 0 && ran >= budget {

@@ -35,6 +35,11 @@ type Harness struct {
 	// Peer, if non-nil, returns another Store on the same database as s, with its own connection pool,
 	// as a second process would have. When nil, concurrency tests share s itself.
 	Peer func(t *testing.T, s commission.Store) commission.Store
+	// Checks is how many rapid checks each property-based subtest runs in
+	// full, unless -rapid.checks or RAPID_CHECKS says otherwise; 20 when
+	// zero, a fifth of it with -short. A store whose units of work are
+	// cheap (in memory) can afford rapid's own 100.
+	Checks int
 }
 
 // subtest is one test of the suite, run on its own fresh store.

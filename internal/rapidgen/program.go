@@ -20,8 +20,8 @@ var (
 	PartnerTags  = []string{"gold", "silver", "vip"}
 )
 
-// CustomUnit is the custom unit a drawn program may pay in.
-const CustomUnit = "POINTS"
+// customUnit is the custom unit a drawn program may pay in.
+const customUnit = "POINTS"
 
 // programFeatures each draw one part of a program, in order (basics first:
 // later commissions may be paid in its custom unit). To cover a new
@@ -51,7 +51,7 @@ func drawBasics(t *rapid.T, p *commission.Program) {
 	p.Rules.Version = rapid.SampledFrom([]string{"", "v1"}).Draw(t, "version")
 	p.Rules.Credit = OneIn(t, "credit", 4)
 	if OneIn(t, "custom_units", 4) {
-		p.CustomUnits = []string{CustomUnit}
+		p.CustomUnits = []string{customUnit}
 	}
 }
 
