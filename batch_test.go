@@ -137,7 +137,7 @@ func genBulkInput(key string) *rapid.Generator[commission.TransactionInput] {
 		}
 		in.Rewarded = rapid.IntRange(0, 5).Draw(t, "rewarded") == 0
 		in.Action = rapid.SampledFrom([]string{"", "sale", "upgrade"}).Draw(t, "action")
-		in.AmountUnits = rapid.SampledFrom([]string{"", "USD", "EUR"}).Draw(t, "units")
+		in.AmountUnits = rapid.SampledFrom([]string{"", "USD", "usd", "POINTS"}).Draw(t, "units")
 		if rapid.Bool().Draw(t, "backdated") {
 			at := t0.Add(-time.Duration(rapid.Int64Range(0, 100*int64(time.Hour)/int64(time.Microsecond)).Draw(t, "backdate_us")) * time.Microsecond)
 			in.CreatedAt = &at
@@ -267,7 +267,7 @@ func TestPropBulkEqualsSingle(t *testing.T) {
 // drawBulkProgram draws TestPropBulkEqualsSingle's program: a default
 // percent, rules on product p1 and type t1, and a review period or none.
 func drawBulkProgram(rt *rapid.T) commission.Program {
-	prog := commission.Program{ID: "prog_1", Kind: commission.Affiliate, Currency: "USD"}
+	prog := commission.Program{ID: "prog_1", Kind: commission.Affiliate, Currency: "USD", CustomUnits: []string{"POINTS"}}
 	prog.Rules.Version = "2025-05"
 	prog.Rules.Default = commission.Percent(rapidgen.Rate().Draw(rt, "default_rate"))
 	prog.Rules.Products = []commission.ProductRule{

@@ -94,20 +94,21 @@ func spendCounter(period CapPeriod, who earner, at time.Time) CounterKey {
 
 // capRewards clamps t's rewards to the caps and counts them towards their
 // earners' spend limits, at once, so that the next sale of a bulk sees
-// them. Caps are amounts of money: rewards in custom units are not
-// capped.
+// them. Caps are amounts in the program currency: they apply to rewards
+// in it, and a reward in other units (custom ones, or a currency a flat
+// commission or a goal pays in) is neither capped nor counted.
 func (e *Engine) capRewards(ctx context.Context, w *work, t *Transaction) error {
 	caps := e.rules.caps
 	for i := range t.Rewards {
 		r := &t.Rewards[i]
-		if r.IsCurrency && caps.PerReward != nil && r.Amount.Cmp(*caps.PerReward) > 0 {
+		if e.capped(r) && caps.PerReward != nil && r.Amount.Cmp(*caps.PerReward) > 0 {
 			clamp(r, e.grid(t, r, *caps.PerReward), "per_reward")
 		}
 	}
 	if len(caps.Partner) == 0 {
 		return nil
 	}
-	earners, keys := spendKeys(t, caps.Partner)
+	earners, keys := e.spendKeys(t, caps.Partner)
 	if len(keys) == 0 {
 		return nil
 	}
@@ -134,12 +135,12 @@ func (e *Engine) grid(t *Transaction, r *Reward, limit decimal.Decimal) decimal.
 // spendKeys are the spend counters of everyone t rewards in money, each
 // earner's limits in a row, in the order of limits: read (and on SQL
 // locked) at once.
-func spendKeys(t *Transaction, limits []SpendLimit) ([]earner, []CounterKey) {
+func (e *Engine) spendKeys(t *Transaction, limits []SpendLimit) ([]earner, []CounterKey) {
 	var earners []earner
 	var keys []CounterKey
 	for i := range t.Rewards {
 		who := earnerOf(&t.Rewards[i])
-		if who.id == "" || !t.Rewards[i].IsCurrency || slices.Contains(earners, who) {
+		if who.id == "" || !e.capped(&t.Rewards[i]) || slices.Contains(earners, who) {
 			continue
 		}
 		earners = append(earners, who)
@@ -159,7 +160,7 @@ func (e *Engine) spend(t *Transaction, earners []earner, keys []CounterKey, left
 	for i := range t.Rewards {
 		r := &t.Rewards[i]
 		who := earnerOf(r)
-		if who.id == "" || !r.IsCurrency {
+		if who.id == "" || !e.capped(r) {
 			continue
 		}
 		base := slices.Index(earners, who) * len(limits)
@@ -176,6 +177,10 @@ func (e *Engine) spend(t *Transaction, earners []earner, keys []CounterKey, left
 	}
 	return deltas
 }
+
+// capped reports whether the caps apply to r: it is in the program
+// currency.
+func (e *Engine) capped(r *Reward) bool { return r.AmountUnits == e.prog.Currency }
 
 // clamp lowers a reward to limit, recording the cap and the amount before.
 func clamp(r *Reward, limit decimal.Decimal, cap string) {

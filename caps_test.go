@@ -612,3 +612,30 @@ func (m *capModel) sell(key string, now time.Time) {
 	require.NoError(m.rt, err)
 	m.check(s, tx)
 }
+
+// Caps are amounts in the program currency: a reward in another currency
+// (here a flat one paid in JPY) is neither clamped by them nor counted
+// towards them, so it never uses up the program currency's limit.
+func TestCapsCountOnlyTheProgramCurrency(t *testing.T) {
+	ctx := context.Background()
+	p := capsProgram(commission.Caps{
+		PerReward: decp("100"),
+		Partner:   []commission.SpendLimit{{Period: commission.CapMonth, Amount: dec("150")}},
+	})
+	p.Rules.Products = []commission.ProductRule{{ProductID: "jp",
+		Commission: commission.Commission{Type: commission.FlatCommission, Value: dec("100000"), Units: "JPY"}}}
+	eng, _ := newEngine(t, p)
+	affiliateSetup(t, eng)
+	jp := sale("jp", "customer_123", "10")
+	jp.ProductID = "jp"
+	tx, err := eng.CreateTransaction(ctx, jp)
+	require.NoError(t, err)
+	require.Equal(t, "JPY", tx.Rewards[0].AmountUnits)
+	requireDecimal(t, "100000", tx.Rewards[0].Amount, "no USD cap applies to JPY")
+	require.Empty(t, tx.Rewards[0].Explanation.Counted)
+	for _, c := range []struct{ key, want string }{{"usd1", "100"}, {"usd2", "50"}, {"usd3", "0"}} {
+		tx, err := eng.CreateTransaction(ctx, sale(c.key, "customer_123", "1000"))
+		require.NoError(t, err)
+		requireDecimal(t, c.want, tx.Rewards[0].Amount, c.key+": the JPY reward took nothing of the month's 150")
+	}
+}

@@ -21,13 +21,25 @@ type RateSource interface {
 // the program's is converted at the sale's created_at, its rewards are in
 // the program currency, and the transaction (Transaction.Rate) and each
 // reward's explanation record the rate, kept to 18 decimal places (a
-// finer rate is rounded half to even). Without it, rewards are in the
-// sale's own units.
+// finer rate is rounded half to even). Without it, a sale in a currency
+// other than the program's is refused: a *ValidationError names its
+// amount_units, and nothing is stored.
 func WithRates(src RateSource) Option { return func(e *Engine) { e.rates = src } }
 
 // ErrNoRate reports a sale in a currency the rate source has no rate for.
 // Nothing is stored: a sale is never passed through unconverted.
 var ErrNoRate = errors.New("commission: no exchange rate")
+
+// checkConvertible refuses a sale in a currency other than the program's
+// when the engine converts none: its rewards would be in a currency the
+// program's rules and caps were not written for (a hosted service would
+// pay 100,000 "USD" for 100,000 JPY).
+func (e *Engine) checkConvertible(v *validator, in *TransactionInput) {
+	u := in.AmountUnits
+	if e.rates == nil && u != e.prog.Currency && isCurrency(u) {
+		v.addf("amount_units", "is %s, not the program currency %s, and the engine converts no currency (it has no rate source: WithRates)", u, e.prog.Currency)
+	}
+}
 
 // convert looks up the rate of a sale in another currency, before the
 // unit of work starts (a rate source may be slow).

@@ -90,15 +90,47 @@ func TestCurrencyConversion(t *testing.T) {
 	_, err = eng.Transaction(ctx, "b1")
 	require.ErrorIs(t, err, commission.ErrNotFound, "nothing of the bulk")
 
-	// Without a rate source, rewards are in the sale's own units.
+	// Without a rate source, a sale in another currency is refused, alone
+	// or in a bulk, and nothing is stored: its rewards would be in a
+	// currency the program's rules and caps do not speak of.
 	plain, _ := newEngine(t, percentProgram(commission.Affiliate, "30"))
 	affiliateSetup(t, plain)
 	in = sale("eur", "customer_123", "100")
 	in.AmountUnits = "EUR"
-	tx, err = plain.CreateTransaction(ctx, in)
+	_, err = plain.CreateTransaction(ctx, in)
+	requireFields(t, err, "amount_units")
+	_, err = plain.Preview(ctx, in)
+	requireFields(t, err, "amount_units")
+	_, err = plain.CreateTransactions(ctx, []commission.TransactionInput{sale("usd", "customer_123", "1"), in})
+	requireFields(t, err, "transactions[1].amount_units")
+	requireNoTransactions(t, plain)
+}
+
+// A currency is an ISO 4217 code; one in lower case, as payment providers
+// send them, is stored in upper case. Three capital letters that name no
+// currency are refused, in sales and in rules.
+func TestCurrencyCodes(t *testing.T) {
+	ctx := context.Background()
+	eng, _ := newEngine(t, percentProgram(commission.Affiliate, "30"))
+	affiliateSetup(t, eng)
+	in := sale("lower", "customer_123", "10")
+	in.AmountUnits = "usd"
+	tx, err := eng.CreateTransaction(ctx, in)
 	require.NoError(t, err)
-	require.Equal(t, "EUR", tx.Rewards[0].AmountUnits)
-	requireDecimal(t, "30", tx.Rewards[0].Amount)
+	require.Equal(t, "USD", tx.AmountUnits)
+	require.Equal(t, "USD", tx.Rewards[0].AmountUnits)
+	for _, units := range []string{"XYZ", "xyz", "US", "USDX", "€"} {
+		in := sale("bad", "customer_123", "10")
+		in.AmountUnits = units
+		_, err := eng.CreateTransaction(ctx, in)
+		requireFields(t, err, "amount_units")
+	}
+	p := percentProgram(commission.Affiliate, "30")
+	p.Currency = "XYZ"
+	p.Rules.Products = []commission.ProductRule{{ProductID: "a", Commission: commission.Commission{Type: commission.FlatCommission, Value: dec("1"), Units: "ABC"}}}
+	p.Rules.Goals = []commission.Goal{{ID: "g", Metric: commission.MetricRevenue, Target: dec("1"), Bonus: dec("1"), Units: "QQQ"}}
+	_, err = commission.New(memstoreNew(), p)
+	requireFields(t, err, "currency", "rules.products[0].commission.units", "rules.goals[0].units")
 }
 
 // The rate is stored on the transaction, also when the sale

@@ -2,8 +2,6 @@ package commission
 
 import (
 	"slices"
-
-	"golang.org/x/text/currency"
 )
 
 // ProgramKind says who refers and who is rewarded.
@@ -42,8 +40,9 @@ type Program struct {
 // customUnit reports whether units is one of the program's custom units.
 func (p *Program) customUnit(units string) bool { return slices.Contains(p.CustomUnits, units) }
 
-// validUnits reports whether units name a currency code or a custom unit.
-func (p *Program) validUnits(units string) bool { return isCurrencyCode(units) || p.customUnit(units) }
+// validUnits reports whether units name an ISO 4217 currency or a custom
+// unit.
+func (p *Program) validUnits(units string) bool { return isCurrency(units) || p.customUnit(units) }
 
 // compile checks the program, filling its defaults, and compiles its
 // rules; every problem is reported at once, by its path in the Program's
@@ -80,7 +79,7 @@ func (p *Program) validateSettings(v *validator) {
 	if p.Kind != Affiliate && p.Kind != ReferAFriend {
 		v.addf("kind", "must be %q or %q", Affiliate, ReferAFriend)
 	}
-	if _, err := currency.ParseISO(p.Currency); err != nil || !isCurrencyCode(p.Currency) {
+	if !isCurrency(p.Currency) {
 		v.add("currency", "must be an ISO 4217 currency code")
 	}
 	if p.ReferralParam == "" {
@@ -91,10 +90,8 @@ func (p *Program) validateSettings(v *validator) {
 func (p *Program) validateCustomUnits(v *validator) {
 	for i, u := range p.CustomUnits {
 		path := "custom_units[" + itoa(i) + "]"
-		if isCurrencyCode(u) {
-			if _, err := currency.ParseISO(u); err == nil {
-				v.add(path, "is an ISO 4217 currency, not a custom unit")
-			}
+		if isCurrency(u) {
+			v.add(path, "is an ISO 4217 currency, not a custom unit")
 		}
 		validateKey(v, path, u, true)
 		if len(u) > 16 {

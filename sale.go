@@ -61,6 +61,7 @@ func (e *Engine) Preview(ctx context.Context, in TransactionInput) (*Transaction
 func (e *Engine) prepare(ctx context.Context, in *TransactionInput, now time.Time) error {
 	v := &validator{}
 	in.normalize(v, &e.prog, now)
+	e.checkConvertible(v, in)
 	if err := v.err(); err != nil {
 		return err
 	}
@@ -117,6 +118,7 @@ func (e *Engine) prepareBulk(ctx context.Context, ins []TransactionInput, now ti
 	for i := range ins {
 		v.prefix = "transactions[" + itoa(i) + "]."
 		ins[i].normalize(v, &e.prog, now)
+		e.checkConvertible(v, &ins[i])
 		if k := ins[i].Key; k != "" {
 			if j, dup := seen[k]; dup {
 				v.addf("key", "duplicates transactions[%d].key", j)

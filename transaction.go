@@ -231,19 +231,21 @@ func (in *TransactionInput) normalizeNames(v *validator) {
 	}
 }
 
-// normalizeUnits checks the units and fills the program currency when
-// there are none.
+// normalizeUnits checks the units, fills the program currency when there
+// are none, and writes a currency code in upper case (payment providers
+// send "usd").
 func (in *TransactionInput) normalizeUnits(v *validator, p *Program) {
-	switch {
-	case in.AmountUnits == "":
+	if in.AmountUnits == "" {
 		in.AmountUnits = p.Currency
-	case p.customUnit(in.AmountUnits): // no currency rounding applies
-	case !isCurrencyCode(in.AmountUnits):
-		v.add("amount_units", "must be a three-letter uppercase currency code or one of the program's custom units")
-	default:
-		if _, _, err := p.Rules.Rounding.places(in.AmountUnits); err != nil {
-			v.add("amount_units", err.Error()+" (the program rounds rewards to currency units)")
-		}
+	}
+	if p.customUnit(in.AmountUnits) {
+		return // no currency rounding applies
+	}
+	if code := strings.ToUpper(in.AmountUnits); isCurrency(code) {
+		in.AmountUnits = code
+	}
+	if !isCurrency(in.AmountUnits) {
+		v.add("amount_units", "must be an ISO 4217 currency code or one of the program's custom units")
 	}
 }
 

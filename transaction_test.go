@@ -23,7 +23,7 @@ func TestValidationReportsEveryField(t *testing.T) {
 		Key:         strings.Repeat("k", 256),
 		Amount:      decp("-1"),
 		Reward:      decp("0.0000000000000000001"),
-		AmountUnits: "usd",
+		AmountUnits: "XYZ",
 		ProductID:   "p",
 		Products: []commission.ProductLine{
 			{ProductID: "a", ProductPrice: dec("1")},

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
+	"golang.org/x/text/currency"
 )
 
 // The validator, and the checks of fields that every input shares. Each
@@ -123,7 +124,9 @@ func validateAmount(v *validator, path string, d decimal.Decimal) {
 	}
 }
 
-func isCurrencyCode(s string) bool {
+// isCurrency reports whether s is an ISO 4217 currency code, in upper
+// case, from the maintained table of golang.org/x/text/currency.
+func isCurrency(s string) bool {
 	if len(s) != 3 {
 		return false
 	}
@@ -132,7 +135,8 @@ func isCurrencyCode(s string) bool {
 			return false
 		}
 	}
-	return true
+	_, err := currency.ParseISO(s)
+	return err == nil
 }
 
 func validUTF8(s string) bool { return utf8.ValidString(s) }
