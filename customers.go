@@ -167,7 +167,7 @@ func (e *Engine) Customer(ctx context.Context, ref CustomerRef) (*Customer, erro
 // approves it again. ErrNotFound if there is no such customer.
 func (e *Engine) SetCustomerStatus(ctx context.Context, ref CustomerRef, status CustomerStatus) (*Customer, error) {
 	if !status.valid() {
-		return nil, fieldError("status", fmt.Sprintf("unknown customer status %q", status))
+		return nil, fieldError("status", fmt.Sprintf("unknown customer status %q", brief(string(status))))
 	}
 	return amend(ctx, e, func(tx StoreTx) (*Customer, error) { return tx.Customer(ctx, ref) },
 		func(tx StoreTx, c *Customer) error {

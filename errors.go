@@ -85,9 +85,18 @@ func (e *ValidationError) Field(path string) (FieldError, bool) {
 func (e *ValidationError) under(prefix string) *ValidationError {
 	fields := make([]FieldError, len(e.Fields))
 	for i, f := range e.Fields {
-		fields[i] = FieldError{Path: prefix + f.Path, Message: f.Message}
+		fields[i] = FieldError{Path: joinPath(prefix, f.Path), Message: f.Message}
 	}
 	return &ValidationError{Fields: fields}
+}
+
+// joinPath is path under prefix ("transactions[1]." and "amount"); the
+// prefix alone, without its dot, when path is empty (the whole object).
+func joinPath(prefix, path string) string {
+	if path == "" {
+		return strings.TrimSuffix(prefix, ".")
+	}
+	return prefix + path
 }
 
 // DuplicateError reports a transaction key that the program has already

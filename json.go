@@ -3,7 +3,6 @@ package commission
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -11,59 +10,10 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// The published JSON shapes. Inputs decode the documented request bodies
-// as they are (created_at as a Unix timestamp); outputs are written by
-// hand, member by member, so that amounts are exact JSON numbers
-// (29.997, never 29.996999...) whatever the application set in
-// shopspring's package globals, and timestamps carry microseconds.
-
-// UnmarshalJSON decodes the documented request body, accepting created_at
-// as a Unix timestamp (or an RFC 3339 string).
-func (in *TransactionInput) UnmarshalJSON(b []byte) error {
-	type plain TransactionInput
-	aux := struct {
-		*plain
-		CreatedAt *jsonTime `json:"created_at"`
-	}{plain: (*plain)(in)}
-	if err := json.Unmarshal(b, &aux); err != nil {
-		return err
-	}
-	in.CreatedAt = aux.CreatedAt.ptr()
-	return nil
-}
-
-// UnmarshalJSON remembers a missing product_price, so that validation
-// reports it rather than reading it as zero.
-func (l *ProductLine) UnmarshalJSON(b []byte) error {
-	type plain ProductLine
-	aux := struct {
-		*plain
-		Price *decimal.Decimal `json:"product_price"`
-	}{plain: (*plain)(l)}
-	if err := json.Unmarshal(b, &aux); err != nil {
-		return err
-	}
-	l.noPrice = aux.Price == nil
-	if aux.Price != nil {
-		l.ProductPrice = *aux.Price
-	}
-	return nil
-}
-
-// UnmarshalJSON decodes the documented customer object, accepting
-// created_at as a Unix timestamp or an RFC 3339 string.
-func (in *CustomerInput) UnmarshalJSON(b []byte) error {
-	type plain CustomerInput
-	aux := struct {
-		*plain
-		CreatedAt *jsonTime `json:"created_at"`
-	}{plain: (*plain)(in)}
-	if err := json.Unmarshal(b, &aux); err != nil {
-		return err
-	}
-	in.CreatedAt = aux.CreatedAt.ptr()
-	return nil
-}
+// The published JSON shapes of the outputs (the inputs' are in
+// decode.go), written by hand, member by member, so that amounts are exact
+// JSON numbers (29.997, never 29.996999...) whatever the application set
+// in shopspring's package globals, and timestamps carry microseconds.
 
 // MarshalJSON writes the documented response object. In refer-a-friend
 // programs "customer" is the referring customer and "referred_customer" the
@@ -205,45 +155,6 @@ func (r *Reward) writeJSON(b *bytes.Buffer, kind ProgramKind) {
 // TimeFormat is the layout of every timestamp the engine writes to JSON:
 // ISO 8601 in UTC with microseconds.
 const TimeFormat = "2006-01-02T15:04:05.000000Z"
-
-// jsonTime decodes a Unix timestamp in seconds, or an RFC 3339 string.
-type jsonTime time.Time
-
-func (j *jsonTime) UnmarshalJSON(b []byte) error {
-	if string(b) == "null" {
-		return nil
-	}
-	if len(b) > 0 && b[0] == '"' {
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-			*j = jsonTime(time.Unix(n, 0).UTC())
-			return nil
-		}
-		t, err := time.Parse(time.RFC3339Nano, s)
-		if err != nil {
-			return fmt.Errorf("commission: created_at %q is neither a Unix timestamp nor an RFC 3339 time", s)
-		}
-		*j = jsonTime(t.UTC())
-		return nil
-	}
-	n, err := strconv.ParseInt(string(b), 10, 64)
-	if err != nil {
-		return fmt.Errorf("commission: created_at %s is not a Unix timestamp in seconds", b)
-	}
-	*j = jsonTime(time.Unix(n, 0).UTC())
-	return nil
-}
-
-func (j *jsonTime) ptr() *time.Time {
-	if j == nil {
-		return nil
-	}
-	t := time.Time(*j)
-	return &t
-}
 
 // formatDecimal writes d in plain notation with no trailing zeros, whatever
 // the application set in shopspring's package globals.

@@ -134,7 +134,7 @@ func (e *Engine) Partner(ctx context.Context, ref PartnerRef) (*Partner, error) 
 // nothing on later sales. ErrNotFound if there is no such partner.
 func (e *Engine) SetPartnerStatus(ctx context.Context, ref PartnerRef, status PartnerStatus) (*Partner, error) {
 	if !status.valid() {
-		return nil, fieldError("status", fmt.Sprintf("unknown partner status %q", status))
+		return nil, fieldError("status", fmt.Sprintf("unknown partner status %q", brief(string(status))))
 	}
 	return amend(ctx, e, func(tx StoreTx) (*Partner, error) { return tx.Partner(ctx, ref) },
 		func(tx StoreTx, p *Partner) error {

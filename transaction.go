@@ -297,7 +297,7 @@ func (in *TransactionInput) normalizeLines(v *validator) {
 		validateAmount(v, "amount", sum)
 		in.Amount = &sum
 	} else if !in.Amount.Equal(sum) {
-		v.addf("amount", "is %s but the product prices add up to %s", formatDecimal(*in.Amount), formatDecimal(sum))
+		v.addf("amount", "is %s but the product prices add up to %s", brief(formatDecimal(*in.Amount)), brief(formatDecimal(sum)))
 	}
 }
 

@@ -142,3 +142,20 @@ func isCurrency(s string) bool {
 func validUTF8(s string) bool { return utf8.ValidString(s) }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// maxEcho bounds how much of a value an error message repeats: a value a
+// caller sent may be kilobytes long.
+const maxEcho = 40
+
+// brief is s as an error message repeats it: whole when short, else cut
+// at a character boundary, with an ellipsis.
+func brief(s string) string {
+	if len(s) <= maxEcho {
+		return s
+	}
+	cut := maxEcho
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
