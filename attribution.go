@@ -111,6 +111,34 @@ func (e *Engine) beneficiary(partnerID, referringCustomerID string) string {
 	return partnerID
 }
 
+// foldEmail is an email as the engine keeps and compares it: in lower
+// case, so that emails compare case-insensitively on every store.
+func foldEmail(s string) string { return strings.ToLower(s) }
+
+func (r PartnerRef) folded() PartnerRef {
+	r.Email = foldEmail(r.Email)
+	return r
+}
+
+func (r CustomerRef) folded() CustomerRef {
+	r.Email = foldEmail(r.Email)
+	return r
+}
+
+// foldEmails lowers in's emails, its references' included, leaving what
+// those point to as it was.
+func (in *CustomerInput) foldEmails() {
+	in.Email = foldEmail(in.Email)
+	if in.Partner != nil {
+		p := in.Partner.folded()
+		in.Partner = &p
+	}
+	if in.ReferringCustomer != nil {
+		c := in.ReferringCustomer.folded()
+		in.ReferringCustomer = &c
+	}
+}
+
 // idAndKey fills an absent id or key from the other, or both from a new id.
 func (e *Engine) idAndKey(id, key string) (string, string) {
 	switch {

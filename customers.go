@@ -23,8 +23,10 @@ func (s CustomerStatus) valid() bool { return s == CustomerActive || s == Custom
 // partner for good; in a refer-a-friend program it may have been referred
 // by another customer.
 type Customer struct {
-	ID      string   `json:"id"`
-	Key     string   `json:"key"`
+	ID  string `json:"id"`
+	Key string `json:"key"`
+	// Email is unique in the program and kept in lower case: emails
+	// compare case-insensitively, in lookups, uniqueness and fraud checks.
 	Email   string   `json:"email,omitempty"`
 	Name    string   `json:"name,omitempty"`
 	Surname string   `json:"surname,omitempty"`
@@ -40,8 +42,8 @@ type Customer struct {
 	CreatedAt            time.Time      `json:"created_at"`
 }
 
-// CustomerRef names a customer by ID, Key or Email, tried in that order
-// ("id takes priority over key").
+// CustomerRef names a customer by ID, Key or Email (in any case), tried
+// in that order ("id takes priority over key").
 type CustomerRef struct {
 	ID    string `json:"id,omitempty"`
 	Key   string `json:"key,omitempty"`
@@ -120,6 +122,7 @@ func (e *Engine) CreateCustomer(ctx context.Context, in CustomerInput) (*Custome
 	if err := v.err(); err != nil {
 		return nil, err
 	}
+	in.foldEmails()
 	var b *Buyer
 	err := e.update(ctx, func(tx StoreTx) error {
 		w := &work{tx: tx, now: now}
@@ -160,6 +163,7 @@ func (e *Engine) newCustomer(ctx context.Context, w *work, in CustomerInput, fie
 
 // Customer returns the customer ref names. ErrNotFound if there is none.
 func (e *Engine) Customer(ctx context.Context, ref CustomerRef) (*Customer, error) {
+	ref = ref.folded()
 	return readCopy(ctx, e, func(tx StoreTx) (*Customer, error) { return tx.Customer(ctx, ref) })
 }
 
@@ -169,6 +173,7 @@ func (e *Engine) SetCustomerStatus(ctx context.Context, ref CustomerRef, status 
 	if !status.valid() {
 		return nil, fieldError("status", fmt.Sprintf("unknown customer status %q", brief(string(status))))
 	}
+	ref = ref.folded()
 	return amend(ctx, e, func(tx StoreTx) (*Customer, error) { return tx.Customer(ctx, ref) },
 		func(tx StoreTx, c *Customer) error {
 			c.Status = status

@@ -56,3 +56,28 @@ func TestSetCustomerStatus(t *testing.T) {
 	_, err = eng.SetCustomerStatus(ctx, commission.CustomerRef{Key: "nobody"}, commission.CustomerActive)
 	require.ErrorIs(t, err, commission.ErrNotFound)
 }
+
+// A customer stored as bob@x.com is bob@x.com in any case: as a buyer, in
+// lookups, as a referring customer, and unique so.
+func TestCustomerEmailsIgnoreCase(t *testing.T) {
+	ctx := context.Background()
+	eng, _ := newEngine(t, percentProgram(commission.Affiliate, "30"))
+	affiliateSetup(t, eng)
+	c, err := eng.CreateCustomer(ctx, commission.CustomerInput{Key: "bob", Email: "Bob@X.com", Partner: &commission.PartnerRef{Key: "partner_123"}})
+	require.NoError(t, err)
+	require.Equal(t, "bob@x.com", c.Email)
+	_, err = eng.CreateCustomer(ctx, commission.CustomerInput{Key: "bob2", Email: "bob@x.COM", Partner: &commission.PartnerRef{Key: "partner_123"}})
+	require.ErrorIs(t, err, commission.ErrDuplicateKey)
+	got, err := eng.Customer(ctx, commission.CustomerRef{Email: "BOB@x.com"})
+	require.NoError(t, err)
+	require.Equal(t, "bob", got.Key)
+	tx, err := eng.CreateTransaction(ctx, commission.TransactionInput{Key: "s", Amount: decp("10"), Customer: commission.CustomerInput{Email: "BOB@X.COM"}})
+	require.NoError(t, err, "the buyer by email in another case")
+	require.Equal(t, "bob", tx.CustomerKey)
+	// With create_customer, the customer in another case is the one stored.
+	tx, err = eng.CreateTransaction(ctx, commission.TransactionInput{Key: "s2", Amount: decp("10"),
+		Customer: commission.CustomerInput{Email: "BoB@x.com", Partner: &commission.PartnerRef{Key: "partner_123"}},
+		Options:  commission.TransactionOptions{CreateCustomer: true}})
+	require.NoError(t, err)
+	require.Equal(t, "bob", tx.CustomerKey)
+}

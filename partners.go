@@ -24,8 +24,10 @@ func (s PartnerStatus) valid() bool {
 // Partner is someone who refers customers in an affiliate program and earns
 // rewards on their sales.
 type Partner struct {
-	ID      string   `json:"id"`
-	Key     string   `json:"key"`
+	ID  string `json:"id"`
+	Key string `json:"key"`
+	// Email is unique in the program and kept in lower case: emails
+	// compare case-insensitively, in lookups, uniqueness and fraud checks.
 	Email   string   `json:"email,omitempty"`
 	Name    string   `json:"name,omitempty"`
 	Surname string   `json:"surname,omitempty"`
@@ -41,7 +43,8 @@ type Partner struct {
 	Commission *Commission `json:"commission,omitempty"`
 }
 
-// PartnerRef names a partner by ID, Key or Email, tried in that order.
+// PartnerRef names a partner by ID, Key or Email (in any case), tried in
+// that order.
 type PartnerRef struct {
 	ID    string `json:"id,omitempty"`
 	Key   string `json:"key,omitempty"`
@@ -100,6 +103,11 @@ func (e *Engine) CreatePartner(ctx context.Context, in PartnerInput) (*Partner, 
 	if err := v.err(); err != nil {
 		return nil, err
 	}
+	in.Email = foldEmail(in.Email)
+	if in.ReferringPartner != nil {
+		ref := in.ReferringPartner.folded()
+		in.ReferringPartner = &ref
+	}
 	p := &Partner{
 		ID: in.ID, Key: in.Key, Email: in.Email, Name: in.Name, Surname: in.Surname,
 		Tags: cloneStrings(in.Tags), Status: in.Status, CreatedAt: e.clock(),
@@ -127,6 +135,7 @@ func (e *Engine) CreatePartner(ctx context.Context, in PartnerInput) (*Partner, 
 
 // Partner returns the partner ref names. ErrNotFound if there is none.
 func (e *Engine) Partner(ctx context.Context, ref PartnerRef) (*Partner, error) {
+	ref = ref.folded()
 	return readCopy(ctx, e, func(tx StoreTx) (*Partner, error) { return tx.Partner(ctx, ref) })
 }
 
@@ -136,6 +145,7 @@ func (e *Engine) SetPartnerStatus(ctx context.Context, ref PartnerRef, status Pa
 	if !status.valid() {
 		return nil, fieldError("status", fmt.Sprintf("unknown partner status %q", brief(string(status))))
 	}
+	ref = ref.folded()
 	return amend(ctx, e, func(tx StoreTx) (*Partner, error) { return tx.Partner(ctx, ref) },
 		func(tx StoreTx, p *Partner) error {
 			p.Status = status
@@ -153,6 +163,7 @@ func (e *Engine) SetPartnerCommission(ctx context.Context, ref PartnerRef, c *Co
 			return nil, err
 		}
 	}
+	ref = ref.folded()
 	return amend(ctx, e, func(tx StoreTx) (*Partner, error) { return tx.Partner(ctx, ref) },
 		func(tx StoreTx, p *Partner) error {
 			p.Commission = c.clone()

@@ -83,3 +83,23 @@ func TestSetPartnerStatus(t *testing.T) {
 	_, err = eng.SetPartnerStatus(ctx, commission.PartnerRef{Key: "nobody"}, commission.PartnerActive)
 	require.ErrorIs(t, err, commission.ErrNotFound)
 }
+
+// Emails compare case-insensitively: two partners cannot share one in
+// another case, one is found in any case, and it is kept in lower case.
+func TestPartnerEmailsIgnoreCase(t *testing.T) {
+	ctx := context.Background()
+	eng, _ := newEngine(t, percentProgram(commission.Affiliate, "30"))
+	p, err := eng.CreatePartner(ctx, commission.PartnerInput{Key: "up", Email: "Up@Example.com"})
+	require.NoError(t, err)
+	require.Equal(t, "up@example.com", p.Email)
+	_, err = eng.CreatePartner(ctx, commission.PartnerInput{Key: "up2", Email: "up@example.com"})
+	require.ErrorIs(t, err, commission.ErrDuplicateKey)
+	got, err := eng.Partner(ctx, commission.PartnerRef{Email: "UP@EXAMPLE.COM"})
+	require.NoError(t, err)
+	require.Equal(t, "up", got.Key)
+	_, err = eng.SetPartnerStatus(ctx, commission.PartnerRef{Email: "uP@example.COM"}, commission.PartnerPending)
+	require.NoError(t, err)
+	c, err := eng.CreateCustomer(ctx, commission.CustomerInput{Key: "c", Partner: &commission.PartnerRef{Email: "UP@example.com"}})
+	require.NoError(t, err, "attribution by email in another case")
+	require.Equal(t, "up", c.PartnerKey)
+}

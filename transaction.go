@@ -206,6 +206,7 @@ func (in *TransactionInput) normalize(v *validator, p *Program, now time.Time) {
 	in.validateAmounts(v)
 	in.normalizeLines(v)
 	in.normalizeDefaults(v, now)
+	in.Customer.foldEmails()
 	in.Customer.validateRef(v, "customer.")
 	if in.Options.CreateCustomer {
 		c := in.Customer

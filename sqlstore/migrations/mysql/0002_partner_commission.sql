@@ -1,2 +1,2 @@
--- A partner's custom commission, as JSON (SPEC §4.2); NULL for none.
+-- A partner's custom commission, as JSON; NULL for none.
 ALTER TABLE commission_partners ADD COLUMN commission MEDIUMTEXT;
