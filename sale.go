@@ -79,10 +79,18 @@ func (e *Engine) prepared(ctx context.Context, in *TransactionInput, now time.Ti
 	return nil
 }
 
+// MaxBulk is how many sales one CreateTransactions call records at the
+// most. A bulk holds its program's lock (or its rows' locks) until it is
+// stored: 1,000 sales take 60 to 100 ms on SQLite, PostgreSQL or MySQL
+// and about 20 ms in memory, on a 2-core machine. Record more in several
+// calls.
+const MaxBulk = 1000
+
 // CreateTransactions records several sales atomically: every input is
 // validated first (errors name transactions[i]), then either all are stored
 // with their rewards or none is. A failure of one item is an *ItemError
-// carrying its index.
+// carrying its index. More than MaxBulk sales are refused, with a
+// *ValidationError naming transactions.
 func (e *Engine) CreateTransactions(ctx context.Context, ins []TransactionInput) ([]*Transaction, error) {
 	now := e.clock()
 	ins, err := e.prepareBulk(ctx, ins, now)
@@ -110,8 +118,12 @@ func (e *Engine) CreateTransactions(ctx context.Context, ins []TransactionInput)
 // returns the prepared copies.
 func (e *Engine) prepareBulk(ctx context.Context, ins []TransactionInput, now time.Time) ([]TransactionInput, error) {
 	v := &validator{}
-	if len(ins) == 0 {
+	switch {
+	case len(ins) == 0:
 		v.add("transactions", "is empty")
+	case len(ins) > MaxBulk:
+		// Not worth validating item by item.
+		return nil, fieldError("transactions", fmt.Sprintf("has %d sales, more than %d", len(ins), MaxBulk))
 	}
 	ins = append([]TransactionInput(nil), ins...)
 	seen := make(map[string]int, len(ins))

@@ -243,3 +243,21 @@ func TestPropBulkFailureNamesItem(t *testing.T) {
 		require.Len(rt, list, 1, "only the earlier sale is stored")
 	})
 }
+
+// A bulk of more than MaxBulk sales is refused whole, naming
+// transactions; one of MaxBulk is recorded.
+func TestBulkSizeLimit(t *testing.T) {
+	ctx := context.Background()
+	eng, _ := newEngine(t, percentProgram(commission.Affiliate, "30"))
+	affiliateSetup(t, eng)
+	ins := make([]commission.TransactionInput, commission.MaxBulk+1)
+	for i := range ins {
+		ins[i] = sale("b"+strconv.Itoa(i), "customer_123", "1")
+	}
+	_, err := eng.CreateTransactions(ctx, ins)
+	requireFields(t, err, "transactions")
+	requireNoTransactions(t, eng)
+	out, err := eng.CreateTransactions(ctx, ins[:commission.MaxBulk])
+	require.NoError(t, err)
+	require.Len(t, out, commission.MaxBulk)
+}
