@@ -10,9 +10,10 @@ import (
 // sale it catches is stored with its rewards rejected, each with the
 // reason, so that the decision can be audited and overturned.
 type Fraud struct {
-	// AllowSelfReferral lets a partner earn on sales to a customer with
-	// its own email; by default such rewards are rejected
-	// (ReasonSelfReferral).
+	// AllowSelfReferral lets a referrer earn on sales to a customer with
+	// its own email (a partner's, or in refer-a-friend the referring
+	// customer's, compared ignoring case); by default such rewards are
+	// rejected (ReasonSelfReferral).
 	AllowSelfReferral bool `json:"allow_self_referral,omitempty"`
 	// RepeatWindow, when positive, rejects the rewards of a sale that
 	// comes less than this long after or before another sale of the same
@@ -33,8 +34,7 @@ func (e *Engine) fraudReason(ctx context.Context, w *work, t *Transaction, b *Bu
 	if t.signup() && f.RepeatWindow > 0 {
 		f.RepeatWindow = 0 // a customer signs up once
 	}
-	if !f.AllowSelfReferral && b.Partner != nil && b.Customer.Email != "" &&
-		strings.EqualFold(b.Customer.Email, b.Partner.Email) {
+	if !f.AllowSelfReferral && selfReferred(b) {
 		return ReasonSelfReferral, nil
 	}
 	if f.RepeatWindow > 0 {
@@ -62,6 +62,20 @@ func (e *Engine) fraudReason(ctx context.Context, w *work, t *Transaction, b *Bu
 		}
 	}
 	return "", nil
+}
+
+// selfReferred reports whether the buyer has its referrer's email: its
+// partner's, or (refer-a-friend) its referring customer's. Emails are
+// kept in lower case; those stored by earlier versions may not be.
+func selfReferred(b *Buyer) bool {
+	email := b.Customer.Email
+	switch {
+	case email == "":
+		return false
+	case b.Partner != nil && strings.EqualFold(email, b.Partner.Email):
+		return true
+	}
+	return b.Referrer != nil && strings.EqualFold(email, b.Referrer.Email)
 }
 
 // reject marks every reward of t rejected for reason, decided at t's time.

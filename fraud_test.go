@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/commissionkit/commission"
+	"github.com/commissionkit/commission/memstore"
 	"github.com/stretchr/testify/require"
 )
 
@@ -109,4 +110,28 @@ func TestRapidRepeatsWindowOfNanoseconds(t *testing.T) {
 	tx, err := eng.CreateTransaction(ctx, in)
 	require.NoError(t, err)
 	require.Equal(t, commission.ReasonTooFrequent, tx.Rewards[0].Reason, "a minute apart, less than the window")
+}
+
+// In a refer-a-friend program the buyer is compared with its referring
+// customer too: a referrer buying through a friend account with its own
+// email (in other case, as an earlier version could store it) earns
+// nothing.
+func TestSelfReferralReferAFriend(t *testing.T) {
+	ctx := context.Background()
+	store := memstore.New()
+	p := percentProgram(commission.ReferAFriend, "10")
+	eng, err := commission.New(store, p, commission.WithClock(newClock(t0).Now), commission.WithIDGenerator(seqIDs()))
+	require.NoError(t, err)
+	require.NoError(t, store.Update(ctx, p.ID, func(tx commission.StoreTx) error {
+		if err := tx.InsertCustomer(ctx, &commission.Customer{ID: "r", Key: "r", Email: "Me@X.com", Status: commission.CustomerActive, CreatedAt: t0}); err != nil {
+			return err
+		}
+		return tx.InsertCustomer(ctx, &commission.Customer{ID: "f", Key: "f", Email: "me@x.com", ReferringCustomerID: "r",
+			ReferringCustomerKey: "r", Status: commission.CustomerActive, CreatedAt: t0})
+	}))
+	tx, err := eng.CreateTransaction(ctx, sale("t", "f", "100"))
+	require.NoError(t, err)
+	require.Len(t, tx.Rewards, 1)
+	require.Equal(t, commission.RewardRejected, tx.Rewards[0].Status)
+	require.Equal(t, commission.ReasonSelfReferral, tx.Rewards[0].Reason)
 }
