@@ -221,7 +221,7 @@ func (e *Engine) rewardSet(t *Transaction, tmpl *Reward, set, amount decimal.Dec
 	r.ID = e.newID()
 	r.Amount = set
 	r.ProductID, r.ProductType = t.ProductID, t.ProductType
-	r.Explanation = Explanation{Rule: matchManual, RuleVersion: e.rules.version, Match: matchManual, Base: amount, Value: *t.Reward}
+	r.Explanation = Explanation{Rule: MatchManual, RuleVersion: e.rules.version, Match: MatchManual, Base: amount, Value: *t.Reward}
 	roundForStorage(&r) // converted, it may be finer than storage holds
 	t.Rewards = []Reward{r}
 }
@@ -313,7 +313,7 @@ func partnerRule(p *Partner) *rule {
 	if p == nil || p.Commission == nil {
 		return nil
 	}
-	return &rule{id: "partner:" + p.Key, match: matchPartner, steps: steps(*p.Commission, &validator{}, "", nil)}
+	return &rule{id: "partner:" + p.Key, match: MatchPartner, steps: steps(*p.Commission, &validator{}, "", nil)}
 }
 
 // stepAt is the step of a schedule that pays a sale at time at, by a
@@ -429,7 +429,7 @@ func (e *Engine) rewardLevels(t *Transaction, tmpl *Reward, uplines []*Partner, 
 		e.paid(&r, st, amount)
 		r.ProductID, r.ProductType = t.ProductID, t.ProductType
 		r.Explanation = Explanation{
-			Rule: "level:" + itoa(i+1), RuleVersion: e.rules.version, Match: matchLevel, Level: i + 1,
+			Rule: "level:" + itoa(i+1), RuleVersion: e.rules.version, Match: MatchLevel, Level: i + 1,
 			Base: amount, Type: st.c.Type, Value: st.c.Value,
 		}
 		t.Rewards = append(t.Rewards, r)
@@ -454,7 +454,7 @@ func (e *Engine) rewardFriend(t *Transaction, tmpl *Reward, buyer *Customer, h C
 	hold(&r, t, e.rules.friendReview)
 	e.paid(&r, st, amount)
 	r.ProductID, r.ProductType = t.ProductID, t.ProductType
-	r.Explanation = Explanation{Rule: matchFriend, RuleVersion: e.rules.version, Match: matchFriend,
+	r.Explanation = Explanation{Rule: MatchFriend, RuleVersion: e.rules.version, Match: MatchFriend,
 		Base: amount, Type: st.c.Type, Value: st.c.Value}
 	if len(e.rules.friend) > 1 || !e.rules.friend[0].lifetime {
 		r.Explanation.Step = i + 1

@@ -39,8 +39,6 @@ type Goal struct {
 	Units string          `json:"units,omitempty"`
 }
 
-// Goal match kind, recorded in Explanation.Match.
-const matchGoal = "goal"
 
 // maxGoalID keeps "goal.<id>" within a counter name's 64 bytes.
 const maxGoalID = 59
@@ -125,7 +123,7 @@ func (e *Engine) rewardGoals(s *earning, a *added) []CounterDelta {
 		}
 		threshold := reached.Mul(g.Target)
 		r.Explanation = Explanation{
-			Rule: g.ID, RuleVersion: e.rules.version, Match: matchGoal,
+			Rule: g.ID, RuleVersion: e.rules.version, Match: MatchGoal,
 			Base: after, Type: FlatCommission, Value: g.Bonus, Threshold: &threshold, Thresholds: int(n.IntPart()),
 		}
 		t.Rewards = append(t.Rewards, r)

@@ -15,7 +15,7 @@ import (
 func bonuses(tx *commission.Transaction) []commission.Reward {
 	var out []commission.Reward
 	for _, r := range tx.Rewards {
-		if r.Explanation.Match == "goal" {
+		if r.Explanation.Match == commission.MatchGoal {
 			out = append(out, r)
 		}
 	}

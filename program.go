@@ -123,7 +123,7 @@ func (rs *rules) compileBasics(v *validator, p *Program) {
 		validateKey(v, "rules.trigger", p.Rules.Trigger, false)
 	}
 	if !p.Rules.Default.IsZero() {
-		rs.def = newRule(matchDefault, matchDefault, steps(p.Rules.Default, v, "rules.default", p))
+		rs.def = newRule(MatchDefault, MatchDefault, steps(p.Rules.Default, v, "rules.default", p))
 		rs.history = rs.history || rs.def.scheduled()
 	}
 	if p.Rules.ReviewPeriod < 0 {

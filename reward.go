@@ -61,13 +61,14 @@ type Reward struct {
 // Explanation records how a reward was computed, so that it can be
 // audited and is never recomputed from rules that have since changed.
 type Explanation struct {
-	// Rule is the id of the rule that produced the reward: "default",
-	// a product rule's id, or "manual" for a reward set by the input.
+	// Rule is the id of the rule that produced the reward: "default", a
+	// product rule's or tier's id, "partner:<key>", "level:<n>",
+	// "friend", a goal's id, or "manual" for a reward set by the input.
 	Rule string `json:"rule"`
 	// RuleVersion is the rule set's Version when the reward was computed.
 	RuleVersion string `json:"rule_version,omitempty"`
-	// Match says how the rule was chosen: "product_id", "product_type",
-	// "default" or "manual".
+	// Match says how the rule was chosen: one of the Match constants
+	// (MatchProductID, MatchGoal, ...).
 	Match string `json:"match"`
 	// Base is the amount the commission applied to.
 	Base decimal.Decimal `json:"base"`

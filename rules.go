@@ -124,15 +124,21 @@ type ProductRule struct {
 	Commission  Commission `json:"commission"`
 }
 
-// Rule match kinds, in precedence order, recorded in Explanation.Match.
+// How the rule of a reward was chosen, recorded in Explanation.Match:
+// the base reward of a line by precedence (MatchPartner, MatchProductID,
+// MatchProductType, MatchTier, MatchDefault), a reward the sale set
+// (MatchManual), and the rewards added on top (MatchLevel, MatchFriend,
+// MatchGoal).
 const (
-	matchPartner     = "partner"
-	matchProductID   = "product_id"
-	matchProductType = "product_type"
-	matchDefault     = "default"
-	matchManual      = "manual"
-	matchLevel       = "level"
-	matchFriend      = "friend"
+	MatchPartner     = "partner"
+	MatchProductID   = "product_id"
+	MatchProductType = "product_type"
+	MatchTier        = "tier"
+	MatchDefault     = "default"
+	MatchManual      = "manual"
+	MatchLevel       = "level"
+	MatchFriend      = "friend"
+	MatchGoal        = "goal"
 )
 
 var hundred = decimal.NewFromInt(100)
@@ -274,9 +280,9 @@ func (rs *rules) productMap(v *validator, path string, pr ProductRule) (map[stri
 	case pr.ProductID != "" && pr.ProductType != "":
 		v.add(path, "sets both product_id and product_type; a rule matches one")
 	case pr.ProductID != "":
-		return rs.byProductID, matchProductID, pr.ProductID, true
+		return rs.byProductID, MatchProductID, pr.ProductID, true
 	case pr.ProductType != "":
-		return rs.byProductType, matchProductType, pr.ProductType, true
+		return rs.byProductType, MatchProductType, pr.ProductType, true
 	default:
 		v.add(path, "sets neither product_id nor product_type")
 	}

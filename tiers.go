@@ -49,8 +49,6 @@ type Condition struct {
 	Past   *Period `json:"past,omitempty"`
 }
 
-// Tier match kind, recorded in Explanation.Match.
-const matchTier = "tier"
 
 // tier is a validated Tier.
 type tier struct {
@@ -98,7 +96,7 @@ func (rs *rules) compileTiers(v *validator, p *Program) {
 		}
 		ids[id] = i
 		validateTags(v, path+".partner_tags", t.PartnerTags)
-		r := newRule(id, matchTier, steps(t.Commission, v, path+".commission", p))
+		r := newRule(id, MatchTier, steps(t.Commission, v, path+".commission", p))
 		r.tags = slices.Clone(t.PartnerTags)
 		slices.Sort(r.tags)
 		rs.history = rs.history || r.scheduled()

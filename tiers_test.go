@@ -392,7 +392,7 @@ func TestPropTiersAndGoalsFollowModel(t *testing.T) {
 			live[key] = liveSale{c, amount}
 			base := 0
 			for _, r := range tx.Rewards {
-				if r.Explanation.Match == "goal" {
+				if r.Explanation.Match == commission.MatchGoal {
 					paid += r.Explanation.Thresholds
 					continue
 				}

@@ -158,7 +158,7 @@ func goalProgram() commission.Program {
 func goalBonuses(txs []*commission.Transaction) (paid int, bases []decimal.Decimal) {
 	for _, tx := range txs {
 		for _, r := range tx.Rewards {
-			if r.Explanation.Match == "goal" {
+			if r.Explanation.Match == commission.MatchGoal {
 				paid += r.Explanation.Thresholds
 				bases = append(bases, r.Explanation.Base)
 			}
