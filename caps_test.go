@@ -559,7 +559,7 @@ func (m *capModel) refund() {
 	s := rapid.SampledFrom(m.sales).Draw(m.rt, "refund")
 	err := m.eng.DeleteTransaction(context.Background(), s.key)
 	if s.deleted {
-		require.ErrorIsf(m.rt, err, commission.ErrNotFound, "refunding %s again", s.key)
+		require.ErrorIsf(m.rt, err, commission.ErrAlreadyDeleted, "refunding %s again", s.key)
 		return
 	}
 	require.NoError(m.rt, err)

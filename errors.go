@@ -9,8 +9,8 @@ import (
 // Sentinel errors. Every error the engine returns for an expected condition
 // matches one of these with errors.Is, whichever store is underneath.
 var (
-	// ErrNotFound reports an unknown (or deleted) transaction, reward,
-	// partner or customer looked up by its identifier.
+	// ErrNotFound reports an unknown transaction, reward, partner or
+	// customer looked up by its identifier.
 	ErrNotFound = errors.New("commission: not found")
 
 	// ErrCustomerNotFound reports a transaction for a customer that does not
@@ -31,6 +31,12 @@ var (
 
 	// ErrAlreadyArchived reports archiving a transaction that is archived.
 	ErrAlreadyArchived = errors.New("commission: transaction already archived")
+
+	// ErrAlreadyDeleted reports deleting, archiving, restoring or making
+	// rewardable a transaction that is deleted: a retried delete whose
+	// first attempt committed gets it, where a key never used gets
+	// ErrNotFound.
+	ErrAlreadyDeleted = errors.New("commission: transaction already deleted")
 
 	// ErrNotArchived reports restoring a transaction that is not archived.
 	ErrNotArchived = errors.New("commission: transaction not archived")

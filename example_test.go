@@ -65,16 +65,18 @@ func ExampleEngine_DeleteTransaction() {
 	tx, _ := eng.CreateTransaction(ctx, in)
 
 	fmt.Println(eng.DeleteTransaction(ctx, "inv_1"))
-	_, err := eng.Transaction(ctx, "inv_1")
-	fmt.Println(errors.Is(err, commission.ErrNotFound))
+	deleted, _ := eng.Transaction(ctx, "inv_1") // kept, for audit
+	fmt.Println(deleted.State, deleted.DeletedAt != nil)
 	r, _ := eng.Reward(ctx, tx.Rewards[0].ID)
 	fmt.Println(r.Amount, r.DeletedAt != nil)
-	_, err = eng.CreateTransaction(ctx, in)
+	_, err := eng.CreateTransaction(ctx, in)
 	fmt.Println(errors.Is(err, commission.ErrDuplicateKey))
+	fmt.Println(errors.Is(eng.DeleteTransaction(ctx, "inv_1"), commission.ErrAlreadyDeleted))
 	// Output:
 	// <nil>
-	// true
+	// deleted true
 	// 5 true
+	// true
 	// true
 }
 

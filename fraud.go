@@ -45,7 +45,8 @@ func (e *Engine) fraudReason(ctx context.Context, w *work, t *Transaction, b *Bu
 		if at := end.CreatedAt.Truncate(time.Microsecond); !at.Equal(end.CreatedAt) {
 			end.CreatedAt = at.Add(time.Microsecond)
 		}
-		near, err := w.tx.Transactions(ctx, TransactionQuery{CustomerID: b.Customer.ID, After: &end, Limit: 2})
+		near, err := w.tx.Transactions(ctx, TransactionQuery{CustomerID: b.Customer.ID, After: &end, Limit: 2,
+			States: []TransactionState{TransactionActive, TransactionArchived}})
 		if err != nil {
 			return "", err
 		}

@@ -92,7 +92,7 @@ func canMakeRewardable(t *Transaction) error {
 	key := t.Key
 	switch {
 	case t.State == TransactionDeleted:
-		return fmt.Errorf("%w: transaction %q was deleted", ErrNotFound, key)
+		return fmt.Errorf("%w: %q", ErrAlreadyDeleted, key)
 	case t.State == TransactionArchived:
 		return fmt.Errorf("%w: restore %q first", ErrAlreadyArchived, key)
 	case t.Rewarded:
@@ -111,8 +111,11 @@ func canMakeRewardable(t *Transaction) error {
 }
 
 // DeleteTransaction reverses a transaction (a refund or chargeback): it and
-// its rewards get deleted_at and stop counting, and it is no longer found.
-// Its key stays reserved, so a retried create can never pay twice.
+// its rewards get deleted_at and stop counting. It stays readable, for
+// audit, and listed only when asked for (ListOptions.States). Its key
+// stays reserved, so a retried create can never pay twice.
+// ErrAlreadyDeleted if it is deleted already (a retry whose first
+// attempt committed), ErrNotFound if the key was never used.
 func (e *Engine) DeleteTransaction(ctx context.Context, key string) error {
 	return e.changeState(ctx, key, func(t *Transaction, now time.Time) (TransactionState, *time.Time, error) {
 		return TransactionDeleted, &now, nil
@@ -151,7 +154,7 @@ func (e *Engine) changeState(ctx context.Context, key string, next func(*Transac
 			return err
 		}
 		if t.State == TransactionDeleted {
-			return fmt.Errorf("%w: transaction %q was deleted", ErrNotFound, key)
+			return fmt.Errorf("%w: %q", ErrAlreadyDeleted, key)
 		}
 		state, at, err := next(t, now)
 		if err != nil {

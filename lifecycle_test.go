@@ -39,11 +39,17 @@ func TestDeleteArchiveRestore(t *testing.T) {
 	requireDecimal(t, "3", restored.Rewards[0].Amount)
 
 	require.NoError(t, eng.DeleteTransaction(ctx, "t1"))
-	_, err = eng.Transaction(ctx, "t1")
-	require.ErrorIs(t, err, commission.ErrNotFound)
-	require.ErrorIs(t, eng.DeleteTransaction(ctx, "t1"), commission.ErrNotFound)
-	require.ErrorIs(t, eng.ArchiveTransaction(ctx, "t1"), commission.ErrNotFound)
-	require.ErrorIs(t, eng.RestoreTransaction(ctx, "t1"), commission.ErrNotFound)
+	deleted, err := eng.Transaction(ctx, "t1")
+	require.NoError(t, err, "a deleted transaction stays readable, for audit")
+	require.Equal(t, commission.TransactionDeleted, deleted.State)
+	require.NotNil(t, deleted.DeletedAt)
+	require.NotNil(t, deleted.Rewards[0].DeletedAt)
+	// A retried delete, whose first attempt committed, is told apart from
+	// a key never used.
+	require.ErrorIs(t, eng.DeleteTransaction(ctx, "t1"), commission.ErrAlreadyDeleted)
+	require.NotErrorIs(t, eng.DeleteTransaction(ctx, "t1"), commission.ErrNotFound)
+	require.ErrorIs(t, eng.ArchiveTransaction(ctx, "t1"), commission.ErrAlreadyDeleted)
+	require.ErrorIs(t, eng.RestoreTransaction(ctx, "t1"), commission.ErrAlreadyDeleted)
 	r, err := eng.Reward(ctx, tx.Rewards[0].ID)
 	require.NoError(t, err, "the reversal is kept for audit")
 	require.NotNil(t, r.DeletedAt)
@@ -172,7 +178,7 @@ func TestMakeRewardable(t *testing.T) {
 	require.ErrorIs(t, err, commission.ErrAlreadyArchived)
 	require.NoError(t, eng.DeleteTransaction(ctx, "gone"))
 	_, err = eng.MakeRewardable(ctx, "gone")
-	require.ErrorIs(t, err, commission.ErrNotFound)
+	require.ErrorIs(t, err, commission.ErrAlreadyDeleted)
 }
 
 // A reward rejected in review by RejectReward is a decision on that

@@ -3,7 +3,6 @@ package commission
 import (
 	"context"
 	"encoding/base64"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -12,21 +11,16 @@ import (
 // Reads: a transaction or reward by its identifier, and transactions
 // listed page by page, by page number or by cursor.
 
-// Transaction returns the transaction with key. A deleted transaction is
-// ErrNotFound; an archived one is returned with its DeletedAt set.
+// Transaction returns the transaction with key, in any state: a deleted
+// or archived one has its DeletedAt set and its State says which.
+// ErrNotFound if the key was never used.
 func (e *Engine) Transaction(ctx context.Context, key string) (*Transaction, error) {
 	now := e.clock()
-	t, err := viewValue(ctx, e, func(tx StoreTx) (*Transaction, error) {
-		t, err := tx.Transaction(ctx, key)
-		if err == nil && t.State == TransactionDeleted {
-			err = fmt.Errorf("%w: transaction %q was deleted", ErrNotFound, key)
-		}
-		return t, err
-	})
+	t, err := readCopy(ctx, e, func(tx StoreTx) (*Transaction, error) { return tx.Transaction(ctx, key) })
 	if err != nil {
 		return nil, err
 	}
-	return e.present(t.Clone(), now), nil
+	return e.present(t, now), nil
 }
 
 // Reward returns the reward with id, its status as of the engine's clock.
@@ -77,6 +71,10 @@ type ListOptions struct {
 	// the buyer.
 	PartnerKey  string `json:"partner,omitempty"`
 	CustomerKey string `json:"customer,omitempty"`
+	// States lists the transactions in these states; only active ones
+	// when empty. Deleted and archived transactions are kept, for audit,
+	// with their DeletedAt.
+	States []TransactionState `json:"states,omitempty"`
 }
 
 // TransactionPage is one page of transactions, newest first.
@@ -88,8 +86,8 @@ type TransactionPage struct {
 	NextCursor string `json:"next_cursor,omitempty"`
 }
 
-// Transactions lists the transactions that are not deleted, newest first
-// (archived ones included, with their DeletedAt).
+// Transactions lists transactions newest first: the active ones, or
+// those in opts.States.
 func (e *Engine) Transactions(ctx context.Context, opts ListOptions) (*TransactionPage, error) {
 	now := e.clock()
 	q, err := opts.query()
@@ -131,7 +129,15 @@ func (o ListOptions) query() (TransactionQuery, error) {
 	} else if o.Page < 1 || o.Page > MaxPage {
 		v.addf("page", "must be between 1 and %d", MaxPage)
 	}
-	q := TransactionQuery{Limit: o.Limit + 1, Offset: (o.Page - 1) * o.Limit}
+	q := TransactionQuery{Limit: o.Limit + 1, Offset: (o.Page - 1) * o.Limit, States: []TransactionState{TransactionActive}}
+	if len(o.States) > 0 {
+		q.States = o.States
+		for i, s := range o.States {
+			if !s.valid() {
+				v.addf("states["+itoa(i)+"]", "must be %q, %q or %q", TransactionActive, TransactionArchived, TransactionDeleted)
+			}
+		}
+	}
 	if o.Cursor != "" {
 		pos, ok := decodeCursor(o.Cursor)
 		if !ok {

@@ -78,3 +78,33 @@ func TestListFiltersAndCursor(t *testing.T) {
 	_, err = eng.Transactions(ctx, commission.ListOptions{PartnerKey: "nobody"})
 	require.ErrorIs(t, err, commission.ErrPartnerNotFound)
 }
+
+// Lists leave deleted and archived transactions out unless asked for
+// them by state; an unknown state is a validation error.
+func TestListStates(t *testing.T) {
+	ctx := context.Background()
+	eng, clock := newEngine(t, percentProgram(commission.Affiliate, "30"))
+	affiliateSetup(t, eng)
+	for _, k := range []string{"a", "b", "c"} {
+		_, err := eng.CreateTransaction(ctx, sale(k, "customer_123", "10"))
+		require.NoError(t, err)
+		clock.Advance(time.Second)
+	}
+	require.NoError(t, eng.ArchiveTransaction(ctx, "b"))
+	require.NoError(t, eng.DeleteTransaction(ctx, "c"))
+	for _, c := range []struct {
+		states []commission.TransactionState
+		want   []string
+	}{
+		{nil, []string{"a"}},
+		{[]commission.TransactionState{commission.TransactionArchived}, []string{"b"}},
+		{[]commission.TransactionState{commission.TransactionDeleted, commission.TransactionArchived}, []string{"c", "b"}},
+		{[]commission.TransactionState{commission.TransactionActive, commission.TransactionArchived, commission.TransactionDeleted}, []string{"c", "b", "a"}},
+	} {
+		page, err := eng.Transactions(ctx, commission.ListOptions{States: c.states})
+		require.NoError(t, err)
+		require.Equal(t, c.want, keys(page.Transactions), "%v", c.states)
+	}
+	_, err := eng.Transactions(ctx, commission.ListOptions{States: []commission.TransactionState{"gone"}})
+	requireFields(t, err, "states[0]")
+}

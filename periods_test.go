@@ -431,7 +431,7 @@ func (m *periodModel) deleteOne() {
 	}
 	err := m.eng.DeleteTransaction(context.Background(), s.key)
 	if s.deleted {
-		require.ErrorIsf(m.rt, err, commission.ErrNotFound, "deleting %s again", s.key)
+		require.ErrorIsf(m.rt, err, commission.ErrAlreadyDeleted, "deleting %s again", s.key)
 	} else {
 		require.NoError(m.rt, err)
 	}

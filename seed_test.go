@@ -129,8 +129,9 @@ func TestSeedReferAFriendListGetDelete(t *testing.T) {
 	require.Equal(t, "customer_123", tx.ReferringCustomerKey)
 
 	require.NoError(t, eng.DeleteTransaction(ctx, "transaction_123"))
-	_, err = eng.Transaction(ctx, "transaction_123")
-	require.ErrorIs(t, err, commission.ErrNotFound)
+	tx, err = eng.Transaction(ctx, "transaction_123")
+	require.NoError(t, err, "kept for audit")
+	require.NotNil(t, tx.DeletedAt)
 	page, err = eng.Transactions(ctx, commission.ListOptions{})
 	require.NoError(t, err)
 	require.Equal(t, []string{"transaction_122", "transaction_121"}, keys(page.Transactions))

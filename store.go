@@ -90,8 +90,8 @@ type StoreTx interface {
 	// SetTransactionState sets a transaction's state and deleted_at, and
 	// the deleted_at of all its rewards. ErrNotFound if unknown.
 	SetTransactionState(ctx context.Context, key string, state TransactionState, deletedAt *time.Time) error
-	// Transactions lists transactions that are not deleted, newest first by
-	// (CreatedAt, Seq), filtered and paged by q.
+	// Transactions lists transactions newest first by (CreatedAt, Seq),
+	// filtered and paged by q.
 	Transactions(ctx context.Context, q TransactionQuery) ([]*Transaction, error)
 
 	// Reward returns the reward with id. ErrNotFound if unknown. It need
@@ -136,6 +136,9 @@ type TransactionQuery struct {
 	// PartnerID and CustomerID filter when non-empty.
 	PartnerID  string
 	CustomerID string
+	// States keeps the transactions in one of these states; every state
+	// when empty.
+	States []TransactionState
 	// After, when set, starts the page strictly after that position in the
 	// newest-first order (cursor paging); Offset is then usually zero.
 	After *Position

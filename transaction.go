@@ -86,13 +86,18 @@ func (b BulkTransactionsInput) Inputs() []TransactionInput {
 // TransactionState is where a transaction is in its life.
 type TransactionState string
 
-// Transaction states. Deleted transactions are not found; archived ones are,
-// with deleted_at set. Both reverse the transaction's rewards.
+// Transaction states. Deleted and archived transactions have their
+// rewards reversed and deleted_at set; they stay readable, and are listed
+// only when asked for. An archived one can be restored.
 const (
 	TransactionActive   TransactionState = "active"
 	TransactionArchived TransactionState = "archived"
 	TransactionDeleted  TransactionState = "deleted"
 )
+
+func (s TransactionState) valid() bool {
+	return s == TransactionActive || s == TransactionArchived || s == TransactionDeleted
+}
 
 // Transaction is a stored sale with its rewards. json.Marshal gives the
 // documented response's "data" object, not its {"data", "status"}

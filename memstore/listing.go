@@ -23,7 +23,7 @@ func (t *tx) Transactions(_ context.Context, q commission.TransactionQuery) ([]*
 	var out []*commission.Transaction
 	skip := q.Offset
 	for i := end - 1; i >= 0 && len(out) < q.Limit; i-- {
-		if r := pr.recs.at(list[i]); r.state == commission.TransactionDeleted ||
+		if r := pr.recs.at(list[i]); (len(q.States) > 0 && !slices.Contains(q.States, r.state)) ||
 			(q.PartnerID != "" && r.partnerID != q.PartnerID) {
 			continue
 		}

@@ -34,11 +34,17 @@ func (t *tx) Transactions(ctx context.Context, q commission.TransactionQuery) ([
 }
 
 // listQuery is the statement, and its arguments, selecting the page q of
-// transactions that are not deleted.
+// transactions.
 func (t *tx) listQuery(q commission.TransactionQuery) (string, []any) {
 	var b strings.Builder
-	args := []any{t.program, string(commission.TransactionDeleted)}
-	b.WriteString("SELECT " + t.s.q.transactionSelectList + " FROM commission_transactions WHERE program_id = ? AND state <> ?")
+	args := []any{t.program}
+	b.WriteString("SELECT " + t.s.q.transactionSelectList + " FROM commission_transactions WHERE program_id = ?")
+	if len(q.States) > 0 {
+		b.WriteString(" AND state IN " + placeholders(len(q.States)))
+		for _, s := range q.States {
+			args = append(args, string(s))
+		}
+	}
 	if q.PartnerID != "" {
 		b.WriteString(" AND partner_id = ?")
 		args = append(args, q.PartnerID)

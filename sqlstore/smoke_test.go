@@ -44,7 +44,9 @@ func TestSmoke(t *testing.T) {
 		require.NoError(t, err)
 		require.Len(t, page.Transactions, 1)
 		require.NoError(t, eng.DeleteTransaction(ctx, "transaction_123"))
-		_, err = eng.Transaction(ctx, "transaction_123")
-		require.ErrorIs(t, err, commission.ErrNotFound)
+		deleted, err := eng.Transaction(ctx, "transaction_123")
+		require.NoError(t, err)
+		require.Equal(t, commission.TransactionDeleted, deleted.State)
+		require.ErrorIs(t, eng.DeleteTransaction(ctx, "transaction_123"), commission.ErrAlreadyDeleted)
 	})
 }

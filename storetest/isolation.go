@@ -52,7 +52,7 @@ func testProgramIsolation(t *testing.T, h Harness) {
 	// Program a is as it was.
 	requireDecimal(t, dec("7"), counters(t, s, "a", isolationKey)[0], "counter of a")
 	requireFixturesStored(t, s, "a", "p1", "c1", saleFixture("s1", "c1", "p1", t0, "r1"))
-	require.Equal(t, []string{"s1"}, listKeys(t, s, "a", commission.TransactionQuery{Limit: 10}))
+	require.Equal(t, []string{"s1"}, listKeys(t, s, "a", commission.TransactionQuery{States: notDeleted, Limit: 10}))
 	r, err := getReward(t, s, "a", "r2")
 	require.NoError(t, err)
 	require.Equal(t, commission.RewardInReview, r.Status)

@@ -11,11 +11,12 @@ import (
 	"github.com/commissionkit/commission"
 )
 
-// Transactions lists what is not deleted, newest first by (CreatedAt,
-// Seq), filtered by partner and customer, paged by offset and by cursor.
+// Transactions lists newest first by (CreatedAt, Seq), filtered by state,
+// partner and customer, paged by offset and by cursor.
 func listingTests() []subtest {
 	return []subtest{
 		{"queries", testListingQueries},
+		{"states", testListingStates},
 		{"listed values are complete", testListedValuesComplete},
 		{"cursor paging walks everything once", testCursorPaging},
 		{"restored transaction is listed again", testRestoredListed},
@@ -72,8 +73,12 @@ func listingFixture(t *testing.T, s commission.Store) map[string]*commission.Tra
 	return txs
 }
 
-// listingAll is the fixture's listing: newest first, archived in, deleted out.
+// listingAll is the fixture's listing of the states in notDeleted: newest
+// first, archived in, deleted out.
 var listingAll = []string{"t9", "t6", "t2", "t5", "t3", "t1", "t8", "t4"}
+
+// notDeleted are the states most of the listing cases ask for.
+var notDeleted = []commission.TransactionState{commission.TransactionActive, commission.TransactionArchived}
 
 // listingCase is a query on listingFixture and the keys it lists.
 type listingCase struct {
@@ -87,6 +92,7 @@ func testListingQueries(t *testing.T, h Harness) {
 	// The cases share one store, so they are not subtests: every failing
 	// case is reported by name, and the test goes on.
 	for _, c := range listingCases(listingFixture(t, s)) {
+		c.q.States = notDeleted
 		got := list(t, s, "a", c.q)
 		assert.Equal(t, c.want, keysOf(got), c.name)
 		for i := 1; i < len(got); i++ {
@@ -149,10 +155,29 @@ func listingCases(txs map[string]*commission.Transaction) []listingCase {
 	}
 }
 
+// testListingStates: the states asked for, and every state when none is.
+func testListingStates(t *testing.T, h Harness) {
+	s := h.New(t)
+	listingFixture(t, s)
+	active, archived, deleted := commission.TransactionActive, commission.TransactionArchived, commission.TransactionDeleted
+	for _, c := range []listingCase{
+		{"every state", commission.TransactionQuery{Limit: 100}, []string{"t9", "t7", "t6", "t2", "t5", "t3", "t1", "t8", "t4"}},
+		{"active", commission.TransactionQuery{States: []commission.TransactionState{active}, Limit: 100}, []string{"t9", "t2", "t5", "t3", "t1", "t8", "t4"}},
+		{"deleted", commission.TransactionQuery{States: []commission.TransactionState{deleted}, Limit: 100}, []string{"t7"}},
+		{"archived and deleted", commission.TransactionQuery{States: []commission.TransactionState{archived, deleted}, Limit: 100}, []string{"t7", "t6"}},
+		{"active of a partner", commission.TransactionQuery{States: []commission.TransactionState{active}, PartnerID: "pA", Limit: 100}, []string{"t3", "t1", "t4"}},
+		{"deleted of a customer, after a position", commission.TransactionQuery{States: []commission.TransactionState{deleted}, CustomerID: "cA1",
+			After: &commission.Position{CreatedAt: t0.Add(10 * time.Hour)}, Limit: 100}, []string{"t7"}},
+		{"active, offset", commission.TransactionQuery{States: []commission.TransactionState{active}, Offset: 1, Limit: 2}, []string{"t2", "t5"}},
+	} {
+		assert.Equal(t, c.want, listKeys(t, s, "a", c.q), c.name)
+	}
+}
+
 func testListedValuesComplete(t *testing.T, h Harness) {
 	s := h.New(t)
 	txs := listingFixture(t, s)
-	got := list(t, s, "a", commission.TransactionQuery{CustomerID: "cA1", Limit: 2})
+	got := list(t, s, "a", commission.TransactionQuery{CustomerID: "cA1", States: notDeleted, Limit: 2})
 	require.Len(t, got, 2)
 	requireSameTx(t, txs["t9"], got[0])
 	archivedAt := t0.Add(7 * time.Hour)
@@ -165,8 +190,9 @@ func testListedValuesComplete(t *testing.T, h Harness) {
 func testCursorPaging(t *testing.T, h Harness) {
 	s := h.New(t)
 	listingFixture(t, s)
-	for _, q := range []commission.TransactionQuery{{}, {PartnerID: "pA"}, {CustomerID: "cA1"}, {PartnerID: "pB", CustomerID: "cA1"}} {
-		whole := listKeys(t, s, "a", commission.TransactionQuery{PartnerID: q.PartnerID, CustomerID: q.CustomerID, Limit: 100})
+	for _, q := range []commission.TransactionQuery{{}, {PartnerID: "pA"}, {CustomerID: "cA1"}, {PartnerID: "pB", CustomerID: "cA1"},
+		{States: notDeleted}, {States: notDeleted, PartnerID: "pA"}} {
+		whole := listKeys(t, s, "a", commission.TransactionQuery{PartnerID: q.PartnerID, CustomerID: q.CustomerID, States: q.States, Limit: 100})
 		var walked []string
 		for page := 0; ; page++ {
 			require.Less(t, page, 20, "paging does not end")
@@ -190,16 +216,16 @@ func testRestoredListed(t *testing.T, h Harness) {
 		require.NoError(t, tx.SetTransactionState(ctx, "t7", commission.TransactionActive, nil))
 	})
 	require.Equal(t, []string{"t9", "t7", "t6", "t2", "t5", "t3", "t1", "t8", "t4"},
-		listKeys(t, s, "a", commission.TransactionQuery{Limit: 100}))
+		listKeys(t, s, "a", commission.TransactionQuery{States: notDeleted, Limit: 100}))
 	require.Equal(t, []string{"t7", "t6", "t3", "t1", "t4"},
-		listKeys(t, s, "a", commission.TransactionQuery{PartnerID: "pA", Limit: 100}))
+		listKeys(t, s, "a", commission.TransactionQuery{States: notDeleted, PartnerID: "pA", Limit: 100}))
 	require.Equal(t, []string{"t9", "t7", "t6", "t1", "t4"},
-		listKeys(t, s, "a", commission.TransactionQuery{CustomerID: "cA1", Limit: 100}))
+		listKeys(t, s, "a", commission.TransactionQuery{States: notDeleted, CustomerID: "cA1", Limit: 100}))
 	update(t, s, "a", func(tx commission.StoreTx) {
 		at := t0
 		require.NoError(t, tx.SetTransactionState(ctx, "t7", commission.TransactionDeleted, &at))
 	})
-	require.Equal(t, listingAll, listKeys(t, s, "a", commission.TransactionQuery{Limit: 100}))
+	require.Equal(t, listingAll, listKeys(t, s, "a", commission.TransactionQuery{States: notDeleted, Limit: 100}))
 }
 
 // Many rows at the same CreatedAt, inserted in one unit of work, list by

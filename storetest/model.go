@@ -1,7 +1,6 @@
 package storetest
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"testing"
@@ -377,12 +376,15 @@ func (m *engineModel) delete(t *rapid.T) {
 	key := rapid.SampledFrom(modelKeys).Draw(t, "key")
 	err := m.eng.DeleteTransaction(ctx, key)
 	mt := m.txs[key]
-	if mt == nil || mt.state == commission.TransactionDeleted {
+	switch {
+	case mt == nil:
 		require.ErrorIs(t, err, commission.ErrNotFound)
-		return
+	case mt.state == commission.TransactionDeleted:
+		require.ErrorIs(t, err, commission.ErrAlreadyDeleted, "a retried delete")
+	default:
+		require.NoError(t, err)
+		mt.state = commission.TransactionDeleted
 	}
-	require.NoError(t, err)
-	mt.state = commission.TransactionDeleted
 }
 
 func (m *engineModel) archive(t *rapid.T) {
@@ -390,8 +392,10 @@ func (m *engineModel) archive(t *rapid.T) {
 	err := m.eng.ArchiveTransaction(ctx, key)
 	mt := m.txs[key]
 	switch {
-	case mt == nil || mt.state == commission.TransactionDeleted:
+	case mt == nil:
 		require.ErrorIs(t, err, commission.ErrNotFound)
+	case mt.state == commission.TransactionDeleted:
+		require.ErrorIs(t, err, commission.ErrAlreadyDeleted)
 	case mt.state == commission.TransactionArchived:
 		require.ErrorIs(t, err, commission.ErrAlreadyArchived)
 	default:
@@ -405,8 +409,10 @@ func (m *engineModel) restore(t *rapid.T) {
 	err := m.eng.RestoreTransaction(ctx, key)
 	mt := m.txs[key]
 	switch {
-	case mt == nil || mt.state == commission.TransactionDeleted:
+	case mt == nil:
 		require.ErrorIs(t, err, commission.ErrNotFound)
+	case mt.state == commission.TransactionDeleted:
+		require.ErrorIs(t, err, commission.ErrAlreadyDeleted)
 	case mt.state == commission.TransactionActive:
 		require.ErrorIs(t, err, commission.ErrNotArchived)
 	default:
@@ -430,11 +436,8 @@ func (m *engineModel) decide(t *rapid.T, status commission.RewardStatus) {
 	switch {
 	case mt == nil:
 		require.ErrorIs(t, err, commission.ErrNotFound)
-	case mt.state == commission.TransactionDeleted:
-		// A reversed reward is not in review; a store may also hide it.
-		require.Error(t, err)
-		require.Truef(t, errIsAny(err, commission.ErrNotInReview, commission.ErrNotFound), "reward of a deleted sale: %v", err)
-	case mt.state == commission.TransactionArchived || mt.statusAt(r, m.clock.Now()) != commission.RewardInReview:
+	case mt.state != commission.TransactionActive || mt.statusAt(r, m.clock.Now()) != commission.RewardInReview:
+		// A reversed reward (deleted or archived) is not in review.
 		require.ErrorIs(t, err, commission.ErrNotInReview)
 	default:
 		require.NoError(t, err)
@@ -467,23 +470,27 @@ func (m *engineModel) newRate(t *rapid.T) {
 }
 
 // check is the invariant: the listing, in one page and paged at a small
-// size drawn each time, holds every sale not deleted, once, newest first, as the model has it;
-// each partner's rewards that count add up to the model's; the partner
-// filter lists the model's sales of p0; deleted keys are not found.
+// size drawn each time, holds every active sale, once, newest first, as
+// the model has it, and asked for every state, every sale; each
+// partner's rewards that count add up to the model's; the partner filter
+// lists the model's active sales of p0; deleted keys are read back
+// deleted.
 // (Reading every key and reward back, a round trip each, is an action,
 // readBack, so that a check on a database does not make them all after
 // every step.)
 func (m *engineModel) check(t *rapid.T) {
 	now := m.clock.Now()
-	m.requireTotals(t, m.requireListing(t, commission.MaxLimit, now))
-	m.requireTotals(t, m.requireListing(t, rapid.SampledFrom([]int{2, 4}).Draw(t, "page_size"), now))
+	m.requireTotals(t, m.requireListing(t, commission.MaxLimit, nil, now))
+	m.requireTotals(t, m.requireListing(t, rapid.SampledFrom([]int{2, 4}).Draw(t, "page_size"), nil, now))
+	m.requireListing(t, commission.MaxLimit, modelStates, now)
 	var wantP0 []string
 	for _, k := range m.usedKeys() {
 		mt := m.txs[k]
 		if mt.state == commission.TransactionDeleted {
-			_, err := m.reader.Transaction(ctx, k)
-			require.ErrorIs(t, err, commission.ErrNotFound, "deleted key %q", k)
-		} else if mt.partner == "p0" {
+			tx, err := m.reader.Transaction(ctx, k)
+			require.NoError(t, err, "deleted key %q is kept", k)
+			m.requireTx(t, mt, tx, now)
+		} else if mt.partner == "p0" && mt.state == commission.TransactionActive {
 			wantP0 = append(wantP0, k)
 		}
 	}
@@ -491,28 +498,34 @@ func (m *engineModel) check(t *rapid.T) {
 		"p0's transactions")
 }
 
-// requireListing walks the listing limit at a time and checks it against
-// the model.
-func (m *engineModel) requireListing(t *rapid.T, limit int, now time.Time) []*commission.Transaction {
+// modelStates are every state a transaction can be in.
+var modelStates = []commission.TransactionState{commission.TransactionActive, commission.TransactionArchived, commission.TransactionDeleted}
+
+// requireListing walks the listing of the sales in states (the active
+// ones when nil) limit at a time and checks it against the model.
+func (m *engineModel) requireListing(t *rapid.T, limit int, states []commission.TransactionState, now time.Time) []*commission.Transaction {
 	t.Helper()
-	listed := listAll(t, m.reader, commission.ListOptions{Limit: limit})
+	listed := listAll(t, m.reader, commission.ListOptions{Limit: limit, States: states})
+	if states == nil {
+		states = []commission.TransactionState{commission.TransactionActive}
+	}
 	seen := map[string]bool{}
 	for _, tx := range listed {
 		require.False(t, seen[tx.Key], "key %q listed twice (limit %d)", tx.Key, limit)
 		seen[tx.Key] = true
 		mt := m.txs[tx.Key]
 		require.NotNil(t, mt, "unknown key %q listed", tx.Key)
-		require.NotEqual(t, commission.TransactionDeleted, mt.state, "deleted key %q listed", tx.Key)
+		require.Contains(t, states, mt.state, "key %q listed", tx.Key)
 		m.requireTx(t, mt, tx, now)
 	}
 	requireNewestFirst(t, listed)
 	want := 0
 	for _, mt := range m.txs {
-		if mt.state != commission.TransactionDeleted {
+		if slices.Contains(states, mt.state) {
 			want++
 		}
 	}
-	require.Len(t, seen, want, "listed transactions (limit %d)", limit)
+	require.Len(t, seen, want, "listed transactions (limit %d, states %v)", limit, states)
 	return listed
 }
 
@@ -541,35 +554,23 @@ func (m *engineModel) requireTotals(t *rapid.T, listed []*commission.Transaction
 	}
 }
 
-// readBack reads every key by Transaction and every reward by id: a
-// deleted sale is not found, and its rewards are hidden or carry
-// deleted_at; everything else is as the model has it.
+// readBack reads every key by Transaction and every reward by id, a
+// deleted sale's too: each is as the model has it.
 func (m *engineModel) readBack(t *rapid.T) {
 	now := m.clock.Now()
 	for _, key := range modelKeys {
 		tx, err := m.reader.Transaction(ctx, key)
 		mt := m.txs[key]
-		if mt == nil || mt.state == commission.TransactionDeleted {
-			require.ErrorIs(t, err, commission.ErrNotFound, "key %q", key)
-		} else {
-			require.NoError(t, err, key)
-			m.requireTx(t, mt, tx, now)
-		}
 		if mt == nil {
+			require.ErrorIs(t, err, commission.ErrNotFound, "key %q", key)
 			continue
 		}
+		require.NoError(t, err, key)
+		m.requireTx(t, mt, tx, now)
 		for i, want := range mt.rewards {
 			what := fmt.Sprintf("%s rewards[%d] read by id", key, i)
 			r, err := m.reader.Reward(ctx, want.id)
-			if mt.state == commission.TransactionDeleted && errors.Is(err, commission.ErrNotFound) {
-				continue // a reversed reward may be hidden
-			}
 			require.NoError(t, err, what)
-			if mt.state == commission.TransactionDeleted {
-				require.Equal(t, want.id, r.ID, what)
-				require.NotNil(t, r.DeletedAt, what+": deleted_at")
-				continue
-			}
 			m.requireReward(t, what, mt, want, r, now)
 		}
 	}
@@ -591,8 +592,8 @@ func (m *engineModel) requireCustomers(t *rapid.T, keys ...string) {
 	}
 }
 
-// requireTx checks a transaction that is not deleted against the model, as
-// of now: its sale, state, rate and every reward.
+// requireTx checks a transaction against the model, as of now: its sale,
+// state, rate and every reward.
 func (m *engineModel) requireTx(t *rapid.T, mt *modelTx, tx *commission.Transaction, now time.Time) {
 	t.Helper()
 	key := mt.sale.key
@@ -604,15 +605,14 @@ func (m *engineModel) requireTx(t *rapid.T, mt *modelTx, tx *commission.Transact
 	require.Equal(t, mt.partner, tx.PartnerKey, key)
 	require.Equal(t, mt.state, tx.State, key)
 	requireTime(t, mt.created, tx.CreatedAt, key+" CreatedAt")
-	require.Equal(t, mt.state == commission.TransactionArchived, tx.DeletedAt != nil, "%s deleted_at", key)
+	require.Equal(t, mt.state != commission.TransactionActive, tx.DeletedAt != nil, "%s deleted_at", key)
 	require.Len(t, tx.Rewards, len(mt.rewards), key)
 	for i := range tx.Rewards {
 		m.requireReward(t, fmt.Sprintf("%s rewards[%d]", key, i), mt, mt.rewards[i], &tx.Rewards[i], now)
 	}
 }
 
-// requireReward checks a reward of a sale that is not deleted against the
-// model: exactly what its line earns, in the program's currency, at the
+// requireReward checks a reward against the model: exactly what its line earns, in the program's currency, at the
 // sale's rate, with its status as of now.
 func (m *engineModel) requireReward(t *rapid.T, what string, mt *modelTx, want *modelReward, r *commission.Reward, now time.Time) {
 	t.Helper()
@@ -622,7 +622,7 @@ func (m *engineModel) requireReward(t *rapid.T, what string, mt *modelTx, want *
 	require.Equal(t, modelCurrency, r.AmountUnits, what+" units")
 	require.Equal(t, mt.partner, r.PartnerKey, what)
 	require.Equal(t, mt.statusAt(want, now), r.Status, what+" status at "+now.String())
-	require.Equal(t, mt.state == commission.TransactionArchived, r.DeletedAt != nil, what+" deleted_at")
+	require.Equal(t, mt.state != commission.TransactionActive, r.DeletedAt != nil, what+" deleted_at")
 	ex := r.Explanation
 	requireDecimal(t, want.pay.base, ex.Base, what+" explanation.base")
 	requireDecimal(t, want.pay.value, ex.Value, what+" explanation.value")
