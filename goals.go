@@ -39,7 +39,6 @@ type Goal struct {
 	Units string          `json:"units,omitempty"`
 }
 
-
 // maxGoalID keeps "goal.<id>" within a counter name's 64 bytes.
 const maxGoalID = 59
 

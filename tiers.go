@@ -49,7 +49,6 @@ type Condition struct {
 	Past   *Period `json:"past,omitempty"`
 }
 
-
 // tier is a validated Tier.
 type tier struct {
 	rule  *rule
