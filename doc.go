@@ -24,7 +24,11 @@
 //     ErrCustomerNotFound, ErrPartnerNotFound, ErrDuplicateKey, ...);
 //     *ValidationError lists every invalid field by its JSON path, and
 //     *DuplicateError carries the stored transaction whose key a create
-//     reused, with whether the new input was identical (a retry).
+//     reused, with whether the new input was identical (a retry). A
+//     failed operation stores nothing, with one exception a store
+//     reports as ErrCommitUnknown: the connection to the database was
+//     lost while it committed, and repeating the operation tells whether
+//     it did.
 //
 // After a sale: MakeRewardable, DeleteTransaction (a refund; the key stays
 // reserved), ArchiveTransaction and RestoreTransaction, ApproveReward and

@@ -41,6 +41,15 @@ var (
 	// ErrNotArchived reports restoring a transaction that is not archived.
 	ErrNotArchived = errors.New("commission: transaction not archived")
 
+	// ErrCommitUnknown reports a unit of work whose commit the database
+	// may or may not have made: the connection was lost while it
+	// committed. It is the one failure after which something may be
+	// stored. To find out, repeat the operation: a create that committed
+	// answers with a *DuplicateError carrying the stored sale (Identical
+	// when it is the same input), a delete that committed answers
+	// ErrAlreadyDeleted; or read what it wrote.
+	ErrCommitUnknown = errors.New("commission: commit outcome unknown")
+
 	// ErrNotInReview reports approving or rejecting a reward that is not
 	// held in its review period (already released, rejected or reversed).
 	ErrNotInReview = errors.New("commission: reward not in review")

@@ -64,6 +64,34 @@ func classify(err error) errorKind {
 	return otherError
 }
 
+// commitFailed words the error of a COMMIT. An error the database sent
+// (it has a SQLSTATE, a MySQL error number or an SQLite code) means the
+// transaction was rolled back; any other (a lost connection, a canceled
+// context) leaves the outcome unknown, and says so with
+// commission.ErrCommitUnknown. SQLite's I/O error is unknown too.
+func commitFailed(err error) error {
+	var st sqlStater
+	var c coder
+	switch {
+	case errors.As(err, &st):
+	case errors.As(err, &c) && c.Code()&0xff != 10: // SQLITE_IOERR
+	case mysqlError(err):
+	default:
+		return fmt.Errorf("sqlstore: commit: %w: %w", commission.ErrCommitUnknown, err)
+	}
+	return fmt.Errorf("sqlstore: commit: %w", err)
+}
+
+// mysqlError reports whether err carries a MySQL server error number.
+func mysqlError(err error) bool {
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		if mysqlNumber.MatchString(e.Error()) {
+			return true
+		}
+	}
+	return false
+}
+
 // notFound turns sql.ErrNoRows into commission.ErrNotFound.
 func notFound(err error, what string) error {
 	if errors.Is(err, sql.ErrNoRows) {

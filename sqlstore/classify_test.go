@@ -1,10 +1,14 @@
 package sqlstore
 
 import (
+	"context"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"testing"
 
+	"github.com/commissionkit/commission"
 	"github.com/stretchr/testify/require"
 )
 
@@ -44,5 +48,32 @@ func TestClassify(t *testing.T) {
 	for _, c := range cases {
 		require.Equal(t, c.want, classify(c.err), "%v", c.err)
 		require.Equal(t, c.want, classify(fmt.Errorf("context: %w", c.err)), "wrapped %v", c.err)
+	}
+}
+
+// A COMMIT that fails with an error the database sent rolled back; one
+// that fails otherwise (a lost connection) may have committed, and says
+// so.
+func TestCommitFailed(t *testing.T) {
+	for _, c := range []struct {
+		err     error
+		unknown bool
+	}{
+		{pgErr("40001"), false},
+		{sqliteErr(5), false},
+		{sqliteErr(10), true},  // SQLITE_IOERR
+		{sqliteErr(778), true}, // SQLITE_IOERR_WRITE
+		{errors.New("Error 1213: Deadlock found"), false},
+		{driver.ErrBadConn, true},
+		{io.ErrUnexpectedEOF, true},
+		{errors.New("invalid connection"), true},
+		{context.Canceled, true},
+	} {
+		err := commitFailed(c.err)
+		require.Equal(t, c.unknown, errors.Is(err, commission.ErrCommitUnknown), "%v", c.err)
+		require.ErrorIs(t, err, c.err, "the driver's error is kept")
+		if c.unknown {
+			require.NotEqual(t, retryable, classify(err), "an unknown commit is never retried")
+		}
 	}
 }

@@ -18,6 +18,13 @@
 // are retried a bounded number of times, then returned. A View reads one
 // snapshot (REPEATABLE READ, read-only).
 //
+// A failed Update stores nothing, with one exception: when the connection
+// is lost while the database commits, the store cannot know whether it
+// did, and says so with commission.ErrCommitUnknown (it does not retry
+// then). Repeating the operation tells: a sale's create answers with a
+// *commission.DuplicateError carrying the stored sale if it committed, a
+// delete answers commission.ErrAlreadyDeleted.
+//
 // On PostgreSQL, the store's statements are prepared once per connection
 // and planned from table statistics. Keep autovacuum on (the default), or
 // run ANALYZE after loading many rows into nearly empty tables: a plan
@@ -207,7 +214,7 @@ func (s *Store) once(ctx context.Context, programID string, write bool, fn func(
 		return err
 	}
 	if err := sqlTx.Commit(); err != nil {
-		return fmt.Errorf("sqlstore: commit: %w", err)
+		return commitFailed(err)
 	}
 	committed = true
 	return nil
@@ -244,7 +251,7 @@ func (s *Store) sqliteWrite(ctx context.Context, programID string, fn func(commi
 		return err
 	}
 	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
-		return fmt.Errorf("sqlstore: commit: %w", err)
+		return commitFailed(err)
 	}
 	committed = true
 	return nil
