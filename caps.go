@@ -20,11 +20,12 @@ const (
 	CapAllTime CapPeriod = "all_time"
 )
 
-// Caps limit what rewards pay. A reward is clamped to what
-// every cap has left, after rounding (and down to the rounding grid); a
-// cap is never exceeded, also under concurrent sales from several
-// processes (the store locks the counters a sale reads). Rewards set
-// directly by the input are capped and counted too.
+// Caps limit what rewards pay. A reward is clamped to what every cap has
+// left, after rounding (and down to the rounding grid); a cap is never
+// exceeded, also under concurrent sales from several processes (the store
+// locks the counters a sale reads). Rewards set directly by the input are
+// capped and counted too. A reward the caps leave nothing of is not kept:
+// a transaction keeps only rewards that pay something.
 type Caps struct {
 	// PerReward is the most one reward pays; nil for no limit.
 	PerReward *decimal.Decimal `json:"per_reward,omitempty"`

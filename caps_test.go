@@ -3,6 +3,7 @@ package commission_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -71,11 +72,12 @@ func TestCapPartnerMonth(t *testing.T) {
 		for _, k := range keys {
 			tx, err := eng.CreateTransaction(ctx, sale(k, "customer_123", "100"))
 			require.NoError(t, err)
-			out = append(out, tx.Rewards[0].Amount.String())
+			out = append(out, rewardOrNone(tx))
 		}
 		return out
 	}
-	require.Equal(t, []string{"30", "20", "0"}, amounts("a", "b", "c"))
+	// A sale the limit leaves nothing for is stored with no reward.
+	require.Equal(t, []string{"30", "20", "none"}, amounts("a", "b", "c"))
 	b, err := eng.Transaction(ctx, "b")
 	require.NoError(t, err)
 	require.Equal(t, []string{"partner.month"}, b.Rewards[0].Explanation.Caps)
@@ -85,7 +87,7 @@ func TestCapPartnerMonth(t *testing.T) {
 	require.NoError(t, eng.DeleteTransaction(ctx, "a"))
 	require.Equal(t, []string{"30"}, amounts("d"))
 	require.NoError(t, eng.RejectReward(ctx, b.Rewards[0].ID, "fraud"))
-	require.Equal(t, []string{"20", "0"}, amounts("e", "f"))
+	require.Equal(t, []string{"20", "none"}, amounts("e", "f"))
 	requireDecimal(t, "50", monthTotal(t, eng, clock.Now()))
 
 	// Archive gives back, restore takes again, even beyond the limit: a
@@ -94,18 +96,26 @@ func TestCapPartnerMonth(t *testing.T) {
 	require.Equal(t, []string{"30"}, amounts("g"))
 	require.NoError(t, eng.RestoreTransaction(ctx, "d"))
 	requireDecimal(t, "80", monthTotal(t, eng, clock.Now()))
-	require.Equal(t, []string{"0"}, amounts("h"))
+	require.Equal(t, []string{"none"}, amounts("h"))
 
 	// A new month starts afresh; a bulk sees its own earlier items.
 	clock.Advance(31 * 24 * time.Hour)
 	txs, err := eng.CreateTransactions(ctx, []commission.TransactionInput{sale("i", "customer_123", "100"), sale("j", "customer_123", "100"), sale("k", "customer_123", "100")})
 	require.NoError(t, err)
-	for i, want := range []string{"30", "20", "0"} {
-		requireDecimal(t, want, txs[i].Rewards[0].Amount)
+	for i, want := range []string{"30", "20", "none"} {
+		require.Equal(t, want, rewardOrNone(txs[i]))
 	}
 	prev, err := eng.Preview(ctx, sale("l", "customer_123", "100"))
 	require.NoError(t, err)
-	requireDecimal(t, "0", prev.Rewards[0].Amount, "a preview sees the cap and counts nothing")
+	require.Equal(t, "none", rewardOrNone(prev), "a preview sees the cap and counts nothing")
+}
+
+// rewardOrNone is the amount of a sale's one reward, or "none".
+func rewardOrNone(tx *commission.Transaction) string {
+	if len(tx.Rewards) == 0 {
+		return "none"
+	}
+	return tx.Rewards[0].Amount.String()
 }
 
 // In a refer-a-friend program a spend limit is per rewarded customer:
@@ -140,15 +150,15 @@ func TestCapPerCustomerReferAFriend(t *testing.T) {
 	require.Equal(t, map[string]string{"r": "10", "f": "5"}, earned("f1", "f")) // f: 5
 	require.Equal(t, map[string]string{"f": "10", "g": "5"}, earned("g1", "g")) // f: 15
 	require.Equal(t, map[string]string{"f": "5", "g": "5"}, earned("g2", "g"))  // f: 20, capped
-	require.Equal(t, map[string]string{"r": "10", "f": "0"}, earned("f2", "f")) // r: 20
-	require.Equal(t, map[string]string{"r": "0", "f": "0"}, earned("f3", "f"))  // both at the limit
+	require.Equal(t, map[string]string{"r": "10"}, earned("f2", "f"))           // r: 20; f at the limit earns nothing
+	require.Equal(t, map[string]string{}, earned("f3", "f"))                    // both at the limit
 	require.NoError(t, eng.DeleteTransaction(ctx, "g1"))                        // f: 10, g: 5
 	require.Equal(t, map[string]string{"f": "10", "g": "5"}, earned("g3", "g")) // f: 20, g: 10
 	require.NoError(t, eng.ArchiveTransaction(ctx, "g3"))                       // f: 10, g: 5
 	require.Equal(t, map[string]string{"f": "10", "g": "5"}, earned("g4", "g")) // f: 20, g: 10
 	require.NoError(t, eng.RestoreTransaction(ctx, "g3"))                       // f: 30, g: 15
-	require.Equal(t, map[string]string{"f": "0", "g": "5"}, earned("g5", "g"))  // g: 20
-	require.Equal(t, map[string]string{"f": "0", "g": "0"}, earned("g6", "g"))
+	require.Equal(t, map[string]string{"g": "5"}, earned("g5", "g"))            // g: 20
+	require.Equal(t, map[string]string{}, earned("g6", "g"))
 }
 
 // Whatever the sales, refunds and rejections, and whatever the order, a
@@ -172,7 +182,9 @@ func TestPropSpendLimitNeverExceeded(t *testing.T) {
 				tx, err := eng.CreateTransaction(ctx, sale(k, "customer_123", rapidgen.Decimal(4, 2).Draw(rt, "amount").String()))
 				require.NoError(rt, err)
 				keys = append(keys, k)
-				rewards = append(rewards, tx.Rewards[0].ID)
+				for _, r := range tx.Rewards {
+					rewards = append(rewards, r.ID)
+				}
 			case 3:
 				if len(keys) > 0 {
 					eng.DeleteTransaction(ctx, rapid.SampledFrom(keys).Draw(rt, "delete")) // may be deleted already
@@ -238,6 +250,10 @@ func TestCapWeekIsISOWeek(t *testing.T) {
 	for _, s := range steps {
 		tx, err := eng.CreateTransaction(ctx, backdated(s.key, "customer_123", "100", s.at))
 		require.NoError(t, err, s.key)
+		if s.want == "0" {
+			require.Empty(t, tx.Rewards, "%s: %s: the week's limit leaves nothing, and no reward is kept", s.key, s.why)
+			continue
+		}
 		require.Len(t, tx.Rewards, 1, s.key)
 		r := tx.Rewards[0]
 		requireDecimal(t, s.want, r.Amount, s.key, ": ", s.why)
@@ -256,7 +272,7 @@ func TestCapWeekIsISOWeek(t *testing.T) {
 	requireDecimal(t, "30", tx.Rewards[0].Amount, "2025-W01 has 30 back")
 	tx, err = eng.CreateTransaction(ctx, backdated("tue-w02", "customer_123", "100", day(2025, 1, 7)))
 	require.NoError(t, err)
-	requireDecimal(t, "0", tx.Rewards[0].Amount, "2025-W02 is full")
+	require.Empty(t, tx.Rewards, "2025-W02 is full")
 }
 
 // A reward set by the input counts towards, and is clamped by, a spend
@@ -272,7 +288,7 @@ func TestSetRewardIsCapped(t *testing.T) {
 	requireDecimal(t, "100", tx.Rewards[0].Amount)
 	tx, err = eng.CreateTransaction(ctx, sale("next", "customer_123", "100"))
 	require.NoError(t, err)
-	requireDecimal(t, "0", tx.Rewards[0].Amount)
+	require.Empty(t, tx.Rewards, "the month's limit is used up")
 }
 
 // capKey is one partner's spend in one period's bucket, as the caps model
@@ -460,6 +476,8 @@ func (m *capModel) newSale(key string, now time.Time) (commission.TransactionInp
 		}
 		m.count(r, s.at, 1)
 	}
+	// A reward the caps (or its rule) leave nothing of is not kept.
+	s.rewards = slices.DeleteFunc(s.rewards, func(r *capReward) bool { return r.final.IsZero() })
 	m.sales = append(m.sales, s)
 	return in, s
 }
@@ -633,9 +651,9 @@ func TestCapsCountOnlyTheProgramCurrency(t *testing.T) {
 	require.Equal(t, "JPY", tx.Rewards[0].AmountUnits)
 	requireDecimal(t, "100000", tx.Rewards[0].Amount, "no USD cap applies to JPY")
 	require.Empty(t, tx.Rewards[0].Explanation.Counted)
-	for _, c := range []struct{ key, want string }{{"usd1", "100"}, {"usd2", "50"}, {"usd3", "0"}} {
+	for _, c := range []struct{ key, want string }{{"usd1", "100"}, {"usd2", "50"}, {"usd3", "none"}} {
 		tx, err := eng.CreateTransaction(ctx, sale(c.key, "customer_123", "1000"))
 		require.NoError(t, err)
-		requireDecimal(t, c.want, tx.Rewards[0].Amount, c.key+": the JPY reward took nothing of the month's 150")
+		require.Equal(t, c.want, rewardOrNone(tx), c.key+": the JPY reward took nothing of the month's 150")
 	}
 }

@@ -69,16 +69,23 @@ func (e *Engine) earn(ctx context.Context, w *work, s *earning) error {
 		// commission period, no metric and no goal.
 		reject(s.t, reason)
 		s.t.Qualified = false
-		return w.addCounters(ctx, deltas)
+	} else {
+		if s.m != nil {
+			deltas = append(deltas, e.rewardGoals(s, &add)...)
+		}
+		if err := e.capRewards(ctx, w, s.t); err != nil {
+			return err
+		}
 	}
-	if s.m != nil {
-		deltas = append(deltas, e.rewardGoals(s, &add)...)
-	}
-	if err := e.capRewards(ctx, w, s.t); err != nil {
-		return err
-	}
+	s.t.Rewards = slices.DeleteFunc(s.t.Rewards, paysNothing)
 	return w.addCounters(ctx, deltas)
 }
+
+// paysNothing reports a reward of 0, which a transaction does not keep:
+// whether its rule gave 0, a cap left nothing or its rounding took all,
+// a reward is what is owed. (A line whose commission period is over
+// gets no reward either.)
+func paysNothing(r Reward) bool { return r.Amount.IsZero() }
 
 // gather reads what the rules need to reward s: the parties' rules, the
 // beneficiary's metrics and, when a rule depends on it, the customer's

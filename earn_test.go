@@ -539,6 +539,10 @@ func TestPropPercentRewardIsExact(t *testing.T) {
 			require.NoError(rt, err)
 			for _, tx := range []*commission.Transaction{created, read} {
 				propRequireDec(rt, key+" amount", amount, tx.Amount)
+				if want := wantReward(commission.Percent(rate), amount); want.Sign() == 0 {
+					require.Empty(rt, tx.Rewards, "%s: a reward of 0 is not kept", key)
+					continue
+				}
 				require.Len(rt, tx.Rewards, 1, key)
 				r := tx.Rewards[0]
 				propRequireRat(rt, key+" reward", wantReward(commission.Percent(rate), amount), r.Amount)
@@ -634,8 +638,8 @@ func (r productRules) ruleFor(id, ty string) (commission.Commission, string, str
 func (r productRules) requireRewards(rt *rapid.T, key string, got *commission.Transaction, lines []productLine) {
 	var want []int // indexes of rewarded lines
 	for i, l := range lines {
-		if _, _, _, ok := r.ruleFor(l.id, l.ty); ok {
-			want = append(want, i)
+		if c, _, _, ok := r.ruleFor(l.id, l.ty); ok && wantReward(c, l.price).Sign() != 0 {
+			want = append(want, i) // a reward of 0 is not kept
 		}
 	}
 	require.Len(rt, got.Rewards, len(want), "one reward per rewarded line")
@@ -1008,8 +1012,8 @@ func (m *precedenceModel) requireRewards(rt *rapid.T, key string, tx *commission
 	for i, l := range lines {
 		want := m.rule(l.id, l.typ, total, pp.tags, pp.custom)
 		what := fmt.Sprintf("sale %s line %d (%s/%s, partner %s %v)", key, i, l.id, l.typ, pp.key, pp.tags)
-		if want == nil {
-			continue
+		if want == nil || wantReward(want.c, l.price).Sign() == 0 {
+			continue // no rule, or it pays 0: no reward is kept
 		}
 		require.Greaterf(rt, len(tx.Rewards), next, "%s: no reward, want one by %s", what, want.id)
 		r := tx.Rewards[next]

@@ -33,8 +33,8 @@ type Goal struct {
 	// Bonus is paid once per threshold, in Units (the program currency
 	// when empty, or one of its custom units). A threshold passed by a
 	// sale rewarded elsewhere (Rewarded), or while the beneficiary cannot
-	// earn (an archived partner, a referring customer not active), is not
-	// paid, then or later.
+	// earn (an archived partner, a referring customer not active), or
+	// whose bonus the caps leave nothing of, is not paid, then or later.
 	Bonus decimal.Decimal `json:"bonus"`
 	Units string          `json:"units,omitempty"`
 }

@@ -52,8 +52,8 @@ func (e *Engine) MakeRewardable(ctx context.Context, key string) (*Transaction, 
 			return err
 		}
 		out = t.Clone()
-		if len(nt.Rewards) == 0 {
-			return nil
+		if len(nt.Rewards) == 0 && !nt.Qualified {
+			return nil // the rules give it nothing: nothing changes
 		}
 		out.Rewards = append(out.Rewards, nt.Rewards...)
 		out.Rewardable, out.Qualified = nt.Rewardable, nt.Qualified

@@ -209,3 +209,29 @@ func TestMakeRewardableLeavesManualRejections(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, bonuses(tx), 1)
 }
+
+// A sale made rewardable that earns 0 keeps no reward, but counts as its
+// customer's rewarded sale, as it would have when recorded: under "the
+// first sale only", the next sale earns nothing.
+func TestMakeRewardableEarningNothing(t *testing.T) {
+	ctx := context.Background()
+	p := percentProgram(commission.Affiliate, "30")
+	p.Rules.Default = commission.Percent(dec("30")).For(commission.Times(1))
+	eng, _ := newEngine(t, p)
+	affiliateSetup(t, eng)
+	held := sale("zero", "customer_123", "0")
+	held.Rewardable = new(bool)
+	_, err := eng.CreateTransaction(ctx, held)
+	require.NoError(t, err)
+	tx, err := eng.MakeRewardable(ctx, "zero")
+	require.NoError(t, err)
+	require.Empty(t, tx.Rewards)
+	require.True(t, tx.Qualified)
+	stored, err := eng.Transaction(ctx, "zero")
+	require.NoError(t, err)
+	require.True(t, stored.Qualified, "as stored")
+	require.True(t, stored.Rewardable)
+	next, err := eng.CreateTransaction(ctx, sale("next", "customer_123", "100"))
+	require.NoError(t, err)
+	require.Empty(t, next.Rewards, "the customer's one rewarded sale was the first")
+}

@@ -412,11 +412,18 @@ func (m *periodModel) check(e periodExpect, tx *commission.Transaction) {
 		require.Emptyf(rt, tx.Rewards, "%s: want no reward (rewarded %v, rewardable %v)", what, e.in.Rewarded, e.in.Rewardable == nil)
 		return
 	}
+	want := wantReward(m.cs[e.step], *e.in.Amount)
+	if want.Sign() == 0 {
+		// It pays 0, so no reward is kept; it still counts towards the
+		// period, like a rewarded sale.
+		require.Emptyf(rt, tx.Rewards, "%s: step %d pays 0", what, e.step+1)
+		return
+	}
 	require.Lenf(rt, tx.Rewards, 1, "%s: want step %d", what, e.step+1)
 	r := tx.Rewards[0]
 	require.Equalf(rt, m.wantRule, r.Explanation.Rule, "%s: rule", what)
 	require.Equalf(rt, e.step+1, r.Explanation.Step, "%s: step", what)
-	propRequireRat(rt, what+": amount", wantReward(m.cs[e.step], *e.in.Amount), r.Amount)
+	propRequireRat(rt, what+": amount", want, r.Amount)
 }
 
 // deleteOne deletes a sale, often the customer's first (the period then

@@ -24,7 +24,7 @@ func TestRoundToCurrencyMinorUnits(t *testing.T) {
 		{"USD", "99.99", "30"},      // 29.997 to cents
 		{"JPY", "999", "300"},       // 299.7 to yen
 		{"BHD", "99.99", "29.997"},  // three places: nothing to round
-		{"USD", "0.01", "0"},        // 0.003
+		{"USD", "0.01", ""},         // 0.003 rounds to 0: no reward
 		{"EUR", "12.345", "3.7035"}, // 3.7035 → 3.70 below
 	} {
 		p := roundingProgram("30", commission.Rounding{To: commission.RoundToCurrency})
@@ -33,6 +33,10 @@ func TestRoundToCurrencyMinorUnits(t *testing.T) {
 		affiliateSetup(t, eng)
 		tx, err := eng.CreateTransaction(ctx, sale("t_"+c.units+c.amount, "customer_123", c.amount))
 		require.NoError(t, err)
+		if c.want == "" {
+			require.Empty(t, tx.Rewards, "a reward rounded to 0 is not kept")
+			continue
+		}
 		r := tx.Rewards[0]
 		want := c.want
 		if c.units == "EUR" {
@@ -121,11 +125,22 @@ func TestPropRoundedPartsSumToRoundedWhole(t *testing.T) {
 		affiliateSetup(t, eng)
 		tx, err := eng.CreateTransaction(ctx, commission.TransactionInput{Key: "t", Products: lines, Customer: commission.CustomerInput{Key: "customer_123"}})
 		require.NoError(rt, err)
-		require.Len(rt, tx.Rewards, n)
+		byLine := map[string]commission.Reward{}
+		for _, r := range tx.Rewards {
+			byLine[r.ProductID] = r
+		}
 		step := decimal.New(1, -ro.Places)
 		exactSum, sum := decimal.Zero, decimal.Zero
-		for i, r := range tx.Rewards {
-			exact := lines[i].ProductPrice.Mul(p.Rules.Products[i].Commission.Value).Shift(-2)
+		for i, l := range lines {
+			exact := l.ProductPrice.Mul(p.Rules.Products[i].Commission.Value).Shift(-2)
+			r, ok := byLine[l.ProductID]
+			if !ok {
+				// Its part rounded to 0: no reward is kept.
+				require.Truef(rt, exact.LessThan(step), "line %d: no reward for %s", i, exact)
+				exactSum = exactSum.Add(exact)
+				continue
+			}
+			require.Falsef(rt, r.Amount.IsZero(), "line %d: a reward of 0 is kept", i)
 			require.Truef(rt, r.Explanation.Exact.Equal(exact), "line %d: exact %s, explained %s", i, exact, r.Explanation.Exact)
 			require.Truef(rt, r.Amount.Sub(exact).Abs().LessThan(step), "line %d: %s is a step or more from %s", i, r.Amount, exact)
 			require.Truef(rt, r.Amount.Equal(r.Amount.Round(ro.Places)), "line %d: %s has more than %d places", i, r.Amount, ro.Places)
@@ -166,10 +181,10 @@ func TestRoundingOnceFromExact(t *testing.T) {
 	ctx := context.Background()
 	eng, _ := newEngine(t, roundingProgram("30", commission.Rounding{To: commission.RoundToPlaces, Places: 0}))
 	affiliateSetup(t, eng)
-	tx, err := eng.CreateTransaction(ctx, sale("t", "customer_123", "1.666666666666666665"))
+	tx, err := eng.CreateTransaction(ctx, sale("t", "customer_123", "11.666666666666666665"))
 	require.NoError(t, err)
-	requireDecimal(t, "0", tx.Rewards[0].Amount)
-	requireDecimal(t, "0.4999999999999999995", *tx.Rewards[0].Explanation.Exact)
+	requireDecimal(t, "3", tx.Rewards[0].Amount, "not 4, as rounding first to the 18 places of storage would give")
+	requireDecimal(t, "3.4999999999999999995", *tx.Rewards[0].Explanation.Exact)
 
 	// A cap between two steps of the grid clamps down onto it.
 	p := roundingProgram("30", commission.Rounding{To: commission.RoundToCurrency})

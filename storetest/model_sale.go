@@ -235,15 +235,16 @@ type modelPay struct {
 	rounded bool            // finer than storage holds, so rounded
 }
 
-// pays is what the sale earns, one reward per line by the line's rule,
-// when it is converted at rate (nil for a sale in the program's currency).
+// pays is what the sale earns, one reward per line by the line's rule
+// (none for a line that pays 0), when it is converted at rate (nil for a
+// sale in the program's currency).
 func (m *engineModel) pays(s modelSale, rate *decimal.Decimal) []modelPay {
 	lines := s.lines
 	if len(lines) == 0 {
 		lines = []modelLine{{s.product, s.amount}}
 	}
-	out := make([]modelPay, len(lines))
-	for i, l := range lines {
+	out := make([]modelPay, 0, len(lines))
+	for _, l := range lines {
 		base := l.price.Rat()
 		if rate != nil {
 			base.Mul(base, rate.Rat())
@@ -254,10 +255,13 @@ func (m *engineModel) pays(s modelSale, rate *decimal.Decimal) []modelPay {
 		}
 		exact := rapidgen.Pays(c, base)
 		stored := rapidgen.Stored(exact)
-		out[i] = modelPay{
+		if stored.Sign() == 0 {
+			continue // a reward of 0 is not kept
+		}
+		out = append(out, modelPay{
 			amount: decimal.NewFromBigRat(stored, 18), base: decimal.NewFromBigRat(base, 36),
 			value: c.Value, rounded: stored.Cmp(exact) != 0,
-		}
+		})
 	}
 	return out
 }
