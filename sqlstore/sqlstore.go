@@ -125,10 +125,15 @@ func (s *Store) Dialect() Dialect { return s.d }
 // SQLiteDSN returns a modernc.org/sqlite data source name for the database
 // file at path with the settings this store expects: WAL journaling, a busy
 // timeout so that writers from several processes wait for each other, and
-// foreign keys on.
+// foreign keys on. The path may hold any character: those that a URI
+// gives a meaning (%, ? and #) are escaped.
 func SQLiteDSN(path string) string {
-	return "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)"
+	return "file:" + sqliteURIPath.Replace(path) + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)"
 }
+
+// sqliteURIPath escapes what would end a path in an SQLite URI filename,
+// or start an escape.
+var sqliteURIPath = strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23")
 
 // queryer is what a unit of work runs statements on: a *sql.Tx, or the
 // *sql.Conn that holds SQLite's write lock.

@@ -218,3 +218,30 @@ func migrationCount(t *testing.T) int {
 	}
 	return n
 }
+
+// A path holding the characters a URI gives a meaning opens that very
+// file, with the store's settings.
+func TestSQLiteDSNEscapesThePath(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	name := "a?b&c#d%25e f.db"
+	db, err := sql.Open("sqlite", sqlstore.SQLiteDSN(filepath.Join(dir, name)))
+	require.NoError(t, err)
+	defer db.Close()
+	s, err := sqlstore.Open(ctx, db, sqlstore.SQLite)
+	require.NoError(t, err)
+	require.NoError(t, s.Migrate(ctx))
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	require.Contains(t, names, name)
+	var mode string
+	var timeout int
+	require.NoError(t, db.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode))
+	require.NoError(t, db.QueryRowContext(ctx, "PRAGMA busy_timeout").Scan(&timeout))
+	require.Equal(t, "wal", mode)
+	require.Equal(t, 10000, timeout)
+}
