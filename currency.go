@@ -68,5 +68,20 @@ func (e *Engine) convert(ctx context.Context, in *TransactionInput, now time.Tim
 		}
 	}
 	in.rate = &rate
-	return nil
+	return in.convertible()
+}
+
+// convertible checks that the sale's amounts, converted at its rate, are
+// amounts storage holds.
+func (in *TransactionInput) convertible() error {
+	v := &validator{}
+	for _, a := range []struct {
+		path string
+		d    *decimal.Decimal
+	}{{"amount", in.Amount}, {"reward", in.Reward}} {
+		if a.d != nil && tooLarge(a.d.Mul(*in.rate)) {
+			v.addf(a.path, "converted at %s, has more than %d digits before the decimal point", brief(formatDecimal(*in.rate)), maxIntegerDigits)
+		}
+	}
+	return v.err()
 }

@@ -2,6 +2,7 @@ package commission
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"time"
 
@@ -78,6 +79,11 @@ func (e *Engine) earn(ctx context.Context, w *work, s *earning) error {
 		}
 	}
 	s.t.Rewards = slices.DeleteFunc(s.t.Rewards, paysNothing)
+	for _, r := range s.t.Rewards {
+		if tooLarge(r.Amount) { // goal bonuses paid many times over
+			return fieldError("amount", fmt.Sprintf("earns a reward of %s, more than the %d digits before the point a reward holds", brief(formatDecimal(r.Amount)), maxIntegerDigits))
+		}
+	}
 	return w.addCounters(ctx, deltas)
 }
 

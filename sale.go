@@ -143,6 +143,10 @@ func (e *Engine) prepareBulk(ctx context.Context, ins []TransactionInput, now ti
 	}
 	for i := range ins {
 		if err := e.prepared(ctx, &ins[i], now); err != nil {
+			var verr *ValidationError
+			if errors.As(err, &verr) {
+				return nil, verr.under("transactions[" + itoa(i) + "].")
+			}
 			return nil, &ItemError{Index: i, Err: err}
 		}
 	}

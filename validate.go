@@ -119,13 +119,19 @@ func validateAmount(v *validator, path string, d decimal.Decimal) {
 	if d.Exponent() < -maxScale && !d.Equal(d.Truncate(maxScale)) {
 		v.addf(path, "has more than %d digits after the decimal point", maxScale)
 	}
-	if d.NumDigits()+int(d.Exponent()) > maxIntegerDigits && !d.IsZero() {
+	if tooLarge(d) {
 		v.addf(path, "has more than %d digits before the decimal point", maxIntegerDigits)
 	}
 }
 
 // isCurrency reports whether s is an ISO 4217 currency code, in upper
 // case, from the maintained table of golang.org/x/text/currency.
+// tooLarge reports an amount with more digits before the point than
+// storage holds (NUMERIC(38,18)).
+func tooLarge(d decimal.Decimal) bool {
+	return d.NumDigits()+int(d.Exponent()) > maxIntegerDigits && !d.IsZero()
+}
+
 func isCurrency(s string) bool {
 	if len(s) != 3 {
 		return false

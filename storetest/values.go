@@ -17,6 +17,7 @@ func valueTests() []subtest {
 		{"a batch insert stores every transaction and sets Seq", testInsertTransactions},
 		{"buyer reads a customer with its partner and referrer", testBuyer},
 		{"partner commission round-trips and rolls back", testPartnerCommission},
+		{"amounts at the limits of storage", testAmountLimits},
 	}
 }
 
