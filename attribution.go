@@ -16,6 +16,7 @@ import (
 // validateAttribution checks the attribution fields of a customer to be
 // created. urlPath is where the referral URL sits in the request.
 func (in CustomerInput) validateAttribution(v *validator, prefix, urlPath string, p *Program) {
+	validateText(v, urlPath, in.ReferralURL, maxURLLen)
 	switch p.Kind {
 	case Affiliate:
 		if in.ReferringCustomer != nil {

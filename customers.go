@@ -40,6 +40,10 @@ type Customer struct {
 	ReferringCustomerKey string         `json:"referring_customer,omitempty"`
 	Status               CustomerStatus `json:"status"`
 	CreatedAt            time.Time      `json:"created_at"`
+	// ReferralURL is the referral link the customer was created through,
+	// if it was: kept for audit and for the fraud protection's paid-ad
+	// check.
+	ReferralURL string `json:"referral_url,omitempty"`
 }
 
 // CustomerRef names a customer by ID, Key or Email (in any case), tried
@@ -142,7 +146,7 @@ func (e *Engine) CreateCustomer(ctx context.Context, in CustomerInput) (*Custome
 func (e *Engine) newCustomer(ctx context.Context, w *work, in CustomerInput, fieldPrefix string) (*Buyer, error) {
 	c := &Customer{
 		ID: in.ID, Key: in.Key, Email: in.Email, Name: in.Name, Surname: in.Surname,
-		Tags: cloneStrings(in.Tags), Status: CustomerActive, CreatedAt: w.now,
+		Tags: cloneStrings(in.Tags), Status: CustomerActive, CreatedAt: w.now, ReferralURL: in.ReferralURL,
 	}
 	c.ID, c.Key = e.idAndKey(c.ID, c.Key)
 	if in.CreatedAt != nil {

@@ -39,6 +39,9 @@ type earning struct {
 	// rate converts the sale's amounts into the program currency, nil
 	// when it is not converted: t.Rate for a new sale.
 	rate *decimal.Decimal
+	// referralURL is the sale's options.referral_url, for the paid-ad
+	// check.
+	referralURL string
 
 	custom  *rule      // the partner's custom commission, nil for none
 	uplines []*Partner // the partners above the seller, one per level paid
@@ -60,7 +63,7 @@ func (e *Engine) earn(ctx context.Context, w *work, s *earning) error {
 	reason := ""
 	if !s.stored && len(s.t.Rewards) > 0 {
 		var err error
-		if reason, err = e.fraudReason(ctx, w, s.t, s.b); err != nil {
+		if reason, err = e.fraudReason(ctx, w, s); err != nil {
 			return err
 		}
 	}

@@ -2,6 +2,7 @@ package commission_test
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -134,4 +135,84 @@ func TestSelfReferralReferAFriend(t *testing.T) {
 	require.Len(t, tx.Rewards, 1)
 	require.Equal(t, commission.RewardRejected, tx.Rewards[0].Status)
 	require.Equal(t, commission.ReasonSelfReferral, tx.Rewards[0].Reason)
+}
+
+// With PaidAds on, the rewards of referrals through paid ads are
+// rejected (paid_ads): the sales of a customer whose referral URL carries
+// a marker, and a sale whose own referral URL does. MakeRewardable
+// overturns it, as the other reasons.
+func TestPaidAdsAreRejected(t *testing.T) {
+	ctx := context.Background()
+	p := percentProgram(commission.Affiliate, "10")
+	p.Rules.Fraud.PaidAds = &commission.PaidAds{}
+	eng, _ := newEngine(t, p)
+	affiliateSetup(t, eng)
+	_, err := eng.CreateCustomer(ctx, commission.CustomerInput{Key: "ad",
+		ReferralURL: "https://shop.example/?aff=partner_123&gclid=Cj0KCQ"})
+	require.NoError(t, err)
+	c, err := eng.Customer(ctx, commission.CustomerRef{Key: "ad"})
+	require.NoError(t, err)
+	require.Equal(t, "https://shop.example/?aff=partner_123&gclid=Cj0KCQ", c.ReferralURL, "kept for audit")
+
+	cases := []struct {
+		in     commission.TransactionInput
+		reason string
+	}{
+		{sale("ad-1", "ad", "100"), commission.ReasonPaidAds},
+		{sale("clean", "customer_123", "100"), ""},
+		{withURL(sale("clean-fb", "customer_123", "100"), "https://shop.example/landing?fbclid=x1"), commission.ReasonPaidAds},
+		{withURL(sale("clean-mail", "customer_123", "100"), "https://shop.example/?utm_medium=email"), ""},
+		{withURL(sale("clean-cpc", "customer_123", "100"), "https://shop.example/?UTM_MEDIUM=CPC"), commission.ReasonPaidAds},
+	}
+	created := sale("new-ppc", "new", "100")
+	created.Customer.Partner = &commission.PartnerRef{Key: "partner_123"}
+	created.Options = commission.TransactionOptions{CreateCustomer: true, ReferralURL: "https://shop.example/?utm_medium=ppc"}
+	cases = append(cases, struct {
+		in     commission.TransactionInput
+		reason string
+	}{created, commission.ReasonPaidAds})
+	for _, c := range cases {
+		tx, err := eng.CreateTransaction(ctx, c.in)
+		require.NoError(t, err, c.in.Key)
+		require.Len(t, tx.Rewards, 1, c.in.Key)
+		require.Equal(t, c.reason, tx.Rewards[0].Reason, c.in.Key)
+	}
+	tx, err := eng.MakeRewardable(ctx, "ad-1")
+	require.NoError(t, err)
+	require.Equal(t, commission.RewardOK, tx.Rewards[1].Status, "overturned")
+}
+
+// The markers are configurable: with its own, a program ignores the
+// default ones; with PaidAds off, nothing is rejected for them; a marker
+// must name something.
+func TestPaidAdsMarkers(t *testing.T) {
+	ctx := context.Background()
+	for _, c := range []struct {
+		ads        *commission.PaidAds
+		url, rejct string
+	}{
+		{&commission.PaidAds{Params: []string{"utm_source=adwords"}}, "https://s.example/?utm_source=AdWords", commission.ReasonPaidAds},
+		{&commission.PaidAds{Params: []string{"utm_source=adwords"}}, "https://s.example/?gclid=1", ""},
+		{nil, "https://s.example/?gclid=1", ""},
+	} {
+		p := percentProgram(commission.Affiliate, "10")
+		p.Rules.Fraud.PaidAds = c.ads
+		eng, _ := newEngine(t, p)
+		affiliateSetup(t, eng)
+		tx, err := eng.CreateTransaction(ctx, withURL(sale("s", "customer_123", "100"), c.url))
+		require.NoError(t, err)
+		require.Equal(t, c.rejct, tx.Rewards[0].Reason, "%v %s", c.ads, c.url)
+	}
+	p := percentProgram(commission.Affiliate, "10")
+	p.Rules.Fraud.PaidAds = &commission.PaidAds{Params: []string{"gclid", ""}}
+	_, err := commission.New(memstoreNew(), p)
+	requireFields(t, err, "rules.fraud.paid_ads.params[1]")
+	var loaded commission.Program
+	require.NoError(t, json.Unmarshal([]byte(`{"id":"p","kind":"affiliate","currency":"USD","rules":{"fraud":{"paid_ads":{"params":["gclid"]}}}}`), &loaded))
+	require.Equal(t, []string{"gclid"}, loaded.Rules.Fraud.PaidAds.Params)
+}
+
+func withURL(in commission.TransactionInput, url string) commission.TransactionInput {
+	in.Options.ReferralURL = url
+	return in
 }

@@ -59,6 +59,7 @@ func (p *Program) compile() (*rules, error) {
 	if p.Rules.Fraud.RepeatWindow < 0 {
 		v.add("rules.fraud.repeat_window", "must not be negative")
 	}
+	rs.compilePaidAds(v, &p.Rules.Fraud)
 	rs.compileLevels(v, p)
 	if _, _, err := p.Rules.Rounding.places(p.Currency); err != nil && p.Rules.Rounding.To == RoundToCurrency {
 		v.add("rules.rounding.to", "the program currency has no ISO 4217 minor units")

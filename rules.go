@@ -207,6 +207,8 @@ type rules struct {
 	trigger string
 	// signupEvents: creating an attributed customer may earn rewards.
 	signupEvents bool
+	// paidAds are the paid-ad markers, nil when the check is off.
+	paidAds []adMarker
 }
 
 // FriendReward is what a referred customer earns on its own sales: a

@@ -301,7 +301,7 @@ func (e *Engine) build(ctx context.Context, w *work, in *TransactionInput) (*Tra
 		return nil, err
 	}
 	t := e.newTransaction(in, b.Customer, w.now)
-	if err := e.earn(ctx, w, &earning{t: t, b: b, rate: t.Rate}); err != nil {
+	if err := e.earn(ctx, w, &earning{t: t, b: b, rate: t.Rate, referralURL: in.Options.ReferralURL}); err != nil {
 		return nil, err
 	}
 	w.built(t)

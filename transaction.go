@@ -213,6 +213,9 @@ func (in *TransactionInput) normalize(v *validator, p *Program, now time.Time) {
 	in.normalizeDefaults(v, now)
 	in.Customer.foldEmails()
 	in.Customer.validateRef(v, "customer.")
+	if !in.Options.CreateCustomer { // else the customer's attribution checks it
+		validateText(v, "options.referral_url", in.Options.ReferralURL, maxURLLen)
+	}
 	if in.Options.CreateCustomer {
 		c := in.Customer
 		if in.Options.ReferralURL != "" {

@@ -21,6 +21,8 @@ const (
 	maxLines = 1000
 	// maxReasonLen bounds a rejection's reason, in bytes.
 	maxReasonLen = 4096
+	// maxURLLen bounds a referral URL, in bytes.
+	maxURLLen = 2048
 	// Amounts must fit NUMERIC(38,18): 18 places after the point, 20 before.
 	maxScale         = 18
 	maxIntegerDigits = 20

@@ -19,7 +19,7 @@ func (t *tx) Customer(ctx context.Context, ref commission.CustomerRef) (*commiss
 func (t *tx) Buyer(ctx context.Context, ref commission.CustomerRef) (*commission.Buyer, error) {
 	var c, r customerRow
 	var p partnerRow
-	dest := r.dest(p.dest(c.dest(make([]any, 0, 34))))
+	dest := r.dest(p.dest(c.dest(make([]any, 0, 36))))
 	if err := t.findBy(ctx, t.s.q.buyerBy, "customer", ref.ID, ref.Key, ref.Email, dest); err != nil {
 		return nil, err
 	}
@@ -39,7 +39,7 @@ func (t *tx) Buyer(ctx context.Context, ref commission.CustomerRef) (*commission
 
 func (t *tx) InsertCustomer(ctx context.Context, c *commission.Customer) error {
 	return t.insertParty(ctx, t.s.q.insertCustomer, "customer", c.ID, c.Key, c.Email, c.Name, c.Surname, c.Tags,
-		c.PartnerID, c.PartnerKey, c.ReferringCustomerID, c.ReferringCustomerKey, string(c.Status), micros(c.CreatedAt))
+		c.PartnerID, c.PartnerKey, c.ReferringCustomerID, c.ReferringCustomerKey, string(c.Status), micros(c.CreatedAt), c.ReferralURL)
 }
 
 func (t *tx) SetCustomerStatus(ctx context.Context, id string, status commission.CustomerStatus) error {
@@ -49,13 +49,13 @@ func (t *tx) SetCustomerStatus(ctx context.Context, id string, status commission
 // customerRow scans customer columns, which may be NULL (a LEFT JOIN).
 type customerRow struct {
 	partyRow
-	partnerID, partnerKey, referrerID, referrerKey, status sql.NullString
-	created                                                sql.NullInt64
+	partnerID, partnerKey, referrerID, referrerKey, status, referralURL sql.NullString
+	created                                                             sql.NullInt64
 }
 
 // dest appends the scan destinations of customerCols to out.
 func (c *customerRow) dest(out []any) []any {
-	return append(c.partyRow.dest(out), &c.partnerID, &c.partnerKey, &c.referrerID, &c.referrerKey, &c.status, &c.created)
+	return append(c.partyRow.dest(out), &c.partnerID, &c.partnerKey, &c.referrerID, &c.referrerKey, &c.status, &c.created, &c.referralURL)
 }
 
 // customer is the scanned customer, nil when the columns were NULL.
@@ -70,5 +70,6 @@ func (c *customerRow) customer() (*commission.Customer, error) {
 	return &commission.Customer{ID: c.id.String, Key: c.key.String, Email: c.email.String, Name: c.name.String,
 		Surname: c.surname.String, Tags: tags, PartnerID: c.partnerID.String, PartnerKey: c.partnerKey.String,
 		ReferringCustomerID: c.referrerID.String, ReferringCustomerKey: c.referrerKey.String,
-		Status: commission.CustomerStatus(c.status.String), CreatedAt: fromMicros(c.created.Int64)}, nil
+		Status: commission.CustomerStatus(c.status.String), CreatedAt: fromMicros(c.created.Int64),
+		ReferralURL: c.referralURL.String}, nil
 }

@@ -39,7 +39,7 @@ type queries struct {
 
 const (
 	partnerCols  = "id, partner_key, email, name, surname, tags, referring_partner_id, status, created_at, commission"
-	customerCols = "id, customer_key, email, name, surname, tags, partner_id, partner_key, referring_customer_id, referring_customer_key, status, created_at"
+	customerCols = "id, customer_key, email, name, surname, tags, partner_id, partner_key, referring_customer_id, referring_customer_key, status, created_at, referral_url"
 	txInsertCols = "program_id, tx_key, action, amount, reward, amount_units, is_currency, credit, product_id, product_type, products, rewarded, rewardable, qualified, customer_id, customer_key, partner_id, partner_key, referring_customer_id, referring_customer_key, created_at, backdated, state, deleted_at, rate"
 	rewardCols   = "program_id, id, tx_key, position, action, status, review_ends_at, decided_at, reason, partner_id, partner_key, customer_id, customer_key, rewarded_customer_id, rewarded_customer_key, amount, amount_units, is_currency, credit, product_id, product_type, created_at, deleted_at, explanation"
 	rewardArity  = 24
@@ -106,7 +106,7 @@ func (q *queries) customerQueries() {
 			" LEFT JOIN commission_customers r ON r.program_id = c.program_id AND r.id = c.referring_customer_id" +
 			" WHERE c.program_id = ? AND c." + col + " = ?")
 	})
-	q.insertCustomer = r("INSERT INTO commission_customers (program_id, " + customerCols + ") VALUES " + placeholders(13) + q.d.skipDuplicate())
+	q.insertCustomer = r("INSERT INTO commission_customers (program_id, " + customerCols + ") VALUES " + placeholders(14) + q.d.skipDuplicate())
 	q.setCustomerStatus = r("UPDATE commission_customers SET status = ? WHERE program_id = ? AND id = ?")
 	q.customerExists = r("SELECT COUNT(*) FROM commission_customers WHERE program_id = ? AND id = ?")
 	q.lockCustomer = r("SELECT id FROM commission_customers WHERE program_id = ? AND id = ?" + q.d.forUpdate())

@@ -110,6 +110,7 @@ func requireSameCustomer(t tb, want, got *commission.Customer) {
 	require.Equal(t, want.PartnerKey, got.PartnerKey, what)
 	require.Equal(t, want.ReferringCustomerID, got.ReferringCustomerID, what)
 	require.Equal(t, want.ReferringCustomerKey, got.ReferringCustomerKey, what)
+	require.Equal(t, want.ReferralURL, got.ReferralURL, what)
 }
 
 func requireSameReward(t tb, want, got *commission.Reward) {

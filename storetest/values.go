@@ -37,6 +37,7 @@ func fullFixtures() (*commission.Partner, *commission.Customer, *commission.Tran
 		PartnerID: "pf", PartnerKey: "key-pf",
 		ReferringCustomerID: "c0", ReferringCustomerKey: "key-c0",
 		Status: commission.CustomerSuspended, CreatedAt: at,
+		ReferralURL: "https://example.com/landing?aff=key-pf&utm_source=n%C3%BA%C3%B1ez#top",
 	}
 	set := dec("12345678901234567890.123456789012345678")
 	rate := dec("0.000000000000000001")
