@@ -1,8 +1,13 @@
 package sqlstore_test
 
 import (
+	"context"
+	"database/sql"
+	"strings"
 	"sync"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 
 	"github.com/commissionkit/commission"
 	"github.com/commissionkit/commission/sqlstore"
@@ -31,6 +36,47 @@ func TestConformance(t *testing.T) {
 				mu.Unlock()
 				return db.open(t)
 			},
+			Rows: func(t *testing.T, s commission.Store) map[string]int {
+				mu.Lock()
+				db := databases[s]
+				mu.Unlock()
+				return rowCounts(t, s.(*sqlstore.Store).DB(), db.dialect)
+			},
 		})
 	})
+}
+
+// rowCounts returns how many rows each commission_* table of db holds,
+// reading the table names from the catalog so that a table a migration
+// adds is counted too.
+func rowCounts(t *testing.T, db *sql.DB, d sqlstore.Dialect) map[string]int {
+	t.Helper()
+	ctx := context.Background()
+	tables := map[sqlstore.Dialect]string{
+		sqlstore.SQLite:   "SELECT name FROM sqlite_master WHERE type = 'table'",
+		sqlstore.Postgres: "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()",
+		sqlstore.MySQL:    "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE()",
+	}[d]
+	rows, err := db.QueryContext(ctx, tables)
+	require.NoError(t, err)
+	var names []string
+	for rows.Next() {
+		var name string
+		require.NoError(t, rows.Scan(&name))
+		if strings.HasPrefix(name, "commission_") {
+			names = append(names, name)
+		}
+	}
+	require.NoError(t, rows.Err())
+	require.NoError(t, rows.Close())
+	counts := map[string]int{}
+	for _, name := range names {
+		var n int
+		require.NoError(t, db.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+name).Scan(&n))
+		counts[name] = n
+	}
+	for _, want := range []string{"partners", "customers", "transactions", "rewards", "counters"} {
+		require.Contains(t, counts, "commission_"+want, "the catalog lists the store's tables")
+	}
+	return counts
 }

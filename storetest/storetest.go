@@ -13,8 +13,8 @@
 //
 // The suite is grouped by area (rollback, duplicates, values, references,
 // rewards, view, listing, history, counters, isolation, concurrency,
-// context, engine); every subtest starts from a fresh store made by
-// Harness.New. The property-based subtests run 20 rapid checks (4 with
+// context, engine, hostile); every subtest starts from a fresh store made
+// by Harness.New. The property-based subtests run 20 rapid checks (4 with
 // -short) unless -rapid.checks or RAPID_CHECKS is given, so that a store
 // on a database still runs the suite in seconds.
 package storetest
@@ -40,6 +40,10 @@ type Harness struct {
 	// zero, a fifth of it with -short. A store whose units of work are
 	// cheap (in memory) can afford rapid's own 100.
 	Checks int
+	// Rows, if non-nil, returns how many rows each table of s's database
+	// holds; when set, tests that must store nothing compare it before and
+	// after.
+	Rows func(t *testing.T, s commission.Store) map[string]int
 }
 
 // subtest is one test of the suite, run on its own fresh store.
@@ -71,6 +75,7 @@ func Run(t *testing.T, h Harness) {
 		{"concurrency", concurrencyTests()},
 		{"context", contextTests()},
 		{"engine", engineTests()},
+		{"hostile", hostileTests()},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
