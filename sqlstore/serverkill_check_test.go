@@ -252,6 +252,7 @@ func checkKillLedger(t *testing.T, l *killLedger, snap *killSnapshot) killFound 
 	return found
 }
 
+// b2i is 1 for true, to count what holds.
 func b2i(b bool) int {
 	if b {
 		return 1
