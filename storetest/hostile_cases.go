@@ -35,6 +35,14 @@ var (
 	mega   = strings.Repeat("m", 1<<20)
 )
 
+// Values whose errors must not quote them whole: 255 control characters,
+// each four bytes quoted, in JSON; and an email of 255 bytes that lowers to
+// 355 (Ⱥ, U+023A, lowers to ⱥ, U+2C65, a byte longer).
+var (
+	control255  = strings.Repeat(`\u0001`, 255)
+	growingMail = strings.Repeat("Ⱥ", 100) + "@" + strings.Repeat("a", 54)
+)
+
 // Amounts that are no decimal, out of range, or in a form to read exactly.
 func amountCases() []hostileCase {
 	return []hostileCase{
@@ -111,6 +119,8 @@ func keyCases() []hostileCase {
 			Customer: commission.CustomerInput{ID: "c\xff"}}, fields: []string{"customer.id"}},
 		{name: "customer key of SQL", body: `{"key":"h","amount":1,"customer":{"key":"' OR '1'='1"}}`, want: commission.ErrCustomerNotFound},
 		{name: "customer key %", body: `{"key":"h","amount":1,"customer":{"key":"%"}}`, want: commission.ErrCustomerNotFound},
+		{name: "customer key of control characters", body: `{"key":"h","amount":1,"customer":{"key":"` + control255 + `"}}`,
+			want: commission.ErrCustomerNotFound},
 		{name: "action with NUL", body: `{"key":"h","amount":1,"action":"sale\u0000","customer":{"key":"c"}}`, fields: []string{"action"}},
 		{name: "product_id of 256 bytes", body: `{"key":"h","amount":1,"product_id":"` + key256 + `","customer":{"key":"c"}}`, fields: []string{"product_id"}},
 		{name: "product line without product_id", body: `{"key":"h","customer":{"key":"c"},"products":[{"product_price":1}]}`,
@@ -139,6 +149,8 @@ func emailCases() []hostileCase {
 			})},
 		{name: "new customer's email without @", body: `{"key":"h","amount":1,"customer":{"key":"n","email":"n","partner":{"key":"p"}},"options":{"create_customer":true}}`,
 			fields: []string{"customer.email"}},
+		{name: "new customer's partner email with NUL", body: `{"key":"h","amount":1,"customer":{"key":"n","partner":{"email":"p\u0000@x.test"}},"options":{"create_customer":true}}`,
+			fields: []string{"customer.partner.email"}},
 	}
 }
 
@@ -285,6 +297,14 @@ func partnerCases() []hostileCase {
 			})},
 		{name: "partner email taken in other case", op: opPartner, body: `{"key":"q","email":"P@X.TEST"}`, want: commission.ErrDuplicateKey},
 		{name: "partner key taken", op: opPartner, body: `{"key":"p"}`, want: commission.ErrDuplicateKey},
+		{name: "partner key taken, by an id of control characters", op: opPartner, body: `{"key":"p","id":"` + control255 + `"}`,
+			want: commission.ErrDuplicateKey},
+		{name: "partner email in upper case beyond ASCII", op: opPartner, body: `{"key":"q","email":"ȺÉ@X.TEST"}`,
+			stored: onPartner(func(t *testing.T, eng *commission.Engine, p *commission.Partner) {
+				requirePartnerEmail(t, eng, "q", "ⱥé@x.test", "ⱥÉ@x.Test")
+			})},
+		{name: "partner email longer than 255 bytes in lower case", op: opPartner, body: `{"key":"q","email":"` + growingMail + `"}`,
+			fields: []string{"email"}},
 		{name: "partner named by a megabyte", op: opPartner, body: `{"key":"q","name":"` + mega + `"}`, fields: []string{"name"}},
 		{name: "partner with 101 tags", op: opPartner, body: `{"key":"q","tags":` + jsonList(101, `"t%d"`) + `}`, fields: []string{"tags"}},
 		{name: "partner tags empty and long", op: opPartner, body: `{"key":"q","tags":["a","","b","` + key256 + `"]}`,
@@ -295,6 +315,8 @@ func partnerCases() []hostileCase {
 		{name: "partner referred by nobody", op: opPartner, body: `{"key":"q","referring_partner":{}}`, fields: []string{"referring_partner"}},
 		{name: "partner referred by an unknown partner", op: opPartner, body: `{"key":"q","referring_partner":{"key":"' OR 1=1 --"}}`,
 			want: commission.ErrPartnerNotFound},
+		{name: "partner referred by a key with NUL", op: opPartner, body: `{"key":"q","referring_partner":{"key":"p\u0000"}}`,
+			fields: []string{"referring_partner.key"}},
 		{name: "partner commission NaN", op: opPartner, body: `{"key":"q","commission":{"type":"percent","value":"NaN"}}`, fields: []string{"commission"}},
 		{name: "partner commission over 100%", op: opPartner, body: `{"key":"q","commission":{"type":"percent","value":101}}`, fields: []string{"commission.value"}},
 		{name: "partner commission of no type", op: opPartner, body: `{"key":"q","commission":{"type":"bribe","value":1}}`, fields: []string{"commission.type"}},
@@ -332,6 +354,14 @@ func customerCases() []hostileCase {
 		{name: "customer email taken in other case", op: opCustomer, body: `{"key":"n","email":"C@x.test","partner":{"key":"p"}}`,
 			want: commission.ErrDuplicateKey},
 		{name: "customer of an unknown partner", op: opCustomer, body: `{"key":"n","partner":{"key":"nobody"}}`, want: commission.ErrPartnerNotFound},
+		{name: "customer of a partner keyed by control characters", op: opCustomer, body: `{"key":"n","partner":{"key":"` + control255 + `"}}`,
+			want: commission.ErrPartnerNotFound},
+		{name: "customer of a partner key with NUL", op: opCustomer, body: `{"key":"n","partner":{"key":"p\u0000"}}`, fields: []string{"partner.key"}},
+		{name: "customer of a partner id not UTF-8", op: opCustomer, in: &commission.CustomerInput{Key: "n",
+			Partner: &commission.PartnerRef{ID: "p\xff"}}, fields: []string{"partner.id"}},
+		{name: "customer of a partner key of a megabyte", op: opCustomer, body: `{"key":"n","partner":{"key":"` + mega + `"}}`, fields: []string{"partner.key"}},
+		{name: "customer email longer than 255 bytes in lower case", op: opCustomer, body: `{"key":"n","email":"` + growingMail + `","partner":{"key":"p"}}`,
+			fields: []string{"email"}},
 		{name: "customer of no partner", op: opCustomer, body: `{"key":"n"}`, fields: []string{"partner"}},
 		{name: "customer referred by a customer, in an affiliate program", op: opCustomer, body: `{"key":"n","partner":{"key":"p"},"referring_customer":{"key":"c"}}`,
 			fields: []string{"referring_customer"}},
@@ -340,6 +370,8 @@ func customerCases() []hostileCase {
 		{name: "customer with 101 tags", op: opCustomer, body: `{"key":"n","tags":` + jsonList(101, `"t%d"`) + `,"partner":{"key":"p"}}`, fields: []string{"tags"}},
 		{name: "customer surnamed by a megabyte", op: opCustomer, body: `{"key":"n","surname":"` + mega + `","partner":{"key":"p"}}`, fields: []string{"surname"}},
 		{name: "referral URL naming no partner", op: opCustomer, body: `{"key":"n","referral_url":"https://shop.test/%zz"}`, fields: []string{"referral_url"}},
+		{name: "referral URL naming NUL", op: opCustomer, body: `{"key":"n","referral_url":"https://shop.test/?aff=p%00"}`, fields: []string{"referral_url"}},
+		{name: "referral URL naming invalid UTF-8", op: opCustomer, body: `{"key":"n","referral_url":"https://shop.test/aff/p%FF"}`, fields: []string{"referral_url"}},
 		{name: "referral URL naming SQL", op: opCustomer, body: `{"key":"n","referral_url":"https://shop.test/?aff=%27%20OR%201%3D1%20--"}`,
 			want: commission.ErrPartnerNotFound},
 		{name: "referral URL", op: opCustomer, body: `{"key":"n","referral_url":"https://shop.test/pricing?aff=p&x=%00"}`,
