@@ -66,6 +66,7 @@ func (p *Program) compile() (*rules, error) {
 	rs.compileProducts(v, p)
 	rs.compileTiers(v, p)
 	rs.compileGoals(v, p)
+	rs.compileReferral(v, p)
 	if err := v.err(); err != nil {
 		return nil, err
 	}
