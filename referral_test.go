@@ -474,3 +474,28 @@ func TestReferralRoundingCapsAndCredit(t *testing.T) {
 	requireDecimal(t, "5.01", *friend.Explanation.Uncapped)
 	require.True(t, ref.Credit && friend.Credit, "paid in credit")
 }
+
+// A step that pays nothing is a flat 0: its friends earn no reward (a
+// reward of 0 is not kept) but take their numbers, so that the step
+// after it is reached; a signup that earns nothing is not recorded.
+func TestReferralZeroStepCountsFriends(t *testing.T) {
+	ctx := context.Background()
+	eng, clock := newEngine(t, referralProgram(
+		commission.ReferralReward{Name: "from-third", Occurrences: []commission.ReferralStep{{From: 1, Referrer: flat("0")}, {From: 3, Referrer: flat("25")}}},
+		commission.ReferralReward{Name: "signup", Trigger: commission.TriggerSignup, Occurrences: []commission.ReferralStep{{From: 1, Friend: flat("0")}, {From: 2, Friend: flat("5")}}},
+	))
+	referred(t, eng, clock, 3)
+	_, err := eng.Transaction(ctx, "signup:f0")
+	require.ErrorIs(t, err, commission.ErrNotFound, "the first signup earns nothing")
+	tx, err := eng.Transaction(ctx, "signup:f1")
+	require.NoError(t, err)
+	requireReferral(t, tx.Rewards[0], "signup", "f1", "5", 0)
+	for i, want := range []int{0, 0, 1} {
+		tx, err := eng.CreateTransaction(ctx, sale("s"+strconv.Itoa(i), "f"+strconv.Itoa(i), "100"))
+		require.NoError(t, err)
+		require.Len(t, tx.Rewards, want, "friend %d", i+1)
+	}
+	tx, err = eng.Transaction(ctx, "s2")
+	require.NoError(t, err)
+	requireReferral(t, tx.Rewards[0], "from-third", "referrer", "25", 0)
+}
