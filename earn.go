@@ -20,7 +20,8 @@ import (
 //     commission, a product rule, a tier (tiers.go), the default) at the
 //     step of its commission period the customer has reached (stepAt,
 //     here; periods.go compiles the schedules); then the levels above the
-//     partner and the referred friend's reward; all rounded once
+//     partner and the referred friend's reward, or a refer-a-friend
+//     program's list of rewards (referral.go); all rounded once
 //     (rounding.go);
 //  3. the fraud checks of a new sale (fraud.go);
 //  4. what the sale adds to its beneficiary's metrics, and the goal
@@ -49,6 +50,9 @@ type earning struct {
 	h       CustomerHistory
 	hRead   bool  // h has been read
 	tier    *rule // the highest tier the sale qualifies for, nil for none
+	// taken counts the numbers of referral rewards the sale makes its
+	// customer take (referral.go), once no fraud check rejects it.
+	taken []CounterDelta
 }
 
 // earn gives s.t its rewards by the rules (and, for a new transaction,
@@ -77,6 +81,7 @@ func (e *Engine) earn(ctx context.Context, w *work, s *earning) error {
 		if s.m != nil {
 			deltas = append(deltas, e.rewardGoals(s, &add)...)
 		}
+		deltas = append(deltas, s.taken...)
 		if err := e.capRewards(ctx, w, s.t); err != nil {
 			return err
 		}
@@ -209,6 +214,7 @@ func (e *Engine) reward(s *earning) {
 	}
 	if t.Reward == nil {
 		e.rewardFriend(t, &tmpl, s.b.Customer, s.h, amount)
+		e.rewardReferrals(s, &tmpl, amount)
 	}
 	if s.rate != nil {
 		for i := range t.Rewards {
@@ -455,25 +461,6 @@ func (e *Engine) rewardLevels(t *Transaction, tmpl *Reward, uplines []*Partner, 
 // rewardFriend appends the referred customer's own reward on its sale,
 // when the program has one (double-sided refer-a-friend).
 func (e *Engine) rewardFriend(t *Transaction, tmpl *Reward, buyer *Customer, h CustomerHistory, amount decimal.Decimal) {
-	if e.rules.friend == nil {
-		return
-	}
-	i, ok := stepAt(e.rules.friend, h, t.CreatedAt)
-	if !ok {
-		return
-	}
-	st := &e.rules.friend[i]
-	r := *tmpl
-	r.ID = e.newID()
-	r.RewardedCustomerID, r.RewardedCustomerKey = buyer.ID, buyer.Key
-	r.Status, r.ReviewEndsAt = RewardOK, nil
-	hold(&r, t, e.rules.friendReview)
-	e.paid(&r, st, amount)
-	r.ProductID, r.ProductType = t.ProductID, t.ProductType
-	r.Explanation = Explanation{Rule: MatchFriend, RuleVersion: e.rules.version, Match: MatchFriend,
-		Base: amount, Type: st.c.Type, Value: st.c.Value}
-	if len(e.rules.friend) > 1 || !e.rules.friend[0].lifetime {
-		r.Explanation.Step = i + 1
-	}
-	t.Rewards = append(t.Rewards, r)
+	friend := payout{rule: MatchFriend, match: MatchFriend, steps: e.rules.friend, review: e.rules.friendReview}
+	e.payOut(t, tmpl, buyer, &friend, h, amount)
 }

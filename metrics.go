@@ -126,9 +126,12 @@ type measures struct {
 	// the customer's earliest qualified sale left (zero for unknown).
 	earliest decimal.Decimal
 	// slots hold the rules' slots' values, in e.rules.slots' order; goals
-	// the thresholds each goal has paid, in e.rules.goals' order.
-	slots []decimal.Decimal
-	goals []decimal.Decimal
+	// the thresholds each goal has paid, in e.rules.goals' order;
+	// occurrences the counters of the referral rewards the sale counts
+	// towards (rules.referralKeys).
+	slots       []decimal.Decimal
+	goals       []decimal.Decimal
+	occurrences []decimal.Decimal
 }
 
 // uncountSignup takes a stored signup's own count out of the slots of
@@ -158,12 +161,13 @@ func (e *Engine) measure(ctx context.Context, w *work, t *Transaction) (*measure
 	for _, g := range e.rules.goals {
 		keys = append(keys, g.counter(who))
 	}
+	keys = e.rules.referralKeys(keys, who, t)
 	vals, err := w.counters(ctx, keys)
 	if err != nil {
 		return nil, err
 	}
-	n := len(e.rules.slots)
-	return &measures{beneficiary: who, sales: vals[0], month: vals[1], slots: vals[2 : 2+n], goals: vals[2+n:]}, nil
+	n, g := len(e.rules.slots), 2+len(e.rules.slots)+len(e.rules.goals)
+	return &measures{beneficiary: who, sales: vals[0], month: vals[1], slots: vals[2 : 2+n], goals: vals[2+n : g], occurrences: vals[g:]}, nil
 }
 
 func (s slot) key(who string, at time.Time) CounterKey {

@@ -67,6 +67,7 @@ func (p *Program) compile() (*rules, error) {
 	rs.compileProducts(v, p)
 	rs.compileTiers(v, p)
 	rs.compileGoals(v, p)
+	rs.compileReferral(v, p)
 	if err := v.err(); err != nil {
 		return nil, err
 	}

@@ -60,8 +60,14 @@ type RuleSet struct {
 	// Recurrence is the commission's period: once is For(Times(1)),
 	// "within 6 months" For(Months(6)), lifetime no period; steps by
 	// occurrence ("after 10 referrals: 25.00") are tiers on signups or
-	// customers.
+	// customers, or Referral's occurrences.
 	Trigger string `json:"trigger,omitempty"`
+	// Referral lists the rewards of a refer-a-friend program that has
+	// several (each with its trigger, sides, recurrence, steps by
+	// occurrence and review period), paid instead of Default, Products,
+	// Tiers, Friend and Trigger, which must then be empty. ReviewPeriod
+	// then holds only goal bonuses and rewards a sale sets.
+	Referral []ReferralReward `json:"referral,omitempty"`
 }
 
 // CommissionType is percent (of the line's amount) or flat (a fixed amount
@@ -128,7 +134,8 @@ type ProductRule struct {
 // the base reward of a line by precedence (MatchPartner, MatchProductID,
 // MatchProductType, MatchTier, MatchDefault), a reward the sale set
 // (MatchManual), and the rewards added on top (MatchLevel, MatchFriend,
-// MatchGoal).
+// MatchGoal), or a refer-a-friend program's listed rewards
+// (MatchReferral, RuleSet.Referral).
 const (
 	MatchPartner     = "partner"
 	MatchProductID   = "product_id"
@@ -139,6 +146,7 @@ const (
 	MatchLevel       = "level"
 	MatchFriend      = "friend"
 	MatchGoal        = "goal"
+	MatchReferral    = "referral"
 )
 
 var hundred = decimal.NewFromInt(100)
@@ -205,6 +213,9 @@ type rules struct {
 	tiers   []tier
 	goals   []goal
 	trigger string
+	// referral are the referral rewards; when there are some, def,
+	// the product rules, tiers, friend and trigger are unset.
+	referral []referral
 	// signupEvents: creating an attributed customer may earn rewards.
 	signupEvents bool
 	// paidAds are the paid-ad markers, nil when the check is off.

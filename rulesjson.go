@@ -114,3 +114,27 @@ func (f *FriendReward) UnmarshalJSON(b []byte) error {
 	f.ReviewPeriod = time.Duration(aux.ReviewPeriod)
 	return nil
 }
+
+// MarshalJSON writes the referral reward with a readable review period.
+func (rr ReferralReward) MarshalJSON() ([]byte, error) {
+	type plain ReferralReward
+	return json.Marshal(struct {
+		plain
+		ReviewPeriod jsonDuration `json:"review_period,omitempty"`
+	}{plain(rr), jsonDuration(rr.ReviewPeriod)})
+}
+
+// UnmarshalJSON reads the referral reward, the period as a string
+// ("14d").
+func (rr *ReferralReward) UnmarshalJSON(b []byte) error {
+	type plain ReferralReward
+	aux := struct {
+		*plain
+		ReviewPeriod jsonDuration `json:"review_period"`
+	}{plain: (*plain)(rr)}
+	if err := json.Unmarshal(b, &aux); err != nil {
+		return err
+	}
+	rr.ReviewPeriod = time.Duration(aux.ReviewPeriod)
+	return nil
+}

@@ -23,10 +23,18 @@ func (t *Transaction) signup() bool { return strings.HasPrefix(t.Key, signupKeyP
 
 // triggers reports whether t's action earns rewards.
 func (rs *rules) triggers(t *Transaction) bool {
-	if t.signup() {
-		return rs.trigger == TriggerSignup
+	if len(rs.referral) > 0 {
+		return rs.referralTriggers(t)
 	}
-	return rs.trigger == "" || rs.trigger == t.Action
+	return triggerMatches(rs.trigger, t)
+}
+
+// triggerMatches reports whether trigger (as RuleSet.Trigger) matches t.
+func triggerMatches(trigger string, t *Transaction) bool {
+	if t.signup() {
+		return trigger == TriggerSignup
+	}
+	return trigger == "" || trigger == t.Action
 }
 
 // signedUp counts a new customer towards its beneficiary's signups and,

@@ -28,7 +28,7 @@ const customUnit = "POINTS"
 // RuleSet field, add one here.
 var programFeatures = []func(t *rapid.T, p *commission.Program){
 	drawBasics, drawDefault, drawProducts, drawReview, drawRounding, drawCaps,
-	drawLevels, drawFriend, drawFraud, drawPrecedence, drawTiers, drawGoals, drawTrigger,
+	drawLevels, drawFriend, drawFraud, drawPrecedence, drawTiers, drawGoals, drawTrigger, drawReferral,
 }
 
 // Program draws a valid program, affiliate or refer-a-friend, in one of
@@ -184,4 +184,60 @@ func drawGoals(t *rapid.T, p *commission.Program) {
 // drawTrigger sometimes rewards signups or one action only.
 func drawTrigger(t *rapid.T, p *commission.Program) {
 	p.Rules.Trigger = rapid.SampledFrom([]string{"", "", commission.TriggerSignup, "sale"}).Draw(t, "trigger")
+}
+
+// drawReferral sometimes gives a refer-a-friend program a list of one to
+// three rewards instead of its one reward (which it clears), each on a
+// trigger of drawTrigger's, paying one side or both, some by occurrence
+// with steps close together, so that short histories reach the later
+// ones. A name is sometimes as long as a name may be.
+func drawReferral(t *rapid.T, p *commission.Program) {
+	if p.Kind != commission.ReferAFriend || !OneIn(t, "referral", 3) {
+		return
+	}
+	p.Rules.Default, p.Rules.Products, p.Rules.Tiers, p.Rules.Friend, p.Rules.Trigger = commission.Commission{}, nil, nil, nil, ""
+	for i := range rapid.IntRange(1, 3).Draw(t, "referral_rewards") {
+		r := commission.ReferralReward{
+			Name:         "reward" + strconv.Itoa(i),
+			Trigger:      rapid.SampledFrom([]string{"", commission.TriggerSignup, "sale"}).Draw(t, "referral_trigger"),
+			ReviewPeriod: rapid.SampledFrom([]time.Duration{0, 24 * time.Hour}).Draw(t, "referral_review_period"),
+		}
+		if OneIn(t, "referral_long_name", 4) {
+			r.Name = strings.Repeat("r", commission.MaxReferralName-1) + strconv.Itoa(i)
+		}
+		if OneIn(t, "referral_by_occurrence", 2) {
+			r.Occurrences = drawOccurrences(t, p)
+		} else {
+			r.Referrer, r.Friend = drawSides(t, p)
+		}
+		p.Rules.Referral = append(p.Rules.Referral, r)
+	}
+}
+
+// drawOccurrences draws one to three steps by occurrence, from 1, each
+// one or two friends after the last.
+func drawOccurrences(t *rapid.T, p *commission.Program) []commission.ReferralStep {
+	steps := make([]commission.ReferralStep, rapid.IntRange(1, 3).Draw(t, "referral_steps"))
+	from := 1
+	for i := range steps {
+		steps[i].From = from
+		steps[i].Referrer, steps[i].Friend = drawSides(t, p)
+		from += rapid.IntRange(1, 2).Draw(t, "referral_step_friends")
+	}
+	return steps
+}
+
+// drawSides draws the sides of a referral reward: the referrer's, the
+// friend's or both, each a schedule.
+func drawSides(t *rapid.T, p *commission.Program) (referrer, friend *commission.Commission) {
+	sides := rapid.IntRange(1, 3).Draw(t, "referral_sides") // bit 1: the referrer, bit 2: the friend
+	if sides&1 != 0 {
+		c := Schedule(ProgramCommission(p)).Draw(t, "referral_referrer")
+		referrer = &c
+	}
+	if sides&2 != 0 {
+		c := Schedule(ProgramCommission(p)).Draw(t, "referral_friend")
+		friend = &c
+	}
+	return referrer, friend
 }
