@@ -211,16 +211,6 @@ func requireNewestFirst(t tb, ts []*commission.Transaction) {
 	}
 }
 
-// errIsAny reports whether err matches one of targets.
-func errIsAny(err error, targets ...error) bool {
-	for _, target := range targets {
-		if errors.Is(err, target) {
-			return true
-		}
-	}
-	return false
-}
-
 // requireFixturesStored requires program prog to hold partner partnerID's
 // and customer customerID's fixtures (the customer of that partner), and
 // the sale tr with each of its rewards, as they were stored.
