@@ -54,7 +54,10 @@
 // by product_id, then by product_type, the highest Tier the sale
 // qualifies for, the RuleSet's Default (RuleSet.ProductsOverPartner puts
 // product rules first). Multi-level rewards, the referred friend's reward
-// and Goal bonuses are added on top; rounding and then caps apply last.
+// and Goal bonuses are added on top; rounding and then caps apply last. A
+// refer-a-friend program may instead list several named rewards
+// (RuleSet.Referral), each with its trigger, its sides and its steps by
+// the referrer's number of referrals.
 // The engine keeps each beneficiary's signups, customers and revenue as
 // counters, whatever the rules, so that tiers and goals read the whole
 // history at a cost that does not grow with it.

@@ -102,6 +102,10 @@ func (e *Explanation) writeJSON(b *bytes.Buffer) {
 		w.key("thresholds")
 		b.WriteString(itoa(e.Thresholds))
 	}
+	if e.Occurrence != 0 {
+		w.key("occurrence")
+		b.WriteString(itoa(e.Occurrence))
+	}
 	b.WriteByte('}')
 }
 

@@ -169,8 +169,12 @@ func (e *Engine) rewardReferrals(s *earning, tmpl *Reward, amount decimal.Decima
 			}
 			st = x.stepOf(n)
 		}
+		first := len(t.Rewards)
 		paid := e.payOut(t, tmpl, s.b.Referrer, &st.referrer, s.h, amount)
 		paid = e.payOut(t, tmpl, s.b.Customer, &st.friend, s.h, amount) || paid
+		for j := first; j < len(t.Rewards); j++ {
+			t.Rewards[j].Explanation.Occurrence = int(n) // 0 when not counted
+		}
 		if paid && taken {
 			s.taken = append(s.taken,
 				CounterDelta{Key: x.friendsCounter(s.m.beneficiary), Delta: one},

@@ -3,6 +3,7 @@ package commission_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -498,4 +499,28 @@ func TestReferralZeroStepCountsFriends(t *testing.T) {
 	tx, err = eng.Transaction(ctx, "s2")
 	require.NoError(t, err)
 	requireReferral(t, tx.Rewards[0], "from-third", "referrer", "25", 0)
+}
+
+// A reward paid by occurrence says in its explanation which referral of
+// its referrer the friend is.
+func TestReferralOccurrenceExplained(t *testing.T) {
+	ctx := context.Background()
+	eng, clock := newEngine(t, referralProgram(commission.ReferralReward{Name: "r", Trigger: commission.TriggerSignup,
+		Occurrences: stepsOf(2, "10")}))
+	_, err := eng.CreateCustomer(ctx, commission.CustomerInput{Key: "referrer"})
+	require.NoError(t, err)
+	for i := 1; i <= 3; i++ {
+		clock.Advance(time.Second)
+		c, err := eng.CreateCustomer(ctx, commission.CustomerInput{Key: fmt.Sprintf("f%d", i), ReferringCustomer: &commission.CustomerRef{Key: "referrer"}})
+		require.NoError(t, err)
+		tx, err := eng.Transaction(ctx, "signup:"+c.ID)
+		require.NoError(t, err)
+		require.NotEmpty(t, tx.Rewards)
+		for _, r := range tx.Rewards {
+			require.Equal(t, i, r.Explanation.Occurrence, "friend %d", i)
+		}
+		out, err := json.Marshal(tx.Rewards[0].Explanation)
+		require.NoError(t, err)
+		require.Contains(t, string(out), fmt.Sprintf(`"occurrence":%d`, i))
+	}
 }

@@ -63,7 +63,8 @@ type Reward struct {
 type Explanation struct {
 	// Rule is the id of the rule that produced the reward: "default", a
 	// product rule's or tier's id, "partner:<key>", "level:<n>",
-	// "friend", a goal's id, or "manual" for a reward set by the input.
+	// "friend", a goal's id, a refer-a-friend reward's name, or "manual"
+	// for a reward set by the input.
 	Rule string `json:"rule"`
 	// RuleVersion is the rule set's Version when the reward was computed.
 	RuleVersion string `json:"rule_version,omitempty"`
@@ -107,6 +108,10 @@ type Explanation struct {
 	// transaction and Value the bonus per threshold.
 	Threshold  *decimal.Decimal `json:"threshold,omitempty"`
 	Thresholds int              `json:"thresholds,omitempty"`
+	// Occurrence is, for a refer-a-friend reward paid by occurrence
+	// (ReferralReward.Occurrences), the friend's number among its
+	// referrer's referrals: the one its step was chosen by.
+	Occurrence int `json:"occurrence,omitempty"`
 }
 
 // Clone returns a deep copy of r.

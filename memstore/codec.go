@@ -92,6 +92,7 @@ func encodeReward(b []byte, r *commission.Reward) []byte {
 	b = putStrings(b, e.Counted)
 	b = putDecimalPtr(b, e.Threshold)
 	b = binary.AppendVarint(b, int64(e.Thresholds))
+	b = binary.AppendVarint(b, int64(e.Occurrence))
 	b = putString(b, string(r.Kind))
 	return b
 }
@@ -187,6 +188,7 @@ func (d *decoder) reward(r *commission.Reward) {
 	e.Counted = d.strings()
 	e.Threshold = d.decimalPtr()
 	e.Thresholds = int(d.varint())
+	e.Occurrence = int(d.varint())
 	r.Kind = commission.ProgramKind(d.string())
 }
 

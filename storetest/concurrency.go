@@ -32,6 +32,7 @@ func concurrencyTests() []subtest {
 		{"goal thresholds paid once, eight engines", func(t *testing.T, h Harness) { testGoalRace(t, h, false) }},
 		{"goal thresholds paid once, one engine", func(t *testing.T, h Harness) { testGoalRace(t, h, true) }},
 		{"signup goal paid once", testSignupGoalRace},
+		{"referral numbers taken once", testReferralOccurrenceRace},
 	}
 }
 

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"slices"
 	"strconv"
 	"sync"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/commissionkit/commission"
@@ -219,4 +221,51 @@ func testSignupGoalRace(t *testing.T, h Harness) {
 	paid, bases := goalBonuses(allSales(t, engines[0]))
 	require.Equal(t, 1, paid, "25 signups cross 10 once")
 	require.True(t, bases[0].Equal(decimal.NewFromInt(10)), "paid at the 10th signup, not %s", bases[0])
+}
+
+// Eight engines sign up friends of one referrer at once under a
+// refer-a-friend reward paid by occurrence: every friend takes a number
+// of its own, 1 to the number of friends, and is paid by it.
+func testReferralOccurrenceRace(t *testing.T, h Harness) {
+	steps := make([]commission.ReferralStep, 4)
+	for i := range steps {
+		pays := commission.Flat(decimal.NewFromInt(int64(i + 1)))
+		steps[i] = commission.ReferralStep{From: 1 + 8*i, Referrer: &pays}
+	}
+	program := commission.Program{ID: "raf", Kind: commission.ReferAFriend, Currency: "USD", Rules: commission.RuleSet{
+		Referral: []commission.ReferralReward{{Name: "friends", Trigger: commission.TriggerSignup, Occurrences: steps}},
+	}}
+	s := h.New(t)
+	engines := make([]*commission.Engine, 8)
+	for i, st := range stores(t, h, s, len(engines)) {
+		var err error
+		engines[i], err = commission.New(st, program, commission.WithClock(func() time.Time { return limitRaceAt }))
+		require.NoError(t, err)
+	}
+	_, err := engines[0].CreateCustomer(ctx, commission.CustomerInput{Key: "referrer"})
+	require.NoError(t, err)
+	const perEngine = 4
+	var wg sync.WaitGroup
+	for i, eng := range engines {
+		wg.Go(func() {
+			for j := range perEngine {
+				_, err := eng.CreateCustomer(ctx, commission.CustomerInput{Key: fmt.Sprintf("f%d-%d", i, j),
+					ReferringCustomer: &commission.CustomerRef{Key: "referrer"}})
+				assert.NoError(t, err)
+			}
+		})
+	}
+	wg.Wait()
+	seen := map[int]bool{}
+	for _, tx := range allSales(t, engines[0]) {
+		require.Len(t, tx.Rewards, 1, tx.Key)
+		n := tx.Rewards[0].Explanation.Occurrence
+		require.False(t, seen[n], "number %d taken twice", n)
+		seen[n] = true
+		requireDecimal(t, decimal.NewFromInt(int64(1+(n-1)/8)), tx.Rewards[0].Amount, fmt.Sprintf("friend number %d", n))
+	}
+	require.Len(t, seen, len(engines)*perEngine)
+	for n := 1; n <= len(engines)*perEngine; n++ {
+		require.True(t, seen[n], "number %d", n)
+	}
 }
