@@ -63,11 +63,11 @@ func (w *work) counters(ctx context.Context, keys []CounterKey) ([]decimal.Decim
 }
 
 // addCounters adds deltas: to the store at once, in a batch when it is
-// flushed; nothing in a dry unit of work.
+// flushed (a dry unit of work keeps them in its batch, and never does).
 func (w *work) addCounters(ctx context.Context, deltas []CounterDelta) error {
 	bt := w.batch
 	switch {
-	case w.dry || len(deltas) == 0:
+	case len(deltas) == 0:
 		return nil
 	case bt == nil:
 		return w.tx.AddCounters(ctx, deltas)
@@ -85,7 +85,7 @@ func (w *work) addCounters(ctx context.Context, deltas []CounterDelta) error {
 // order.
 func (w *work) flush(ctx context.Context) error {
 	bt := w.batch
-	if bt == nil || len(bt.pending) == 0 {
+	if bt == nil || w.dry || len(bt.pending) == 0 {
 		return nil
 	}
 	deltas := make([]CounterDelta, 0, len(bt.pending))

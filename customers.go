@@ -140,8 +140,8 @@ func (e *Engine) CreateCustomer(ctx context.Context, in CustomerInput) (*Custome
 	return b.Customer, nil
 }
 
-// newCustomer builds the customer in describes, resolves its attribution
-// and, unless w is dry, stores it and records its signup. fieldPrefix is
+// newCustomer builds the customer in describes, resolves its attribution,
+// stores it (unless w is dry) and records its signup. fieldPrefix is
 // where the customer sits in the request.
 func (e *Engine) newCustomer(ctx context.Context, w *work, in CustomerInput, fieldPrefix string) (*Buyer, error) {
 	c := &Customer{
@@ -153,11 +153,13 @@ func (e *Engine) newCustomer(ctx context.Context, w *work, in CustomerInput, fie
 		c.CreatedAt = in.CreatedAt.UTC().Truncate(time.Microsecond)
 	}
 	b, err := e.attribute(ctx, w.tx, c, in, fieldPrefix)
-	if err != nil || w.dry {
-		return b, err
+	if err != nil {
+		return nil, err
 	}
-	if err := w.tx.InsertCustomer(ctx, c); err != nil {
-		return nil, taken(err, "customer", c.ID, c.Key, c.Email)
+	if !w.dry {
+		if err := w.tx.InsertCustomer(ctx, c); err != nil {
+			return nil, taken(err, "customer", c.ID, c.Key, c.Email)
+		}
 	}
 	if err := e.signedUp(ctx, w, b); err != nil {
 		return nil, err

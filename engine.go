@@ -70,16 +70,17 @@ func (e *Engine) clock() time.Time { return e.now().UTC().Truncate(time.Microsec
 
 // work is one unit of work: the store transaction it runs in, the time it
 // runs at, whether it only computes what it would store (a preview), and,
-// in a bulk, the batch of what it has built and not stored yet. Its
-// methods (batch.go) read and write counters and a customer's history
-// through the batch, so that the reward pipeline never asks whether there
-// is one.
+// in a bulk or a preview, the batch of what it has built and not stored
+// yet. Its methods (batch.go) read and write counters and a customer's
+// history through the batch, so that the reward pipeline never asks
+// whether there is one.
 type work struct {
 	tx  StoreTx
 	now time.Time
-	// dry units of work store nothing: a preview.
+	// dry units of work store nothing: a preview. Their batch holds what
+	// they would have written, for what they read after it.
 	dry   bool
-	batch *batch // nil outside a bulk
+	batch *batch // nil outside a bulk or a preview
 }
 
 // maxRaceRetries bounds how often an operation is retried after losing a

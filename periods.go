@@ -58,10 +58,19 @@ func (p Period) kind() string {
 	return "years"
 }
 
+// The longest periods, so that a schedule's end is a date (a thousand
+// years) or a count a sale can reach.
+const (
+	maxPeriodTimes  = 1_000_000_000
+	maxPeriodDays   = 366_000
+	maxPeriodMonths = 12_000
+	maxPeriodYears  = 1_000
+)
+
 func (p Period) valid() bool {
 	set := 0
-	for _, n := range []int{p.Times, p.Days, p.Months, p.Years} {
-		if n < 0 {
+	for i, n := range []int{p.Times, p.Days, p.Months, p.Years} {
+		if n < 0 || n > []int{maxPeriodTimes, maxPeriodDays, maxPeriodMonths, maxPeriodYears}[i] {
 			return false
 		}
 		if n > 0 {
@@ -106,7 +115,8 @@ func steps(c Commission, v *validator, path string, p *Program) []step {
 			p := *c.Period
 			switch {
 			case !p.valid():
-				v.add(path+".for", "must set one of times, days, months or years, to a positive number")
+				v.addf(path+".for", "must set one of times, days, months or years, to a positive number of at most %d, %d, %d or %d",
+					maxPeriodTimes, maxPeriodDays, maxPeriodMonths, maxPeriodYears)
 			case kind != "" && p.kind() != kind:
 				v.addf(path+".for", "is in %s, but the schedule counts in %s", p.kind(), kind)
 			}

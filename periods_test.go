@@ -134,6 +134,14 @@ func TestPeriodsAreValidatedAtNew(t *testing.T) {
 	p.Rules.Products = []commission.ProductRule{{ProductID: "x", Commission: commission.Flat(dec("1")).For(commission.Period{Days: 1, Months: 1})}}
 	_, err := commission.New(memstoreNew(), p)
 	requireFields(t, err, "rules.default.then.for", "rules.default.then.then.then", "rules.products[0].commission.for")
+
+	// A period's end must be a date: at most a thousand years.
+	for _, long := range []commission.Period{commission.Months(12_001), commission.Years(1_001), commission.Days(366_001), commission.Times(1_000_000_001)} {
+		_, err = commission.New(memstoreNew(), periodProgram(commission.Percent(dec("10")).For(long).Then(commission.Percent(dec("5")))))
+		requireFields(t, err, "rules.default.for")
+	}
+	_, err = commission.New(memstoreNew(), periodProgram(commission.Percent(dec("10")).For(commission.Years(1_000))))
+	require.NoError(t, err)
 }
 
 // Whatever the sales and refunds, a customer never has more rewarded,

@@ -47,7 +47,7 @@ func (e *Engine) Preview(ctx context.Context, in TransactionInput) (*Transaction
 		return nil, err
 	}
 	t, err := viewValue(ctx, e, func(tx StoreTx) (*Transaction, error) {
-		return e.build(ctx, &work{tx: tx, now: now, dry: true}, &in)
+		return e.build(ctx, &work{tx: tx, now: now, dry: true, batch: newBatch()}, &in)
 	})
 	if err != nil {
 		return nil, err

@@ -58,7 +58,7 @@ func (e *Engine) signedUp(ctx context.Context, w *work, b *Buyer) error {
 	if err := e.earn(ctx, w, &earning{t: t, b: b}); err != nil {
 		return err
 	}
-	if len(t.Rewards) == 0 {
+	if len(t.Rewards) == 0 || w.dry {
 		return nil
 	}
 	return w.tx.InsertTransaction(ctx, t)
