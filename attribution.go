@@ -13,19 +13,51 @@ import (
 // or email or by a referral URL, or a referring customer), whom its sales
 // reward, and how partners and customers are named.
 
+// validateRef checks the fields of a reference to a partner or customer
+// (the email as the engine compares it, folded), under prefix.
+func validateRef(v *validator, prefix, id, key, email string) {
+	validateKey(v, prefix+"id", id, false)
+	validateKey(v, prefix+"key", key, false)
+	validateEmail(v, prefix+"email", email)
+}
+
+func (r PartnerRef) validate(v *validator, prefix string) { validateRef(v, prefix, r.ID, r.Key, r.Email) }
+
+func (r CustomerRef) validate(v *validator, prefix string) { validateRef(v, prefix, r.ID, r.Key, r.Email) }
+
+// checkRef is a reference a caller looks up by: a *ValidationError when
+// one of its fields could never name anything.
+func checkRef(id, key, email string) error {
+	v := &validator{}
+	validateRef(v, "", id, key, email)
+	return v.err()
+}
+
+// checkKey is a key or id a caller looks up by (path names it): a
+// *ValidationError when it could never name anything.
+func checkKey(path, key string) error {
+	v := &validator{}
+	validateKey(v, path, key, true)
+	return v.err()
+}
+
 // validateAttribution checks the attribution fields of a customer to be
 // created. urlPath is where the referral URL sits in the request.
 func (in CustomerInput) validateAttribution(v *validator, prefix, urlPath string, p *Program) {
 	validateText(v, urlPath, in.ReferralURL, maxURLLen)
+	if in.Partner != nil {
+		in.Partner.validate(v, prefix+"partner.")
+	}
+	if in.ReferringCustomer != nil {
+		in.ReferringCustomer.validate(v, prefix+"referring_customer.")
+	}
 	switch p.Kind {
 	case Affiliate:
 		if in.ReferringCustomer != nil {
 			v.add(prefix+"referring_customer", "is for refer-a-friend programs; an affiliate customer is attributed to a partner")
 		}
 		if in.ReferralURL != "" && (in.Partner == nil || in.Partner.IsZero()) {
-			if _, ok := referralKey(in.ReferralURL, p.ReferralParam); !ok {
-				v.addf(urlPath, "names no partner key (expected ?%s=KEY or /%s/KEY)", p.ReferralParam, p.ReferralParam)
-			}
+			validateReferralURL(v, urlPath, in.ReferralURL, p.ReferralParam)
 		}
 	case ReferAFriend:
 		if in.ReferralURL != "" {
@@ -75,6 +107,21 @@ func (e *Engine) attribute(ctx context.Context, tx StoreTx, c *Customer, in Cust
 	}
 	c.PartnerID, c.PartnerKey, b.Partner = p.ID, p.Key, p
 	return b, nil
+}
+
+// validateReferralURL checks that a referral URL names a partner key, and
+// one that could be a key.
+func validateReferralURL(v *validator, path, raw, param string) {
+	key, ok := referralKey(raw, param)
+	if !ok {
+		v.addf(path, "names no partner key (expected ?%s=KEY or /%s/KEY)", param, param)
+		return
+	}
+	kv := &validator{}
+	validateKey(kv, "", key, true)
+	if len(kv.fields) > 0 {
+		v.add(path, "names a partner key that "+kv.fields[0].Message)
+	}
 }
 
 // referralKey extracts the partner key a referral URL carries: the query
@@ -161,17 +208,18 @@ func taken(err error, what, id, key, email string) error {
 		return err
 	}
 	if email == "" {
-		return fmt.Errorf("%w: a %s with id %q or key %q exists", ErrDuplicateKey, what, id, key)
+		return fmt.Errorf("%w: a %s with id %q or key %q exists", ErrDuplicateKey, what, brief(id), brief(key))
 	}
-	return fmt.Errorf("%w: a %s with id %q, key %q or email %q exists", ErrDuplicateKey, what, id, key, email)
+	return fmt.Errorf("%w: a %s with id %q, key %q or email %q exists", ErrDuplicateKey, what, brief(id), brief(key), brief(email))
 }
 
+// describeRef names a reference in an error message, briefly.
 func describeRef(id, key, email string) string {
 	switch {
 	case id != "":
-		return "id " + strconv.Quote(id)
+		return "id " + strconv.Quote(brief(id))
 	case key != "":
-		return "key " + strconv.Quote(key)
+		return "key " + strconv.Quote(brief(key))
 	}
-	return "email " + strconv.Quote(email)
+	return "email " + strconv.Quote(brief(email))
 }

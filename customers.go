@@ -118,6 +118,7 @@ func (c *Customer) Clone() *Customer {
 // ErrPartnerNotFound or ErrCustomerNotFound if attribution names nobody.
 func (e *Engine) CreateCustomer(ctx context.Context, in CustomerInput) (*Customer, error) {
 	now := e.clock()
+	in.foldEmails() // checked as they are stored
 	v := &validator{}
 	validateKey(v, "id", in.ID, false)
 	validateKey(v, "key", in.Key, false)
@@ -126,7 +127,6 @@ func (e *Engine) CreateCustomer(ctx context.Context, in CustomerInput) (*Custome
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	in.foldEmails()
 	var b *Buyer
 	err := e.update(ctx, func(tx StoreTx) error {
 		w := &work{tx: tx, now: now}
@@ -170,7 +170,20 @@ func (e *Engine) newCustomer(ctx context.Context, w *work, in CustomerInput, fie
 // Customer returns the customer ref names. ErrNotFound if there is none.
 func (e *Engine) Customer(ctx context.Context, ref CustomerRef) (*Customer, error) {
 	ref = ref.folded()
-	return readCopy(ctx, e, func(tx StoreTx) (*Customer, error) { return tx.Customer(ctx, ref) })
+	if err := checkRef(ref.ID, ref.Key, ref.Email); err != nil {
+		return nil, err
+	}
+	c, err := readCopy(ctx, e, func(tx StoreTx) (*Customer, error) { return tx.Customer(ctx, ref) })
+	return c, customerNotFound(err, ref)
+}
+
+// customerNotFound words a customer a caller looks up and the store does
+// not have, briefly.
+func customerNotFound(err error, ref CustomerRef) error {
+	if errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("%w: customer %s", ErrNotFound, describeRef(ref.ID, ref.Key, ref.Email))
+	}
+	return err
 }
 
 // SetCustomerStatus suspends a customer (later sales earn nothing) or
@@ -180,11 +193,15 @@ func (e *Engine) SetCustomerStatus(ctx context.Context, ref CustomerRef, status 
 		return nil, fieldError("status", fmt.Sprintf("unknown customer status %q", brief(string(status))))
 	}
 	ref = ref.folded()
-	return amend(ctx, e, func(tx StoreTx) (*Customer, error) { return tx.Customer(ctx, ref) },
+	if err := checkRef(ref.ID, ref.Key, ref.Email); err != nil {
+		return nil, err
+	}
+	c, err := amend(ctx, e, func(tx StoreTx) (*Customer, error) { return tx.Customer(ctx, ref) },
 		func(tx StoreTx, c *Customer) error {
 			c.Status = status
 			return tx.SetCustomerStatus(ctx, c.ID, status)
 		})
+	return c, customerNotFound(err, ref)
 }
 
 // customerErr words a customer that a request names and the store does

@@ -27,6 +27,9 @@ var ErrRewarded = errors.New("commission: transaction already rewarded")
 // ones since rejected by RejectReward: that rejection is a decision on the
 // reward, which this does not override.
 func (e *Engine) MakeRewardable(ctx context.Context, key string) (*Transaction, error) {
+	if err := checkKey("key", key); err != nil {
+		return nil, err
+	}
 	now := e.clock()
 	rate, err := e.storedRate(ctx, key, now)
 	if err != nil {
@@ -147,6 +150,9 @@ func (e *Engine) RestoreTransaction(ctx context.Context, key string) error {
 // changeState moves a transaction to the state next gives, and its
 // rewards in or out of what counts.
 func (e *Engine) changeState(ctx context.Context, key string, next func(*Transaction, time.Time) (TransactionState, *time.Time, error)) error {
+	if err := checkKey("key", key); err != nil {
+		return err
+	}
 	now := e.clock()
 	return e.update(ctx, func(tx StoreTx) error {
 		t, err := tx.Transaction(ctx, key)
@@ -206,6 +212,9 @@ func (e *Engine) RejectReward(ctx context.Context, id, reason string) error {
 
 // decide records a decision on a reward in review.
 func (e *Engine) decide(ctx context.Context, id string, status RewardStatus, reason string) error {
+	if err := checkKey("id", id); err != nil {
+		return err
+	}
 	now := e.clock()
 	return e.update(ctx, func(tx StoreTx) error {
 		// A reward changes with its transaction, whose row a SQL store

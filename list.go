@@ -15,6 +15,9 @@ import (
 // or archived one has its DeletedAt set and its State says which.
 // ErrNotFound if the key was never used.
 func (e *Engine) Transaction(ctx context.Context, key string) (*Transaction, error) {
+	if err := checkKey("key", key); err != nil {
+		return nil, err
+	}
 	now := e.clock()
 	t, err := readCopy(ctx, e, func(tx StoreTx) (*Transaction, error) { return tx.Transaction(ctx, key) })
 	if err != nil {
@@ -25,6 +28,9 @@ func (e *Engine) Transaction(ctx context.Context, key string) (*Transaction, err
 
 // Reward returns the reward with id, its status as of the engine's clock.
 func (e *Engine) Reward(ctx context.Context, id string) (*Reward, error) {
+	if err := checkKey("id", id); err != nil {
+		return nil, err
+	}
 	now := e.clock()
 	r, err := readCopy(ctx, e, func(tx StoreTx) (*Reward, error) { return tx.Reward(ctx, id) })
 	if err != nil {
@@ -129,6 +135,8 @@ func (o ListOptions) query() (TransactionQuery, error) {
 	} else if o.Page < 1 || o.Page > MaxPage {
 		v.addf("page", "must be between 1 and %d", MaxPage)
 	}
+	validateKey(v, "partner", o.PartnerKey, false)
+	validateKey(v, "customer", o.CustomerKey, false)
 	q := TransactionQuery{Limit: o.Limit + 1, Offset: (o.Page - 1) * o.Limit, States: []TransactionState{TransactionActive}}
 	if len(o.States) > 0 {
 		q.States = o.States

@@ -82,6 +82,9 @@ func (in PartnerInput) validate(v *validator, p *Program) {
 	if in.ReferringPartner != nil && in.ReferringPartner.IsZero() {
 		v.add("referring_partner", "names no partner")
 	}
+	if in.ReferringPartner != nil {
+		in.ReferringPartner.validate(v, "referring_partner.")
+	}
 	if in.Commission != nil {
 		steps(*in.Commission, v, "commission", p)
 	}
@@ -98,15 +101,15 @@ func (p *Partner) Clone() *Partner {
 // CreatePartner creates a partner. ErrDuplicateKey if its id, key or email
 // is taken; ErrPartnerNotFound if its referring partner does not exist.
 func (e *Engine) CreatePartner(ctx context.Context, in PartnerInput) (*Partner, error) {
+	in.Email = foldEmail(in.Email) // checked as it is stored
+	if in.ReferringPartner != nil {
+		ref := in.ReferringPartner.folded()
+		in.ReferringPartner = &ref
+	}
 	v := &validator{}
 	in.validate(v, &e.prog)
 	if err := v.err(); err != nil {
 		return nil, err
-	}
-	in.Email = foldEmail(in.Email)
-	if in.ReferringPartner != nil {
-		ref := in.ReferringPartner.folded()
-		in.ReferringPartner = &ref
 	}
 	p := &Partner{
 		ID: in.ID, Key: in.Key, Email: in.Email, Name: in.Name, Surname: in.Surname,
@@ -136,7 +139,20 @@ func (e *Engine) CreatePartner(ctx context.Context, in PartnerInput) (*Partner, 
 // Partner returns the partner ref names. ErrNotFound if there is none.
 func (e *Engine) Partner(ctx context.Context, ref PartnerRef) (*Partner, error) {
 	ref = ref.folded()
-	return readCopy(ctx, e, func(tx StoreTx) (*Partner, error) { return tx.Partner(ctx, ref) })
+	if err := checkRef(ref.ID, ref.Key, ref.Email); err != nil {
+		return nil, err
+	}
+	p, err := readCopy(ctx, e, func(tx StoreTx) (*Partner, error) { return tx.Partner(ctx, ref) })
+	return p, partnerNotFound(err, ref)
+}
+
+// partnerNotFound words a partner a caller looks up and the store does
+// not have, briefly.
+func partnerNotFound(err error, ref PartnerRef) error {
+	if errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("%w: partner %s", ErrNotFound, describeRef(ref.ID, ref.Key, ref.Email))
+	}
+	return err
 }
 
 // SetPartnerStatus changes a partner's status; an archived partner earns
@@ -146,11 +162,15 @@ func (e *Engine) SetPartnerStatus(ctx context.Context, ref PartnerRef, status Pa
 		return nil, fieldError("status", fmt.Sprintf("unknown partner status %q", brief(string(status))))
 	}
 	ref = ref.folded()
-	return amend(ctx, e, func(tx StoreTx) (*Partner, error) { return tx.Partner(ctx, ref) },
+	if err := checkRef(ref.ID, ref.Key, ref.Email); err != nil {
+		return nil, err
+	}
+	p, err := amend(ctx, e, func(tx StoreTx) (*Partner, error) { return tx.Partner(ctx, ref) },
 		func(tx StoreTx, p *Partner) error {
 			p.Status = status
 			return tx.SetPartnerStatus(ctx, p.ID, status)
 		})
+	return p, partnerNotFound(err, ref)
 }
 
 // SetPartnerCommission sets a partner's custom commission, or with nil
@@ -164,11 +184,15 @@ func (e *Engine) SetPartnerCommission(ctx context.Context, ref PartnerRef, c *Co
 		}
 	}
 	ref = ref.folded()
-	return amend(ctx, e, func(tx StoreTx) (*Partner, error) { return tx.Partner(ctx, ref) },
+	if err := checkRef(ref.ID, ref.Key, ref.Email); err != nil {
+		return nil, err
+	}
+	p, err := amend(ctx, e, func(tx StoreTx) (*Partner, error) { return tx.Partner(ctx, ref) },
 		func(tx StoreTx, p *Partner) error {
 			p.Commission = c.clone()
 			return tx.SetPartnerCommission(ctx, p.ID, p.Commission)
 		})
+	return p, partnerNotFound(err, ref)
 }
 
 // partnerErr words a partner that attribution names and the store does
