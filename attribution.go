@@ -21,9 +21,13 @@ func validateRef(v *validator, prefix, id, key, email string) {
 	validateEmail(v, prefix+"email", email)
 }
 
-func (r PartnerRef) validate(v *validator, prefix string) { validateRef(v, prefix, r.ID, r.Key, r.Email) }
+func (r PartnerRef) validate(v *validator, prefix string) {
+	validateRef(v, prefix, r.ID, r.Key, r.Email)
+}
 
-func (r CustomerRef) validate(v *validator, prefix string) { validateRef(v, prefix, r.ID, r.Key, r.Email) }
+func (r CustomerRef) validate(v *validator, prefix string) {
+	validateRef(v, prefix, r.ID, r.Key, r.Email)
+}
 
 // checkRef is a reference a caller looks up by: a *ValidationError when
 // one of its fields could never name anything.
