@@ -3,6 +3,7 @@ package commission
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -33,14 +34,17 @@ func (d *jsonDuration) UnmarshalJSON(b []byte) error {
 	if days, ok := strings.CutSuffix(s, "d"); ok {
 		n, err := strconv.ParseInt(days, 10, 64)
 		if err != nil {
-			return fmt.Errorf("commission: duration %q: %w", s, err)
+			return fmt.Errorf("commission: duration %q: %w", brief(s), err)
+		}
+		if maxDays := int64(math.MaxInt64 / (24 * time.Hour)); n > maxDays || n < -maxDays {
+			return fmt.Errorf("commission: duration %q: more than %d days", brief(s), maxDays)
 		}
 		*d = jsonDuration(time.Duration(n) * 24 * time.Hour)
 		return nil
 	}
 	td, err := time.ParseDuration(s)
 	if err != nil {
-		return fmt.Errorf("commission: duration %q: %w", s, err)
+		return fmt.Errorf("commission: duration %q: %w", brief(s), err)
 	}
 	*d = jsonDuration(td)
 	return nil

@@ -60,3 +60,15 @@ func TestRulesLoadFromJSON(t *testing.T) {
 	var wrong commission.Program
 	require.Error(t, json.Unmarshal([]byte(`{"rules":{"review_period":720}}`), &wrong), "a bare number is not a duration")
 }
+
+// A number of days too large for a duration is an error, not a duration
+// that wrapped around (213505 days were 24h25m).
+func TestRulesJSONDaysOutOfRange(t *testing.T) {
+	for _, body := range []string{`{"review_period":"213505d"}`, `{"review_period":"-106753d"}`, `{"fraud":{"repeat_window":"999999999999d"}}`} {
+		var rs commission.RuleSet
+		require.Error(t, json.Unmarshal([]byte(body), &rs), body)
+	}
+	var rs commission.RuleSet
+	require.NoError(t, json.Unmarshal([]byte(`{"review_period":"106751d"}`), &rs))
+	require.Equal(t, 106751*24*time.Hour, rs.ReviewPeriod)
+}

@@ -303,7 +303,9 @@ func (in *TransactionInput) normalizeLines(v *validator) {
 		sum = sum.Add(l.ProductPrice)
 	}
 	if in.Amount == nil {
-		validateAmount(v, "amount", sum)
+		if tooLarge(sum) { // each price was checked; only their sum can be
+			v.addf("amount", "the product prices add up to more than %d digits before the decimal point", maxIntegerDigits)
+		}
 		in.Amount = &sum
 	} else if !in.Amount.Equal(sum) {
 		v.addf("amount", "is %s but the product prices add up to %s", brief(formatDecimal(*in.Amount)), brief(formatDecimal(sum)))
