@@ -6,6 +6,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io/fs"
 	"path"
 	"sort"
 	"strconv"
@@ -15,7 +16,32 @@ import (
 //go:embed migrations
 var migrationFiles embed.FS
 
-// migration is one numbered file of migrations/<dialect>/NNNN_name.sql.
+// Migrations returns the schema's migration files for the dialect, for
+// applications that run their schema through their own tool (goose,
+// golang-migrate, Atlas, or a loop of their own) rather than Migrate.
+//
+// The files are named NNNN_name.up.sql, NNNN a version number of four or
+// more digits: apply every file, in the order of its number, each once;
+// together they are the whole schema the store needs. A file holds SQL
+// statements, each ending with a semicolon at the end of a line; lines
+// starting with -- are comments. Each file starts with goose's
+// "-- +goose Up", and its name is golang-migrate's (there are no down
+// migrations), so both tools read the directory as it is; on MySQL,
+// golang-migrate needs multiStatements=true in the DSN. Apply a file in
+// one transaction where the database allows: PostgreSQL and SQLite do,
+// MySQL commits each DDL statement as it runs it.
+//
+// A new version of this package may add files, never change one that was
+// released. Migrate records what it applied in the table
+// commission_schema_migrations; a tool keeps its own record.
+func Migrations(d Dialect) (fs.FS, error) {
+	if !d.valid() {
+		return nil, fmt.Errorf("sqlstore: unknown dialect %d", int(d))
+	}
+	return fs.Sub(migrationFiles, path.Join("migrations", d.String()))
+}
+
+// migration is one numbered file of migrations/<dialect>/NNNN_name.up.sql.
 type migration struct {
 	version    int
 	name       string
@@ -30,10 +56,10 @@ func (d Dialect) migrations() ([]migration, error) {
 	}
 	var out []migration
 	for _, e := range entries {
-		num, name, ok := strings.Cut(strings.TrimSuffix(e.Name(), ".sql"), "_")
+		num, name, ok := strings.Cut(strings.TrimSuffix(e.Name(), ".up.sql"), "_")
 		v, err := strconv.Atoi(num)
-		if !ok || err != nil {
-			return nil, fmt.Errorf("sqlstore: migration file %s is not NNNN_name.sql", e.Name())
+		if !ok || err != nil || !strings.HasSuffix(e.Name(), ".up.sql") {
+			return nil, fmt.Errorf("sqlstore: migration file %s is not NNNN_name.up.sql", e.Name())
 		}
 		b, err := migrationFiles.ReadFile(path.Join(dir, e.Name()))
 		if err != nil {

@@ -2,11 +2,17 @@ package sqlstore_test
 
 import (
 	"context"
+	"database/sql"
+	"io/fs"
+	"sort"
 	"strconv"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/commissionkit/commission"
 	"github.com/commissionkit/commission/sqlstore"
+	"github.com/commissionkit/commission/storetest"
 	"github.com/stretchr/testify/require"
 )
 
@@ -49,4 +55,64 @@ func TestMigrationLowersEmails(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, "UP@example.com", p.Email, "the failed migration changed nothing")
 	})
+}
+
+// The exported migration files are the whole schema: applied by a plain
+// loop over the fs.FS, as another tool would apply them, with no Migrate,
+// they give a store that passes the conformance suite.
+func TestExportedMigrationsAreTheSchema(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d sqlstore.Dialect) {
+		files, err := sqlstore.Migrations(d)
+		require.NoError(t, err)
+		var mu sync.Mutex
+		databases := map[commission.Store]database{}
+		storetest.Run(t, storetest.Harness{
+			New: func(t *testing.T) commission.Store {
+				db := newEmptyDatabase(t, d)
+				applyFiles(t, db, files)
+				s := db.open(t)
+				mu.Lock()
+				databases[s] = db
+				mu.Unlock()
+				return s
+			},
+			Peer: func(t *testing.T, s commission.Store) commission.Store {
+				mu.Lock()
+				defer mu.Unlock()
+				return databases[s].open(t)
+			},
+		})
+	})
+}
+
+// applyFiles applies every NNNN_name.up.sql file of files, in the order of
+// their names, each statement as it ends with a semicolon at the end of a
+// line, as a migration tool would.
+func applyFiles(t *testing.T, db database, files fs.FS) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := sql.Open(db.driver, db.dsn)
+	require.NoError(t, err)
+	defer conn.Close()
+	names, err := fs.Glob(files, "*.up.sql")
+	require.NoError(t, err)
+	require.NotEmpty(t, names)
+	sort.Strings(names)
+	for _, name := range names {
+		b, err := fs.ReadFile(files, name)
+		require.NoError(t, err)
+		var stmt strings.Builder
+		for _, line := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(strings.TrimSpace(line), "--") {
+				continue
+			}
+			stmt.WriteString(line + "\n")
+			if strings.HasSuffix(strings.TrimSpace(line), ";") {
+				_, err := conn.ExecContext(ctx, stmt.String())
+				require.NoError(t, err, "%s: %s", name, stmt.String())
+				stmt.Reset()
+			}
+		}
+		require.Empty(t, strings.TrimSpace(stmt.String()), "%s ends with a statement", name)
+	}
 }

@@ -1,3 +1,4 @@
+-- +goose Up
 -- The referral URL a customer was attributed through, kept so that the
 -- fraud protection can reject the rewards of customers referred through
 -- paid ads; empty for none.

@@ -1,2 +1,3 @@
+-- +goose Up
 -- A partner's custom commission, as JSON; NULL for none.
 ALTER TABLE commission_partners ADD COLUMN commission MEDIUMTEXT;

@@ -1,3 +1,4 @@
+-- +goose Up
 -- Emails compare case-insensitively: the engine keeps them in lower case.
 -- Emails stored in other case by earlier versions are lowered here. This
 -- fails (a duplicate entry) where two partners, or two customers, of one

@@ -1,3 +1,4 @@
+-- +goose Up
 -- Partners, customers, transactions, rewards and counters of every program
 -- in the store. Money is NUMERIC(38,18); times are Unix microseconds (UTC).
 CREATE TABLE commission_partners (

@@ -1,3 +1,4 @@
+-- +goose Up
 -- Partners, customers, transactions, rewards and counters of every program
 -- in the store. Money is DECIMAL(38,18); times are Unix microseconds (UTC).
 -- Keys and names are VARBINARY, compared byte for byte as on every store
