@@ -65,20 +65,9 @@ func (c Caps) validate(v *validator, path string) {
 	}
 }
 
-// earner is who a reward pays, as spend limits count it: its partner, or
-// (refer-a-friend) the customer it rewards.
-type earner struct{ kind, id string }
-
-func earnerOf(r *Reward) earner {
-	if r.PartnerID != "" {
-		return earner{"partner", r.PartnerID}
-	}
-	return earner{"customer", r.RewardedCustomerID}
-}
-
 // spendCounter is the counter of what who earned in the period that holds
 // at.
-func spendCounter(period CapPeriod, who earner, at time.Time) CounterKey {
+func spendCounter(period CapPeriod, who Earner, at time.Time) CounterKey {
 	at = at.UTC()
 	var bucket string
 	switch period {
@@ -90,7 +79,7 @@ func spendCounter(period CapPeriod, who earner, at time.Time) CounterKey {
 	case CapMonth:
 		bucket = at.Format("2006-01")
 	}
-	return CounterKey{Name: "spend." + who.kind + "." + string(period), Subject: who.id, Bucket: bucket}
+	return CounterKey{Name: "spend." + string(who.Kind) + "." + string(period), Subject: who.ID, Bucket: bucket}
 }
 
 // capRewards clamps t's rewards to the caps and counts them towards their
@@ -136,12 +125,12 @@ func (e *Engine) grid(t *Transaction, r *Reward, limit decimal.Decimal) decimal.
 // spendKeys are the spend counters of everyone t rewards in money, each
 // earner's limits in a row, in the order of limits: read (and on SQL
 // locked) at once.
-func (e *Engine) spendKeys(t *Transaction, limits []SpendLimit) ([]earner, []CounterKey) {
-	var earners []earner
+func (e *Engine) spendKeys(t *Transaction, limits []SpendLimit) ([]Earner, []CounterKey) {
+	var earners []Earner
 	var keys []CounterKey
 	for i := range t.Rewards {
 		who := earnerOf(&t.Rewards[i])
-		if who.id == "" || !e.capped(&t.Rewards[i]) || slices.Contains(earners, who) {
+		if who.ID == "" || !e.capped(&t.Rewards[i]) || slices.Contains(earners, who) {
 			continue
 		}
 		earners = append(earners, who)
@@ -155,13 +144,13 @@ func (e *Engine) spendKeys(t *Transaction, limits []SpendLimit) ([]earner, []Cou
 // spend clamps each of t's rewards in money to what its earner's limits
 // have left (left, in keys' order) and returns what the rewards add to
 // the spend counters.
-func (e *Engine) spend(t *Transaction, earners []earner, keys []CounterKey, left []decimal.Decimal) []CounterDelta {
+func (e *Engine) spend(t *Transaction, earners []Earner, keys []CounterKey, left []decimal.Decimal) []CounterDelta {
 	limits := e.rules.caps.Partner
 	var deltas []CounterDelta
 	for i := range t.Rewards {
 		r := &t.Rewards[i]
 		who := earnerOf(r)
-		if who.id == "" || !e.capped(r) {
+		if who.ID == "" || !e.capped(r) {
 			continue
 		}
 		base := slices.Index(earners, who) * len(limits)

@@ -50,6 +50,18 @@ var (
 	// ErrAlreadyDeleted; or read what it wrote.
 	ErrCommitUnknown = errors.New("commission: commit outcome unknown")
 
+	// ErrInPayout reports a reward (or adjustment) that is in a payout
+	// already: a reward is in at most one live payout.
+	ErrInPayout = errors.New("commission: already in a payout")
+
+	// ErrBelowThreshold reports a payout refused because what it would
+	// pay is not positive, is below the payout minimum, or the earner has
+	// fewer paying customers than the program asks.
+	ErrBelowThreshold = errors.New("commission: payout below threshold")
+
+	// ErrRefundTooLarge reports a refund of more than is left to refund.
+	ErrRefundTooLarge = errors.New("commission: refund larger than what is left")
+
 	// ErrNotInReview reports approving or rejecting a reward that is not
 	// held in its review period (already released, rejected or reversed).
 	ErrNotInReview = errors.New("commission: reward not in review")

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/shopspring/decimal"
 )
 
 // PartnerStatus is a partner's standing in a program.
@@ -41,6 +43,9 @@ type Partner struct {
 	// comes first in the rules' precedence, or after product rules when
 	// the program says RuleSet.ProductsOverPartner.
 	Commission *Commission `json:"commission,omitempty"`
+	// PayoutMinimum is the least a payout to the partner in the program
+	// currency may pay, instead of the program's; nil for the program's.
+	PayoutMinimum *decimal.Decimal `json:"payout_minimum,omitempty"`
 }
 
 // PartnerRef names a partner by ID, Key or Email (in any case), tried in
@@ -67,6 +72,9 @@ type PartnerInput struct {
 	Status           PartnerStatus `json:"status,omitempty"`
 	// Commission is the partner's custom commission, nil for none.
 	Commission *Commission `json:"commission,omitempty"`
+	// PayoutMinimum is the partner's own payout minimum, nil for the
+	// program's.
+	PayoutMinimum *decimal.Decimal `json:"payout_minimum,omitempty"`
 }
 
 func (in PartnerInput) validate(v *validator, p *Program) {
@@ -88,6 +96,9 @@ func (in PartnerInput) validate(v *validator, p *Program) {
 	if in.Commission != nil {
 		steps(*in.Commission, v, "commission", p)
 	}
+	if in.PayoutMinimum != nil {
+		validateAmount(v, "payout_minimum", *in.PayoutMinimum)
+	}
 }
 
 // Clone returns a deep copy of p.
@@ -95,6 +106,7 @@ func (p *Partner) Clone() *Partner {
 	c := *p
 	c.Tags = cloneStrings(p.Tags)
 	c.Commission = p.Commission.clone()
+	c.PayoutMinimum = copyDecimal(p.PayoutMinimum)
 	return &c
 }
 
@@ -114,7 +126,7 @@ func (e *Engine) CreatePartner(ctx context.Context, in PartnerInput) (*Partner, 
 	p := &Partner{
 		ID: in.ID, Key: in.Key, Email: in.Email, Name: in.Name, Surname: in.Surname,
 		Tags: cloneStrings(in.Tags), Status: in.Status, CreatedAt: e.clock(),
-		Commission: in.Commission.clone(),
+		Commission: in.Commission.clone(), PayoutMinimum: copyDecimal(in.PayoutMinimum),
 	}
 	p.ID, p.Key = e.idAndKey(p.ID, p.Key)
 	if p.Status == "" {

@@ -11,11 +11,13 @@ type RewardStatus string
 
 // Reward statuses. A reward with a review period is held (ReviewPeriod)
 // until its ReviewEndsAt and earned (OK) after it; the engine reports the
-// status as of its clock on every read, with no background job.
+// status as of its clock on every read, with no background job. A reward
+// in a payout marked paid is Paid.
 const (
 	RewardOK       RewardStatus = "ok"
 	RewardInReview RewardStatus = "review_period"
 	RewardRejected RewardStatus = "rejected"
+	RewardPaid     RewardStatus = "paid"
 )
 
 // Reward is what one beneficiary earns on one line of a transaction.
@@ -51,9 +53,20 @@ type Reward struct {
 	Credit              bool
 	ProductID           string
 	ProductType         string
-	CreatedAt           time.Time
-	DeletedAt           *time.Time
-	Explanation         Explanation
+	// Line is the product line (from 1, in the sale's products) whose
+	// reward this is; 0 for a reward of the whole sale (a sale without
+	// lines, a level, the friend's reward, a goal bonus, a set reward).
+	Line        int
+	CreatedAt   time.Time
+	DeletedAt   *time.Time
+	Explanation Explanation
+	// Reversed is what the reward's entries have taken back (refunds,
+	// deletions; less what restores gave back): it pays Amount less
+	// Reversed. Amount never changes.
+	Reversed decimal.Decimal
+	// PayoutID is the payout the reward is in, "" when it is in none
+	// (or its payout was canceled).
+	PayoutID string
 	// Kind is the program kind; it decides the JSON field names.
 	Kind ProgramKind
 }
@@ -144,6 +157,14 @@ func (r *Reward) clone() Reward {
 	c.DecidedAt = copyTime(r.DecidedAt)
 	c.DeletedAt = copyTime(r.DeletedAt)
 	return c
+}
+
+func copyDecimal(d *decimal.Decimal) *decimal.Decimal {
+	if d == nil {
+		return nil
+	}
+	c := *d
+	return &c
 }
 
 func copyTime(t *time.Time) *time.Time {

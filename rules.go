@@ -48,6 +48,8 @@ type RuleSet struct {
 	Tiers []Tier `json:"tiers,omitempty"`
 	// Goals pay bonuses when the beneficiary reaches targets.
 	Goals []Goal `json:"goals,omitempty"`
+	// Payouts are the program's payout thresholds.
+	Payouts PayoutRules `json:"payouts,omitempty"`
 	// Trigger is the action that earns rewards: empty for
 	// every transaction, an action name ("sale", "subscription_renewed")
 	// for the transactions with that action only, or TriggerSignup for

@@ -52,6 +52,9 @@ type StoreTx interface {
 	// SetPartnerCommission changes a partner's custom commission (nil:
 	// none). ErrNotFound if unknown.
 	SetPartnerCommission(ctx context.Context, partnerID string, c *Commission) error
+	// SetPartnerPayoutMinimum changes a partner's own payout minimum
+	// (nil: the program's). ErrNotFound if unknown.
+	SetPartnerPayoutMinimum(ctx context.Context, partnerID string, min *decimal.Decimal) error
 
 	// Customer returns the customer named by ref: by ID if set, else by
 	// Key, else by Email. ErrNotFound if there is none.
@@ -109,6 +112,69 @@ type StoreTx interface {
 	// history, never with the program's.
 	CustomerHistory(ctx context.Context, customerID string, before time.Time) (CustomerHistory, error)
 
+	// SetTransactionRefunded records what was refunded of a stored
+	// transaction in all (Transaction.Refunded) and whether it still
+	// counts as qualified. ErrNotFound if the key is unknown.
+	SetTransactionRefunded(ctx context.Context, key string, refunded decimal.Decimal, qualified bool) error
+	// InsertRefund stores a refund (its Entries are stored with
+	// InsertEntries, not with it). ErrDuplicateKey if its key was used
+	// in the program.
+	InsertRefund(ctx context.Context, r *Refund) error
+	// Refund returns the refund with key, with no Entries. ErrNotFound if
+	// unknown.
+	Refund(ctx context.Context, key string) (*Refund, error)
+	// Refunds returns the refunds of a transaction, oldest first, with no
+	// Entries.
+	Refunds(ctx context.Context, transactionKey string) ([]*Refund, error)
+
+	// InsertEntries stores entries against stored rewards, and adds each
+	// entry's amount, negated, to its reward's Reversed. ErrNotFound if a
+	// reward is unknown; ErrDuplicateKey if an entry id is taken.
+	InsertEntries(ctx context.Context, entries []Entry) error
+	// Entries returns the entries of a transaction's rewards, in the
+	// order they were stored.
+	Entries(ctx context.Context, transactionKey string) ([]Entry, error)
+	// SetEntriesAdjustment sets the Adjustment of entries. ErrNotFound if
+	// one is unknown.
+	SetEntriesAdjustment(ctx context.Context, ids []string, adjustment bool) error
+	// OpenAdjustments returns the adjustments of the earner in units that
+	// no payout has netted (Adjustment, PayoutID ""), in the order they
+	// were stored.
+	OpenAdjustments(ctx context.Context, e Earner, units string) ([]Entry, error)
+
+	// PendingSum sums what the earner's rewards in units that are held in
+	// review (stored Status RewardInReview) and released after the given
+	// time pay: Amount less Reversed. Its cost grows with those rewards
+	// only, never with the earner's history.
+	PendingSum(ctx context.Context, e Earner, units string, after time.Time) (decimal.Decimal, error)
+	// PayableRewards returns the earner's rewards in units that are in no
+	// payout (PayoutID ""), not rejected, released as of asOf (stored
+	// Status RewardOK, or RewardInReview with ReviewEndsAt at or before
+	// asOf) and pay more than nothing (Amount greater than Reversed),
+	// oldest first by (CreatedAt, ID).
+	PayableRewards(ctx context.Context, e Earner, units string, asOf time.Time) ([]*Reward, error)
+	// Rewards lists rewards newest first by (CreatedAt, ID), filtered and
+	// paged by q.
+	Rewards(ctx context.Context, q RewardQuery) ([]*Reward, error)
+
+	// InsertPayout stores a new pending payout and puts its rewards
+	// (p.RewardIDs) and adjustments (p.EntryIDs) in it: their PayoutID
+	// becomes p.ID. ErrInPayout if one of them is in a payout already,
+	// which the store checks so that two units of work can never put one
+	// reward in two payouts; ErrDuplicateKey if p.ID is taken.
+	InsertPayout(ctx context.Context, p *Payout) error
+	// UpdatePayout stores a payout's new state, times and reference. When
+	// the state is PayoutPaid, its rewards' stored Status becomes
+	// RewardPaid; when it is PayoutCanceled, its rewards and adjustments
+	// leave it (their PayoutID becomes ""), though the payout keeps their
+	// ids. ErrNotFound if unknown.
+	UpdatePayout(ctx context.Context, p *Payout) error
+	// Payout returns the payout with id. ErrNotFound if unknown.
+	Payout(ctx context.Context, id string) (*Payout, error)
+	// Payouts lists payouts newest first by (CreatedAt, ID), filtered and
+	// paged by q.
+	Payouts(ctx context.Context, q PayoutQuery) ([]*Payout, error)
+
 	// Counters returns the current value of each key (zero for a key never
 	// added to), in the order of keys. Counters hold the aggregates the
 	// rules read on every sale (a partner's signups, customers and revenue
@@ -145,6 +211,47 @@ type TransactionQuery struct {
 	// Offset rows are skipped, then at most Limit are returned.
 	Offset int
 	Limit  int
+}
+
+// RewardQuery selects a page of rewards for StoreTx.Rewards. It is part of
+// the Store contract; applications list with RewardListOptions.
+type RewardQuery struct {
+	// Earner is whose rewards: required.
+	Earner Earner
+	// Units filters when non-empty.
+	Units string
+	// Statuses keeps the rewards whose status as of Now is one of them:
+	// RewardInReview (stored in review, released after Now), RewardOK
+	// (stored ok, or in review and released at or before Now),
+	// RewardRejected, RewardPaid. Every status when empty.
+	Statuses []RewardStatus
+	Now      time.Time
+	// From and To keep the rewards created in [From, To); zero for open.
+	From, To time.Time
+	// After, when set, starts the page strictly after that reward in the
+	// newest-first order.
+	After *RewardPosition
+	Limit int
+}
+
+// RewardPosition is a reward's place in the newest-first listing order of
+// rewards. It is part of the Store contract.
+type RewardPosition struct {
+	CreatedAt time.Time
+	ID        string
+}
+
+// PayoutQuery selects a page of payouts for StoreTx.Payouts. It is part of
+// the Store contract; applications list with PayoutListOptions.
+type PayoutQuery struct {
+	// Earner filters when set.
+	Earner *Earner
+	// States filters when non-empty.
+	States []PayoutState
+	// After, when set, starts the page strictly after that payout in the
+	// newest-first order (by CreatedAt, then ID).
+	After *RewardPosition
+	Limit int
 }
 
 // Position is a transaction's place in the newest-first listing order. It

@@ -118,6 +118,8 @@ type Transaction struct {
 	// with multi-currency on and the sale in another currency; nil
 	// otherwise.
 	Rate *decimal.Decimal
+	// Refunded is how much of Amount refunds took back, in all.
+	Refunded decimal.Decimal
 	// Credit is the program's RuleSet.Credit when the transaction was
 	// recorded: its rewards are paid as account credit.
 	Credit      bool
