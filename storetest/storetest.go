@@ -13,8 +13,10 @@
 //
 // The suite is grouped by area (rollback, duplicates, values, references,
 // rewards, view, listing, history, counters, isolation, concurrency,
-// context, engine, hostile); every subtest starts from a fresh store made
-// by Harness.New. The property-based subtests run 20 rapid checks (4 with
+// context, engine, hostile, and the money lifecycle's: money values,
+// entries, refunds, balances, payouts, money listing, money rollback,
+// money isolation); every subtest starts from a fresh store made by
+// Harness.New. The property-based subtests run 20 rapid checks (4 with
 // -short) unless -rapid.checks or RAPID_CHECKS is given, so that a store
 // on a database still runs the suite in seconds.
 package storetest
@@ -76,6 +78,14 @@ func Run(t *testing.T, h Harness) {
 		{"context", contextTests()},
 		{"engine", engineTests()},
 		{"hostile", hostileTests()},
+		{"money values", moneyValueTests()},
+		{"entries", entryTests()},
+		{"refunds", refundTests()},
+		{"balances", balanceTests()},
+		{"payouts", payoutTests()},
+		{"money listing", moneyListingTests()},
+		{"money rollback", moneyRollbackTests()},
+		{"money isolation", moneyIsolationTests()},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
