@@ -43,6 +43,10 @@ type program struct {
 	byCustomer map[string][]int32
 	byPartner  map[string][]int32
 	rewards    map[string]rewardLoc
+	earners    map[commission.Earner]*earnerRewards
+	entries    entryStore
+	refunds    refundStore
+	payouts    payoutStore
 	counters   map[commission.CounterKey]decimal.Decimal
 	seq        int64
 	scratch    []byte // encoding buffer, used under the write lock
@@ -62,6 +66,10 @@ func (s *Store) program(id string) *program {
 			byCustomer: make(map[string][]int32),
 			byPartner:  make(map[string][]int32),
 			rewards:    make(map[string]rewardLoc),
+			earners:    make(map[commission.Earner]*earnerRewards),
+			entries:    newEntryStore(),
+			refunds:    newRefundStore(),
+			payouts:    newPayoutStore(),
 			counters:   make(map[commission.CounterKey]decimal.Decimal),
 		}
 		s.programs[id] = p

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/commissionkit/commission"
+	"github.com/shopspring/decimal"
 )
 
 func (t *tx) Partner(_ context.Context, ref commission.PartnerRef) (*commission.Partner, error) {
@@ -25,4 +26,8 @@ func (t *tx) SetPartnerStatus(_ context.Context, id string, status commission.Pa
 
 func (t *tx) SetPartnerCommission(_ context.Context, id string, c *commission.Commission) error {
 	return t.p.partners.change(t, "partner", id, func(p *commission.Partner) { p.Commission = c })
+}
+
+func (t *tx) SetPartnerPayoutMinimum(_ context.Context, id string, minimum *decimal.Decimal) error {
+	return t.p.partners.change(t, "partner", id, func(p *commission.Partner) { p.PayoutMinimum = minimum })
 }

@@ -24,17 +24,13 @@ func (t *tx) SetRewardStatus(_ context.Context, id string, status commission.Rew
 	if err := t.writable(); err != nil {
 		return err
 	}
-	loc, ok := t.p.rewards[id]
-	if !ok {
-		return fmt.Errorf("%w: reward %q", commission.ErrNotFound, id)
-	}
-	tr, err := t.p.decode(loc.rec)
+	s, err := t.p.readRewards([]string{id})
 	if err != nil {
 		return err
 	}
-	r := &tr.Rewards[loc.i]
-	r.Status, r.Reason, r.DecidedAt = status, reason, &at
-	t.rewrite(loc.rec, tr)
+	t.changeRewards(s, func(_ int, r *commission.Reward) {
+		r.Status, r.Reason, r.DecidedAt = status, reason, &at
+	})
 	return nil
 }
 
@@ -60,12 +56,18 @@ func (t *tx) AddRewards(_ context.Context, in *commission.Transaction, from int)
 	}
 	tr.Rewardable, tr.Qualified = in.Rewardable, in.Qualified
 	t.rewrite(ri, tr)
-	for i := range rewards {
-		t.p.rewards[rewards[i].ID] = rewardLoc{rec: ri, i: int32(first + i)}
+	// The copies, not the caller's rewards, which may change before a
+	// rollback.
+	added := tr.Rewards[first:]
+	for i := range added {
+		loc := rewardLoc{rec: ri, i: int32(first + i)}
+		t.p.rewards[added[i].ID] = loc
+		t.p.indexReward(&added[i], loc)
 	}
 	t.onRollback(func() {
-		for i := range rewards {
-			delete(t.p.rewards, rewards[i].ID)
+		for i := range added {
+			delete(t.p.rewards, added[i].ID)
+			t.p.unindexReward(&added[i], rewardLoc{rec: ri, i: int32(first + i)})
 		}
 	})
 	return nil
@@ -85,4 +87,86 @@ func (p *program) rewardIDsFree(rewards []commission.Reward) error {
 		}
 	}
 	return nil
+}
+
+// storedRewards are stored rewards decoded to be changed, each
+// transaction that holds some of them decoded once.
+type storedRewards struct {
+	locs []rewardLoc // in the order of the ids they were read by
+	txs  map[int32]*commission.Transaction
+	recs []int32 // the keys of txs, in the order they were first read
+}
+
+// readRewards decodes the rewards with ids, which may repeat. ErrNotFound
+// if one is unknown.
+func (p *program) readRewards(ids []string) (*storedRewards, error) {
+	s := &storedRewards{locs: make([]rewardLoc, len(ids)), txs: make(map[int32]*commission.Transaction)}
+	for k, id := range ids {
+		loc, ok := p.rewards[id]
+		if !ok {
+			return nil, fmt.Errorf("%w: reward %q", commission.ErrNotFound, id)
+		}
+		s.locs[k] = loc
+		if _, ok := s.txs[loc.rec]; ok {
+			continue
+		}
+		tr, err := p.decode(loc.rec)
+		if err != nil {
+			return nil, err
+		}
+		s.txs[loc.rec] = tr
+		s.recs = append(s.recs, loc.rec)
+	}
+	return s, nil
+}
+
+// at is the reward read by the k-th id.
+func (s *storedRewards) at(k int) *commission.Reward {
+	loc := s.locs[k]
+	return &s.txs[loc.rec].Rewards[loc.i]
+}
+
+// changeRewards calls edit on each reward of s, with the index of the id
+// it was read by, then stores the transactions that hold them and moves
+// each between its earner's lists as its change requires; all of it is
+// undone on rollback.
+func (t *tx) changeRewards(s *storedRewards, edit func(k int, r *commission.Reward)) {
+	was := make(map[rewardLoc]lists, len(s.locs))
+	for k, loc := range s.locs {
+		if _, seen := was[loc]; !seen {
+			was[loc] = listsOf(s.at(k))
+		}
+	}
+	for k := range s.locs {
+		edit(k, s.at(k))
+	}
+	for k, loc := range s.locs {
+		if w, ok := was[loc]; ok {
+			t.relist(s.at(k), loc, w)
+			delete(was, loc) // a reward read twice moves once
+		}
+	}
+	for _, ri := range s.recs {
+		t.rewrite(ri, s.txs[ri])
+	}
+}
+
+// rewardReader decodes rewards for one read, each transaction once while
+// its rewards come in a row.
+type rewardReader struct {
+	p   *program
+	rec int32
+	tr  *commission.Transaction
+}
+
+// at returns the reward stored at loc, which the caller may keep.
+func (rr *rewardReader) at(loc rewardLoc) (*commission.Reward, error) {
+	if rr.tr == nil || rr.rec != loc.rec {
+		tr, err := rr.p.decode(loc.rec)
+		if err != nil {
+			return nil, err
+		}
+		rr.rec, rr.tr = loc.rec, tr
+	}
+	return &rr.tr.Rewards[loc.i], nil
 }

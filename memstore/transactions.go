@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/commissionkit/commission"
+	"github.com/shopspring/decimal"
 )
 
 func (t *tx) Transaction(_ context.Context, key string) (*commission.Transaction, error) {
@@ -49,7 +50,7 @@ func (t *tx) InsertTransaction(_ context.Context, in *commission.Transaction) er
 }
 
 // index makes record ri, which holds tr, found by its key, in the lists,
-// and by its rewards' ids.
+// and by its rewards' ids, and lists its rewards for their earners.
 func (p *program) index(ri int32, tr *commission.Transaction) {
 	p.txs[tr.Key] = ri
 	p.all = p.insertSorted(p.all, ri)
@@ -58,7 +59,9 @@ func (p *program) index(ri int32, tr *commission.Transaction) {
 		p.byPartner[tr.PartnerID] = p.insertSorted(p.byPartner[tr.PartnerID], ri)
 	}
 	for i := range tr.Rewards {
-		p.rewards[tr.Rewards[i].ID] = rewardLoc{rec: ri, i: int32(i)}
+		loc := rewardLoc{rec: ri, i: int32(i)}
+		p.rewards[tr.Rewards[i].ID] = loc
+		p.indexReward(&tr.Rewards[i], loc)
 	}
 }
 
@@ -75,6 +78,7 @@ func (p *program) unindex(ri int32, key, customerID, partnerID string) {
 	if tr, err := p.decode(ri); err == nil {
 		for i := range tr.Rewards {
 			delete(p.rewards, tr.Rewards[i].ID)
+			p.unindexReward(&tr.Rewards[i], rewardLoc{rec: ri, i: int32(i)})
 		}
 	}
 }
@@ -115,6 +119,23 @@ func (t *tx) SetTransactionState(_ context.Context, key string, state commission
 	for i := range tr.Rewards {
 		tr.Rewards[i].DeletedAt = deletedAt
 	}
+	t.rewrite(ri, tr)
+	return nil
+}
+
+func (t *tx) SetTransactionRefunded(_ context.Context, key string, refunded decimal.Decimal, qualified bool) error {
+	if err := t.writable(); err != nil {
+		return err
+	}
+	ri, ok := t.p.txs[key]
+	if !ok {
+		return fmt.Errorf("%w: transaction %q", commission.ErrNotFound, key)
+	}
+	tr, err := t.p.decode(ri)
+	if err != nil {
+		return err
+	}
+	tr.Refunded, tr.Qualified = refunded, qualified
 	t.rewrite(ri, tr)
 	return nil
 }
