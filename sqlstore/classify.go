@@ -119,6 +119,23 @@ func inserted(res sql.Result, err error, what string) error {
 	return nil
 }
 
+// insertedAll reports a duplicate in a multi-row INSERT of rows rows: an
+// error naming a unique violation, or fewer rows inserted (on PostgreSQL,
+// ON CONFLICT DO NOTHING skipped a taken key).
+func insertedAll(res sql.Result, err error, rows int, what string) error {
+	if err != nil {
+		return inserted(res, err, what)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("sqlstore: insert %s: %w", what, err)
+	}
+	if n != int64(rows) {
+		return fmt.Errorf("%w: %s", commission.ErrDuplicateKey, what)
+	}
+	return nil
+}
+
 // insertedRow reports the error of an INSERT … RETURNING read with Scan: no
 // row (ON CONFLICT DO NOTHING skipped it) or a unique violation is a
 // duplicate.

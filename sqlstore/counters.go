@@ -206,17 +206,6 @@ func counterInsertSQL(k counterStatement, n int) string {
 	return b.String()
 }
 
-// chunks calls f with each run of at most counterChunk of n items, from
-// start (inclusive) to end (exclusive), in order.
-func chunks(n int, f func(start, end int) error) error {
-	for start := 0; start < n; start += counterChunk {
-		if err := f(start, min(start+counterChunk, n)); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // sqlCounters is Counters on MySQL and SQLite.
 func (t *tx) sqlCounters(ctx context.Context, keys []commission.CounterKey) ([]decimal.Decimal, error) {
 	out := make([]decimal.Decimal, len(keys))
@@ -226,7 +215,7 @@ func (t *tx) sqlCounters(ctx context.Context, keys []commission.CounterKey) ([]d
 	sorted := sortedKeys(keys)
 	lock := t.write && t.s.d == MySQL
 	values := make([]decimal.Decimal, len(sorted)) // zero when missing
-	err := chunks(len(sorted), func(start, end int) error {
+	err := chunks(len(sorted), counterChunk, func(start, end int) error {
 		chunk := sorted[start:end]
 		if lock {
 			// A row for every key, each locked (exclusively, until the
@@ -313,7 +302,7 @@ func (t *tx) sqlAddCounters(ctx context.Context, deltas []commission.CounterDelt
 		// TEXT cannot be added in SQL exactly: the sums are made here.
 		kind = counterSet
 		current := make([]decimal.Decimal, len(keys))
-		err := chunks(len(keys), func(start, end int) error {
+		err := chunks(len(keys), counterChunk, func(start, end int) error {
 			return t.readCounters(ctx, t.s.q.counterSQL(counterSelect, end-start), keys[start:end], current[start:end])
 		})
 		if err != nil {
@@ -323,7 +312,7 @@ func (t *tx) sqlAddCounters(ctx context.Context, deltas []commission.CounterDelt
 			sums[i] = current[i].Add(sums[i])
 		}
 	}
-	return chunks(len(keys), func(start, end int) error {
+	return chunks(len(keys), counterChunk, func(start, end int) error {
 		args := make([]any, 0, 5*(end-start))
 		for i := start; i < end; i++ {
 			v, err := money(sums[i])

@@ -19,7 +19,7 @@ func (t *tx) Customer(ctx context.Context, ref commission.CustomerRef) (*commiss
 func (t *tx) Buyer(ctx context.Context, ref commission.CustomerRef) (*commission.Buyer, error) {
 	var c, r customerRow
 	var p partnerRow
-	dest := r.dest(p.dest(c.dest(make([]any, 0, 36))))
+	dest := r.dest(p.dest(c.dest(make([]any, 0, 37))))
 	if err := t.findBy(ctx, t.s.q.buyerBy, "customer", ref.ID, ref.Key, ref.Email, dest); err != nil {
 		return nil, err
 	}

@@ -81,3 +81,14 @@ func (d Dialect) skipDuplicate() string {
 	}
 	return ""
 }
+
+// bytewise is col compared and sorted byte by byte, as every store orders
+// ids: PostgreSQL would follow the database's collation, and the indexes
+// that order by an id are built COLLATE "C". MySQL's columns are binary,
+// and SQLite compares bytes.
+func (d Dialect) bytewise(col string) string {
+	if d == Postgres {
+		return col + ` COLLATE "C"`
+	}
+	return col
+}

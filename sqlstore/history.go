@@ -22,10 +22,7 @@ func (t *tx) CustomerHistory(ctx context.Context, customerID string, before time
 		}
 	}
 	// Strictly before: a time between two microseconds counts the earlier.
-	limit := before.UnixMicro()
-	if before.Sub(fromMicros(limit)) > 0 {
-		limit++
-	}
+	limit := ceilMicros(before)
 	var first sql.NullInt64
 	err := t.q.QueryRowContext(ctx, t.s.q.history, t.program, customerID, true, string(commission.TransactionActive), limit).
 		Scan(&h.Count, &first)

@@ -84,6 +84,10 @@ func (t *tx) transactionArgs(args []any, in *commission.Transaction) ([]any, err
 	if err != nil {
 		return nil, err
 	}
+	refunded, err := money(in.Refunded)
+	if err != nil {
+		return nil, err
+	}
 	products, err := toJSON(in.Products)
 	if err != nil {
 		return nil, err
@@ -91,7 +95,7 @@ func (t *tx) transactionArgs(args []any, in *commission.Transaction) ([]any, err
 	return append(args, t.program, in.Key, in.Action, amount, reward, in.AmountUnits, in.IsCurrency, in.Credit,
 		in.ProductID, in.ProductType, products, in.Rewarded, in.Rewardable, in.Qualified,
 		in.CustomerID, in.CustomerKey, in.PartnerID, in.PartnerKey, in.ReferringCustomerID, in.ReferringCustomerKey,
-		micros(in.CreatedAt), in.Backdated, string(in.State), microsPtr(in.DeletedAt), rate), nil
+		micros(in.CreatedAt), in.Backdated, string(in.State), microsPtr(in.DeletedAt), rate, refunded), nil
 }
 
 // batchRows bounds the rows of one multi-row INSERT, so that its

@@ -92,3 +92,18 @@ func (t *tx) attachRewards(ctx context.Context, txs []*commission.Transaction) e
 	}
 	return rows.Err()
 }
+
+// newestFirst appends to a listing's statement the order of a page of
+// rows newest first by (created_at, id), starting strictly after after
+// when it is set, and its limit; it returns args with theirs.
+func (d Dialect) newestFirst(b *strings.Builder, args []any, after *commission.RewardPosition, limit int) []any {
+	id := d.bytewise("id")
+	if after != nil {
+		at := micros(after.CreatedAt)
+		// created_at <= ? first, so that the index's range ends there.
+		b.WriteString(" AND created_at <= ? AND (created_at < ? OR " + id + " < ?)")
+		args = append(args, at, at, after.ID)
+	}
+	b.WriteString(" ORDER BY created_at DESC, " + id + " DESC LIMIT ?")
+	return append(args, limit)
+}

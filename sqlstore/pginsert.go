@@ -11,8 +11,8 @@ import (
 
 // On PostgreSQL a sale is written by one statement, the transaction and
 // then, only if it was inserted, its rewards; and a bulk of any size by one
-// statement too, every column passed as one array and unnested (47
-// parameters in all instead of 24 a row). Round trips, not rows, are what a
+// statement too, every column passed as one array and unnested (52
+// parameters in all instead of 27 a row). Round trips, not rows, are what a
 // write costs here.
 
 // pgInsertOne writes a transaction and its rewards in one statement, args
@@ -43,9 +43,10 @@ func (t *tx) pgInsertOne(ctx context.Context, in *commission.Transaction, args [
 // Column types, in txInsertCols and rewardCols order after program_id.
 var (
 	pgTxTypes = []string{"text", "text", "numeric", "numeric", "text", "bool", "bool", "text", "text", "text",
-		"bool", "bool", "bool", "text", "text", "text", "text", "text", "text", "bigint", "bool", "text", "bigint", "numeric"}
+		"bool", "bool", "bool", "text", "text", "text", "text", "text", "text", "bigint", "bool", "text", "bigint", "numeric", "numeric"}
 	pgRewardTypes = []string{"text", "text", "int", "text", "text", "bigint", "bigint", "text", "text", "text",
-		"text", "text", "text", "text", "numeric", "text", "bool", "bool", "text", "text", "bigint", "bigint", "text"}
+		"text", "text", "text", "text", "numeric", "text", "bool", "bool", "text", "text", "bigint", "bigint", "text",
+		"int", "numeric", "text"}
 	pgInsertSQL = pgInsertStatement()
 )
 

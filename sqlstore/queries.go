@@ -10,6 +10,7 @@ type queries struct {
 	insertPartner         string
 	setPartnerStatus      string
 	setPartnerCommission  string
+	setPartnerMinimum     string
 	partnerExists         string
 	customerBy            map[string]string
 	buyerBy               map[string]string // customer with partner and referrer
@@ -27,23 +28,26 @@ type queries struct {
 	pgSale                [9]string // by number of rewards
 	reward                string
 	setTransactionState   string
+	setTransactionRefund  string
+	transactionExists     string
 	setRewardsDeletedAt   string
 	markRewarded          string
 	setRewardStatus       string
 	rewardExists          string
 	history               string
 	counters              counterQueries // MySQL and SQLite; see counters.go
+	money                 moneyQueries   // entries, refunds, payouts; see moneyqueries.go
 	transactionSelectList string
 	rewardSelectList      string
 }
 
 const (
-	partnerCols  = "id, partner_key, email, name, surname, tags, referring_partner_id, status, created_at, commission"
+	partnerCols  = "id, partner_key, email, name, surname, tags, referring_partner_id, status, created_at, commission, payout_minimum"
 	customerCols = "id, customer_key, email, name, surname, tags, partner_id, partner_key, referring_customer_id, referring_customer_key, status, created_at, referral_url"
-	txInsertCols = "program_id, tx_key, action, amount, reward, amount_units, is_currency, credit, product_id, product_type, products, rewarded, rewardable, qualified, customer_id, customer_key, partner_id, partner_key, referring_customer_id, referring_customer_key, created_at, backdated, state, deleted_at, rate"
-	rewardCols   = "program_id, id, tx_key, position, action, status, review_ends_at, decided_at, reason, partner_id, partner_key, customer_id, customer_key, rewarded_customer_id, rewarded_customer_key, amount, amount_units, is_currency, credit, product_id, product_type, created_at, deleted_at, explanation"
-	rewardArity  = 24
-	txArity      = 25
+	txInsertCols = "program_id, tx_key, action, amount, reward, amount_units, is_currency, credit, product_id, product_type, products, rewarded, rewardable, qualified, customer_id, customer_key, partner_id, partner_key, referring_customer_id, referring_customer_key, created_at, backdated, state, deleted_at, rate, refunded"
+	rewardCols   = "program_id, id, tx_key, position, action, status, review_ends_at, decided_at, reason, partner_id, partner_key, customer_id, customer_key, rewarded_customer_id, rewarded_customer_key, amount, amount_units, is_currency, credit, product_id, product_type, created_at, deleted_at, explanation, line, reversed, payout_id"
+	rewardArity  = 27
+	txArity      = 26
 )
 
 // prefixed qualifies every column of a list with a table alias.
@@ -67,6 +71,7 @@ func newQueries(d Dialect) *queries {
 	q.customerQueries()
 	q.transactionQueries()
 	q.rewardQueries()
+	q.money = q.moneyQueries()
 	if d != Postgres { // see pgcounters.go
 		q.counters = newCounterQueries(d)
 	}
@@ -88,9 +93,10 @@ func (q *queries) partnerQueries() {
 	q.partnerBy = byColumn("partner_key", func(col string) string {
 		return r("SELECT " + partnerCols + " FROM commission_partners WHERE program_id = ? AND " + col + " = ?")
 	})
-	q.insertPartner = r("INSERT INTO commission_partners (program_id, " + partnerCols + ") VALUES " + placeholders(11) + q.d.skipDuplicate())
+	q.insertPartner = r("INSERT INTO commission_partners (program_id, " + partnerCols + ") VALUES " + placeholders(12) + q.d.skipDuplicate())
 	q.setPartnerStatus = r("UPDATE commission_partners SET status = ? WHERE program_id = ? AND id = ?")
 	q.setPartnerCommission = r("UPDATE commission_partners SET commission = ? WHERE program_id = ? AND id = ?")
+	q.setPartnerMinimum = r("UPDATE commission_partners SET payout_minimum = ? WHERE program_id = ? AND id = ?")
 	q.partnerExists = r("SELECT COUNT(*) FROM commission_partners WHERE program_id = ? AND id = ?")
 }
 
@@ -115,7 +121,7 @@ func (q *queries) customerQueries() {
 func (q *queries) transactionQueries() {
 	d, r := q.d, q.d.rebind
 	q.transactionSelectList = "seq, tx_key, action, " + d.num("amount") + ", " + d.num("reward") +
-		", amount_units, is_currency, credit, product_id, product_type, products, rewarded, rewardable, qualified, customer_id, customer_key, partner_id, partner_key, referring_customer_id, referring_customer_key, created_at, backdated, state, deleted_at, " + d.num("rate")
+		", amount_units, is_currency, credit, product_id, product_type, products, rewarded, rewardable, qualified, customer_id, customer_key, partner_id, partner_key, referring_customer_id, referring_customer_key, created_at, backdated, state, deleted_at, " + d.num("rate") + ", " + d.num("refunded")
 	q.transaction = r("SELECT " + q.transactionSelectList + " FROM commission_transactions WHERE program_id = ? AND tx_key = ?")
 	q.transactionForUpdate = q.transaction + d.forUpdate()
 	q.insertTransaction = r("INSERT INTO commission_transactions (" + txInsertCols + ") VALUES " + placeholders(txArity) + d.skipDuplicate())
@@ -125,13 +131,15 @@ func (q *queries) transactionQueries() {
 	q.deleteTransaction = r("DELETE FROM commission_transactions WHERE seq = ?")
 	q.markRewarded = r("UPDATE commission_transactions SET rewardable = ?, qualified = ? WHERE program_id = ? AND tx_key = ?")
 	q.setTransactionState = r("UPDATE commission_transactions SET state = ?, deleted_at = ? WHERE program_id = ? AND tx_key = ?")
+	q.setTransactionRefund = r("UPDATE commission_transactions SET refunded = ?, qualified = ? WHERE program_id = ? AND tx_key = ?")
+	q.transactionExists = r("SELECT COUNT(*) FROM commission_transactions WHERE program_id = ? AND tx_key = ?")
 	q.history = r("SELECT COUNT(*), MIN(created_at) FROM commission_transactions WHERE program_id = ? AND customer_id = ? AND qualified = ? AND state = ? AND created_at < ?")
 }
 
 func (q *queries) rewardQueries() {
 	d, r := q.d, q.d.rebind
 	q.rewardSelectList = "id, tx_key, action, status, review_ends_at, decided_at, reason, partner_id, partner_key, customer_id, customer_key, rewarded_customer_id, rewarded_customer_key, " +
-		d.num("amount") + ", amount_units, is_currency, credit, product_id, product_type, created_at, deleted_at, explanation"
+		d.num("amount") + ", amount_units, is_currency, credit, product_id, product_type, created_at, deleted_at, explanation, line, " + d.num("reversed") + ", payout_id"
 	q.rewardsOf = r("SELECT " + q.rewardSelectList + " FROM commission_rewards WHERE program_id = ? AND tx_key = ? ORDER BY position")
 	for n := range q.insertRewards {
 		q.insertRewards[n] = q.rewardInsert(n)

@@ -25,15 +25,19 @@ func (t *tx) Reward(ctx context.Context, id string) (*commission.Reward, error) 
 func scanReward(row scanner) (*commission.Reward, error) {
 	var r commission.Reward
 	var reviewEnds, decided, deleted sql.NullInt64
-	var amount, explanation string
+	var amount, explanation, reversed string
 	var created int64
 	err := row.Scan(&r.ID, &r.TransactionKey, &r.Action, &r.Status, &reviewEnds, &decided, &r.Reason,
 		&r.PartnerID, &r.PartnerKey, &r.CustomerID, &r.CustomerKey, &r.RewardedCustomerID, &r.RewardedCustomerKey,
-		&amount, &r.AmountUnits, &r.IsCurrency, &r.Credit, &r.ProductID, &r.ProductType, &created, &deleted, &explanation)
+		&amount, &r.AmountUnits, &r.IsCurrency, &r.Credit, &r.ProductID, &r.ProductType, &created, &deleted, &explanation,
+		&r.Line, &reversed, &r.PayoutID)
 	if err != nil {
 		return nil, err
 	}
 	if r.Amount, err = parseMoney(amount); err != nil {
+		return nil, err
+	}
+	if r.Reversed, err = parseMoney(reversed); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(explanation), &r.Explanation); err != nil {
@@ -79,6 +83,10 @@ func (t *tx) rewardArgs(args []any, key string, i int, r *commission.Reward) ([]
 	if err != nil {
 		return nil, err
 	}
+	reversed, err := money(r.Reversed)
+	if err != nil {
+		return nil, err
+	}
 	explanation, err := r.Explanation.MarshalJSON() // what json.Marshal would call, without its checks
 	if err != nil {
 		return nil, err
@@ -86,7 +94,8 @@ func (t *tx) rewardArgs(args []any, key string, i int, r *commission.Reward) ([]
 	return append(args, t.program, r.ID, key, i, r.Action, string(r.Status), microsPtr(r.ReviewEndsAt),
 		microsPtr(r.DecidedAt), r.Reason, r.PartnerID, r.PartnerKey, r.CustomerID, r.CustomerKey,
 		r.RewardedCustomerID, r.RewardedCustomerKey, amount, r.AmountUnits, r.IsCurrency, r.Credit,
-		r.ProductID, r.ProductType, micros(r.CreatedAt), microsPtr(r.DeletedAt), string(explanation)), nil
+		r.ProductID, r.ProductType, micros(r.CreatedAt), microsPtr(r.DeletedAt), string(explanation),
+		r.Line, reversed, r.PayoutID), nil
 }
 
 // rewardsArgs appends the column values of rewards, which take the
@@ -113,15 +122,5 @@ func (t *tx) insertRewardRows(ctx context.Context, args []any, what string) erro
 		query = t.s.q.rewardInsert(rows)
 	}
 	res, err := t.q.ExecContext(ctx, query, args...)
-	if err != nil {
-		return inserted(res, err, what)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return fmt.Errorf("sqlstore: insert %s: %w", what, err)
-	}
-	if n != int64(rows) { // ON CONFLICT DO NOTHING skipped a taken id
-		return fmt.Errorf("%w: %s", commission.ErrDuplicateKey, what)
-	}
-	return nil
+	return insertedAll(res, err, rows, what)
 }

@@ -39,16 +39,20 @@ func scanTransaction(row scanner) (*commission.Transaction, error) {
 	var tr commission.Transaction
 	var amount, products string
 	var reward, rate sql.NullString
+	var refunded string
 	var created int64
 	var deleted sql.NullInt64
 	err := row.Scan(&tr.Seq, &tr.Key, &tr.Action, &amount, &reward, &tr.AmountUnits, &tr.IsCurrency, &tr.Credit,
 		&tr.ProductID, &tr.ProductType, &products, &tr.Rewarded, &tr.Rewardable, &tr.Qualified,
 		&tr.CustomerID, &tr.CustomerKey, &tr.PartnerID, &tr.PartnerKey, &tr.ReferringCustomerID, &tr.ReferringCustomerKey,
-		&created, &tr.Backdated, &tr.State, &deleted, &rate)
+		&created, &tr.Backdated, &tr.State, &deleted, &rate, &refunded)
 	if err != nil {
 		return nil, err
 	}
 	if tr.Amount, err = parseMoney(amount); err != nil {
+		return nil, err
+	}
+	if tr.Refunded, err = parseMoney(refunded); err != nil {
 		return nil, err
 	}
 	if tr.Reward, err = parseNullMoney(reward); err != nil {

@@ -60,6 +60,17 @@ func microsPtr(t *time.Time) any {
 	return t.UnixMicro()
 }
 
+// ceilMicros is t in Unix microseconds, rounded up: a stored time (whole
+// microseconds) is at or after t exactly when it is at or after
+// ceilMicros(t). t.UnixMicro() rounds down, for "after t".
+func ceilMicros(t time.Time) int64 {
+	us := t.UnixMicro()
+	if t.Sub(fromMicros(us)) > 0 {
+		us++
+	}
+	return us
+}
+
 func fromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
 
 func fromNullMicros(n sql.NullInt64) *time.Time {
