@@ -182,24 +182,14 @@ func clamp(r *Reward, limit decimal.Decimal, cap string) {
 	r.Explanation.Caps = append(r.Explanation.Caps, cap)
 }
 
-// releaseSpend gives back to the earners' spend limits what rewards had
-// counted towards them (sign -1, on a reversal or rejection) or takes it
-// again (sign 1, on a restore). A rejected reward counts for nothing.
-func releaseSpend(ctx context.Context, tx StoreTx, rewards []Reward, sign int64) error {
-	var deltas []CounterDelta
-	for _, r := range rewards {
-		if r.Status == RewardRejected {
-			continue
-		}
-		for _, period := range r.Explanation.Counted {
-			deltas = append(deltas, CounterDelta{
-				Key:   spendCounter(CapPeriod(period), earnerOf(&r), r.CreatedAt),
-				Delta: r.Amount.Mul(decimal.NewFromInt(sign)),
-			})
-		}
+// spendDeltas is what amount (negative: given back, on a reversal or a
+// rejection; positive: taken again, on a restore) changes of the spend
+// limits r counted towards, in the periods of r's created_at; the
+// periods were recorded with r, so a reversal gives back what was counted
+// even if the limits have changed since.
+func spendDeltas(deltas []CounterDelta, r *Reward, amount decimal.Decimal) []CounterDelta {
+	for _, period := range r.Explanation.Counted {
+		deltas = append(deltas, CounterDelta{Key: spendCounter(CapPeriod(period), earnerOf(r), r.CreatedAt), Delta: amount})
 	}
-	if len(deltas) == 0 {
-		return nil
-	}
-	return tx.AddCounters(ctx, deltas)
+	return deltas
 }

@@ -92,7 +92,7 @@ func (e *Engine) earn(ctx context.Context, w *work, s *earning) error {
 			return fieldError("amount", fmt.Sprintf("earns a reward of %s, more than the %d digits before the point a reward holds", brief(formatDecimal(r.Amount)), maxIntegerDigits))
 		}
 	}
-	return w.addCounters(ctx, deltas)
+	return w.addCounters(ctx, earnedDeltas(deltas, s.t.Rewards))
 }
 
 // paysNothing reports a reward of 0, which a transaction does not keep:
@@ -253,18 +253,18 @@ func (e *Engine) rewardSet(t *Transaction, tmpl *Reward, set, amount decimal.Dec
 func (e *Engine) rewardLines(s *earning, tmpl *Reward) {
 	t := s.t
 	if len(t.Products) == 0 {
-		e.rewardLine(s, tmpl, ProductLine{ProductID: t.ProductID, ProductType: t.ProductType, ProductPrice: converted(s.rate, t.Amount)}, 1)
+		e.rewardLine(s, tmpl, ProductLine{ProductID: t.ProductID, ProductType: t.ProductType, ProductPrice: converted(s.rate, t.Amount)}, 0)
 		return
 	}
-	for _, l := range t.Products {
+	for i, l := range t.Products {
 		l.ProductPrice = converted(s.rate, l.ProductPrice)
-		e.rewardLine(s, tmpl, l, len(t.Products))
+		e.rewardLine(s, tmpl, l, i+1)
 	}
 }
 
-// rewardLine appends the reward of one line, by the rule that matches it,
-// if any does; lines is how many the sale has.
-func (e *Engine) rewardLine(s *earning, tmpl *Reward, l ProductLine, lines int) {
+// rewardLine appends the reward of one line (from 1; 0 for a sale without
+// lines), by the rule that matches it, if any does.
+func (e *Engine) rewardLine(s *earning, tmpl *Reward, l ProductLine, line int) {
 	t := s.t
 	ru := e.rules.match(l.ProductID, l.ProductType, s.b.Partner, s.custom, s.tier)
 	if ru == nil {
@@ -276,10 +276,11 @@ func (e *Engine) rewardLine(s *earning, tmpl *Reward, l ProductLine, lines int) 
 	}
 	st := &ru.steps[i]
 	if t.Rewards == nil {
-		t.Rewards = make([]Reward, 0, lines)
+		t.Rewards = make([]Reward, 0, max(len(t.Products), 1))
 	}
 	r := *tmpl
 	r.ID = e.newID()
+	r.Line = line
 	e.paid(&r, st, l.ProductPrice)
 	r.ProductID, r.ProductType = l.ProductID, l.ProductType
 	r.Explanation = Explanation{

@@ -59,8 +59,14 @@ var (
 	// fewer paying customers than the program asks.
 	ErrBelowThreshold = errors.New("commission: payout below threshold")
 
-	// ErrRefundTooLarge reports a refund of more than is left to refund.
-	ErrRefundTooLarge = errors.New("commission: refund larger than what is left")
+	// ErrPayoutSettled reports marking paid or canceling a payout that
+	// was settled the other way already (a paid payout cannot be
+	// canceled, nor a canceled one paid), or paid with another reference.
+	ErrPayoutSettled = errors.New("commission: payout already settled")
+
+	// ErrRefunded reports making rewardable a sale that was refunded in
+	// part or in all.
+	ErrRefunded = errors.New("commission: transaction refunded")
 
 	// ErrNotInReview reports approving or rejecting a reward that is not
 	// held in its review period (already released, rejected or reversed).

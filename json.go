@@ -25,6 +25,9 @@ func (t Transaction) MarshalJSON() ([]byte, error) {
 	w.str("key", t.Key)
 	w.str("action", t.Action)
 	w.num("amount", t.Amount)
+	if !t.Refunded.IsZero() {
+		w.num("refunded", t.Refunded)
+	}
 	if t.Kind == ReferAFriend {
 		w.strOrNull("customer", t.ReferringCustomerKey)
 		w.str("referred_customer", t.CustomerKey)
@@ -132,6 +135,9 @@ func (r *Reward) writeJSON(b *bytes.Buffer, kind ProgramKind) {
 		w.str("partner", r.PartnerKey)
 	}
 	w.num("amount", r.Amount)
+	if !r.Reversed.IsZero() {
+		w.num("reversed", r.Reversed)
+	}
 	w.str("amount_units", r.AmountUnits)
 	w.boolean("is_currency", r.IsCurrency)
 	w.boolean("credit", r.Credit)
@@ -142,6 +148,13 @@ func (r *Reward) writeJSON(b *bytes.Buffer, kind ProgramKind) {
 	}
 	if r.Reason != "" {
 		w.str("reason", r.Reason)
+	}
+	if r.PayoutID != "" {
+		w.str("payout", r.PayoutID)
+	}
+	if r.Line != 0 {
+		w.key("line")
+		b.WriteString(itoa(r.Line))
 	}
 	if r.ProductID != "" || r.ProductType != "" {
 		w.key("product_type_data")
@@ -227,6 +240,11 @@ func (w *jsonWriter) strs(k string, v []string) {
 		return
 	}
 	w.key(k)
+	w.array(v)
+}
+
+// array writes a list of strings as a value: [] when it is empty.
+func (w *jsonWriter) array(v []string) {
 	w.buf.WriteByte('[')
 	for i, s := range v {
 		if i > 0 {

@@ -1,6 +1,8 @@
 package commission
 
 import (
+	"context"
+	"slices"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -81,3 +83,143 @@ type Entry struct {
 
 // net is what a reward pays now: its amount less what was reversed.
 func (r *Reward) net() decimal.Decimal { return r.Amount.Sub(r.Reversed) }
+
+// Where an earner's money in a unit sits, as counters: place "unpaid"
+// holds its rewards that are in review or earned and in no payout, net of
+// their entries, and the open adjustments that give money back (credits);
+// "in_payout" what its pending payouts pay, less what was reversed of
+// their rewards since; "paid" what its paid payouts paid; "clawback" the
+// open adjustments of paid rewards that take money back, as a positive
+// sum. A balance reads these four counters, and what is in review, at a
+// cost that does not grow with the earner's history.
+//
+// An entry against a reward in a pending payout counts in "in_payout"
+// until the payout is settled: paid, the entry is a clawback (or a
+// credit) the next payout nets; canceled, the reward comes back to
+// "unpaid" with the entry netted in place.
+const (
+	placeUnpaid   = "unpaid"
+	placeClawback = "clawback"
+	placeInPayout = "in_payout"
+	placePaid     = "paid"
+)
+
+// balanceKey is the counter of who's money in units in place.
+func balanceKey(place string, who Earner, units string) CounterKey {
+	return CounterKey{Name: "balance." + string(who.Kind) + "." + place, Subject: who.ID, Bucket: units}
+}
+
+// earnedDeltas is what new rewards add to their earners' unpaid money; a
+// rejected reward counts nowhere.
+func earnedDeltas(deltas []CounterDelta, rewards []Reward) []CounterDelta {
+	for i := range rewards {
+		r := &rewards[i]
+		if r.Status != RewardRejected {
+			deltas = append(deltas, CounterDelta{Key: balanceKey(placeUnpaid, earnerOf(r), r.AmountUnits), Delta: r.Amount})
+		}
+	}
+	return deltas
+}
+
+// placeOf is where an entry of amount against r counts, given where r
+// sits: in place with r while r is in no payout; with its payout while
+// that is pending; once r is paid, a clawback when it takes money back
+// and a credit (unpaid) when it gives some.
+func placeOf(r *Reward, amount decimal.Decimal) string {
+	switch {
+	case r.PayoutID == "":
+		return placeUnpaid
+	case r.Status != RewardPaid:
+		return placeInPayout
+	case amount.Sign() < 0:
+		return placeClawback
+	}
+	return placeUnpaid
+}
+
+// placeDelta is what amount adds to the counter of place: a clawback
+// counts what it takes back as a positive sum.
+func placeDelta(place string, who Earner, units string, amount decimal.Decimal) CounterDelta {
+	if place == placeClawback {
+		amount = amount.Neg()
+	}
+	return CounterDelta{Key: balanceKey(place, who, units), Delta: amount}
+}
+
+// entry is an entry of amount against r, made at now for reason; post
+// marks it an adjustment if r is in a payout when it is stored.
+func (e *Engine) entry(r *Reward, amount decimal.Decimal, reason EntryReason, now time.Time) Entry {
+	return Entry{
+		ID: e.newID(), RewardID: r.ID, TransactionKey: r.TransactionKey, Reason: reason,
+		Earner: earnerOf(r), Units: r.AmountUnits, Amount: amount, CreatedAt: now,
+	}
+}
+
+// post stores entries against t's rewards and moves the money they move.
+// Locks are taken in one order everywhere: the spend limits their rewards
+// counted towards (as a sale takes them), then the earners' balances
+// (which a payout takes first), then the reward rows (which a payout
+// takes next).
+func post(ctx context.Context, tx StoreTx, t *Transaction, entries []Entry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	var spend []CounterDelta
+	for _, en := range entries {
+		if i := slices.IndexFunc(t.Rewards, func(r Reward) bool { return r.ID == en.RewardID }); i >= 0 {
+			spend = spendDeltas(spend, &t.Rewards[i], en.Amount)
+		}
+	}
+	if len(spend) > 0 {
+		if err := tx.AddCounters(ctx, spend); err != nil {
+			return err
+		}
+	}
+	deltas, err := settle(ctx, tx, entries)
+	if err != nil {
+		return err
+	}
+	if err := tx.AddCounters(ctx, deltas); err != nil {
+		return err
+	}
+	return tx.InsertEntries(ctx, entries)
+}
+
+// settle locks the balances entries move, then reads where each entry's
+// reward sits now (a payout may have taken it, paid it or released it
+// since its transaction was read; the lock made that payout finish
+// first), marks the entries made against a reward in a payout as
+// adjustments, and returns what they move.
+func settle(ctx context.Context, tx StoreTx, entries []Entry) ([]CounterDelta, error) {
+	keys := make([]CounterKey, 0, 4*len(entries))
+	for _, en := range entries {
+		keys = append(keys, balanceKeys(en.Earner, en.Units)...)
+	}
+	if err := lockCounters(ctx, tx, keys); err != nil {
+		return nil, err
+	}
+	deltas := make([]CounterDelta, len(entries))
+	for i := range entries {
+		en := &entries[i]
+		r, err := tx.Reward(ctx, en.RewardID)
+		if err != nil {
+			return nil, err
+		}
+		en.Adjustment = r.PayoutID != ""
+		deltas[i] = placeDelta(placeOf(r, en.Amount), en.Earner, en.Units, en.Amount)
+	}
+	return deltas, nil
+}
+
+// lockCounters locks the counters keys, in their order (CounterKey.Compare),
+// by adding nothing to them: what the unit of work reads next was
+// committed by whoever held them before.
+func lockCounters(ctx context.Context, tx StoreTx, keys []CounterKey) error {
+	slices.SortFunc(keys, CounterKey.Compare)
+	keys = slices.Compact(keys)
+	deltas := make([]CounterDelta, len(keys))
+	for i, k := range keys {
+		deltas[i] = CounterDelta{Key: k}
+	}
+	return tx.AddCounters(ctx, deltas)
+}

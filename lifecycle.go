@@ -100,6 +100,8 @@ func canMakeRewardable(t *Transaction) error {
 		return fmt.Errorf("%w: restore %q first", ErrAlreadyArchived, key)
 	case t.Rewarded:
 		return fmt.Errorf("%w: %q was rewarded elsewhere", ErrRewarded, key)
+	case t.Refunded.Sign() > 0:
+		return fmt.Errorf("%w: %q", ErrRefunded, key)
 	case t.Qualified:
 		// It earned its rewards and counts towards periods, tiers and
 		// goals; a reward rejected since was rejected by decision.
@@ -171,10 +173,10 @@ func (e *Engine) changeState(ctx context.Context, key string, next func(*Transac
 		}
 		// The metrics after the state is stored, so that the customer's
 		// history they may read no longer holds (or holds again) t. Then
-		// the spend limits, which an active transaction's rewards count
-		// towards: leaving that state gives their amount back, returning
-		// takes it. Counters are locked in the order a sale locks them:
-		// the customer's and metrics before spend limits.
+		// the entries that take its rewards' money back (leaving the
+		// active state) or give it again (returning), with the spend
+		// limits and balances they move. Counters are locked in the
+		// order a sale locks them: the customer's and metrics first.
 		var sign int64
 		switch {
 		case t.State == TransactionActive && state != TransactionActive:
@@ -187,8 +189,46 @@ func (e *Engine) changeState(ctx context.Context, key string, next func(*Transac
 		if err := e.recount(ctx, tx, t, sign); err != nil {
 			return err
 		}
-		return releaseSpend(ctx, tx, t.Rewards, sign)
+		entries, err := e.stateEntries(ctx, tx, t, state, now)
+		if err != nil {
+			return err
+		}
+		return post(ctx, tx, t, entries)
 	})
+}
+
+// stateEntries are the entries of t's rewards as t moves to state: out
+// of the active state, each reward's net is taken back; back into it
+// (a restore), what the archive took is given again. A rejected reward
+// counts nowhere and gets none.
+func (e *Engine) stateEntries(ctx context.Context, tx StoreTx, t *Transaction, state TransactionState, now time.Time) ([]Entry, error) {
+	var entries []Entry
+	if state != TransactionActive {
+		reason := EntryDeleted
+		if state == TransactionArchived {
+			reason = EntryArchived
+		}
+		for i := range t.Rewards {
+			if r := &t.Rewards[i]; r.Status != RewardRejected && r.net().Sign() > 0 {
+				entries = append(entries, e.entry(r, r.net().Neg(), reason, now))
+			}
+		}
+		return entries, nil
+	}
+	stored, err := tx.Entries(ctx, t.Key)
+	if err != nil {
+		return nil, err
+	}
+	for i := range t.Rewards {
+		r := &t.Rewards[i]
+		for j := len(stored) - 1; j >= 0; j-- {
+			if en := &stored[j]; en.RewardID == r.ID && en.Reason == EntryArchived {
+				entries = append(entries, e.entry(r, en.Amount.Neg(), EntryRestored, now))
+				break
+			}
+		}
+	}
+	return entries, nil
 }
 
 // ApproveReward releases a reward held in its review period before the
@@ -236,13 +276,40 @@ func (e *Engine) decide(ctx context.Context, id string, status RewardStatus, rea
 		if r.DeletedAt != nil || r.statusAt(now) != RewardInReview {
 			return fmt.Errorf("%w: reward %q is %s", ErrNotInReview, id, describeStatus(r, now))
 		}
-		if status == RewardRejected {
-			if err := releaseSpend(ctx, tx, []Reward{*r}, -1); err != nil {
-				return err
-			}
+		if err := e.settleDecision(ctx, tx, r, status); err != nil {
+			return err
 		}
 		return tx.SetRewardStatus(ctx, id, status, reason, now)
 	})
+}
+
+// settleDecision moves the money of a decision on r: a rejected reward
+// counts nowhere, so its net leaves the spend limits, then its earner's
+// unpaid money. The earner's balance is locked (as a payout locks it)
+// before r is read again, so that a payout that took r in the meantime
+// is seen: a reward in a payout is no longer in review.
+func (e *Engine) settleDecision(ctx context.Context, tx StoreTx, r *Reward, status RewardStatus) error {
+	net := r.net().Neg()
+	if status == RewardRejected {
+		if err := tx.AddCounters(ctx, spendDeltas(nil, r, net)); err != nil {
+			return err
+		}
+	}
+	keys := []CounterKey{balanceKey(placeUnpaid, earnerOf(r), r.AmountUnits)}
+	if err := lockCounters(ctx, tx, keys); err != nil {
+		return err
+	}
+	now, err := tx.Reward(ctx, r.ID)
+	if err != nil {
+		return err
+	}
+	if now.PayoutID != "" {
+		return fmt.Errorf("%w: reward %q is in payout %q", ErrNotInReview, r.ID, now.PayoutID)
+	}
+	if status != RewardRejected {
+		return nil
+	}
+	return tx.AddCounters(ctx, []CounterDelta{{Key: keys[0], Delta: net}})
 }
 
 func describeStatus(r *Reward, now time.Time) string {

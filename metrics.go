@@ -177,23 +177,24 @@ func (s slot) key(who string, at time.Time) CounterKey {
 	return metricKey(s.metric, who, monthBucket(monthBack(at, s.back)))
 }
 
-// revenue is what t adds to its beneficiary's revenue: its amount in the
-// program currency, converted at the rate it records; false when it is in
-// other units. It depends only on what is stored, so that a reversal
-// takes back exactly what the sale added.
+// revenue is what t adds to its beneficiary's revenue: its amount less
+// what refunds took back, in the program currency, converted at the rate
+// it records; false when it is in other units. It depends only on what is
+// stored, so that a reversal takes back exactly what the sale still adds.
 func (e *Engine) revenue(t *Transaction) (decimal.Decimal, bool) {
+	left := t.Amount.Sub(t.Refunded) // refunds gave the rest back
 	switch {
 	case t.AmountUnits == e.prog.Currency:
-		return t.Amount, true
+		return left, true
 	case t.Rate != nil:
-		return t.Amount.Mul(*t.Rate).RoundBank(maxScale), true
+		return left.Mul(*t.Rate).RoundBank(maxScale), true
 	}
 	// A sale stored before transactions kept their rate: the rate its
 	// rewards record, the latest if rewards were added later.
 	for i := len(t.Rewards) - 1; i >= 0; i-- {
 		r := &t.Rewards[i]
 		if r.Explanation.Rate != nil && r.Explanation.From == t.AmountUnits {
-			return t.Amount.Mul(*r.Explanation.Rate).RoundBank(maxScale), true
+			return left.Mul(*r.Explanation.Rate).RoundBank(maxScale), true
 		}
 	}
 	return decimal.Zero, false

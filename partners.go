@@ -207,6 +207,30 @@ func (e *Engine) SetPartnerCommission(ctx context.Context, ref PartnerRef, c *Co
 	return p, partnerNotFound(err, ref)
 }
 
+// SetPartnerPayoutMinimum sets the least a payout to the partner may pay
+// in the program currency, replacing the program's Rules.Payouts.Minimum
+// for it, or with nil removes it. ErrNotFound if there is no such
+// partner.
+func (e *Engine) SetPartnerPayoutMinimum(ctx context.Context, ref PartnerRef, minimum *decimal.Decimal) (*Partner, error) {
+	if minimum != nil {
+		v := &validator{}
+		validateAmount(v, "payout_minimum", *minimum)
+		if err := v.err(); err != nil {
+			return nil, err
+		}
+	}
+	ref = ref.folded()
+	if err := checkRef(ref.ID, ref.Key, ref.Email); err != nil {
+		return nil, err
+	}
+	p, err := amend(ctx, e, func(tx StoreTx) (*Partner, error) { return tx.Partner(ctx, ref) },
+		func(tx StoreTx, p *Partner) error {
+			p.PayoutMinimum = copyDecimal(minimum)
+			return tx.SetPartnerPayoutMinimum(ctx, p.ID, p.PayoutMinimum)
+		})
+	return p, partnerNotFound(err, ref)
+}
+
 // partnerErr words a partner that attribution names and the store does
 // not have as the documented "Invalid partner key".
 func partnerErr(err error, ref PartnerRef) error {

@@ -55,6 +55,7 @@ func (p *Program) compile() (*rules, error) {
 	p.validateCustomUnits(v)
 	p.Rules.Rounding.validate(v, "rules.rounding")
 	p.Rules.Caps.validate(v, "rules.caps")
+	p.Rules.Payouts.validate(v, "rules.payouts")
 	rs.compileFriend(v, p)
 	if p.Rules.Fraud.RepeatWindow < 0 {
 		v.add("rules.fraud.repeat_window", "must not be negative")

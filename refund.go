@@ -1,6 +1,9 @@
 package commission
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -42,4 +45,135 @@ type Refund struct {
 	// Entries are what it took back from each reward of the sale. A store
 	// does not keep them on the refund; the engine gathers them.
 	Entries []Entry `json:"entries"`
+}
+
+// RefundTransaction refunds part or all of a sale, as a payment provider
+// reports it: an amount of the sale, or amounts of its product lines.
+//
+// Every reward of the sale pays, from then on, its share of what is left:
+// round(its exact amount × left ÷ sold), by its own rounding and at the
+// terms it was computed with, never today's rules; a reward of one line
+// refunded by line takes the line's share, the other rewards the sale's.
+// Each refund stores, for each reward, an Entry of the difference from
+// what it paid before, so that a sale refunded in full, in any number of
+// parts, pays exactly nothing. The rewards themselves never change. What
+// the entries take back leaves the earners' balances (a clawback when the
+// reward was in a payout or paid) and the spend limits; the revenue
+// metric gives back what was refunded; a sale refunded in full stops
+// counting, as a deleted one does. A sale refunded by amount is refunded
+// by amount after, one refunded by line by line.
+//
+// The refund's key makes it idempotent: the same key and body again
+// return the stored refund; another body is ErrDuplicateKey. Errors:
+// *ValidationError (more than is left, a line that names no single line
+// of the sale, ...), ErrNotFound, ErrAlreadyDeleted, ErrAlreadyArchived.
+func (e *Engine) RefundTransaction(ctx context.Context, key string, in RefundInput) (*Refund, error) {
+	v := &validator{}
+	validateKey(v, "transaction", key, true)
+	in.validate(v)
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	now := e.clock()
+	return updateValue(ctx, e, func(tx StoreTx) (*Refund, error) {
+		t, err := refundable(ctx, tx, key)
+		if err != nil {
+			return nil, err
+		}
+		if stored, err := tx.Refund(ctx, in.Key); err == nil {
+			return replayRefund(ctx, tx, stored, key, &in)
+		} else if !errors.Is(err, ErrNotFound) {
+			return nil, err
+		}
+		prior, err := tx.Refunds(ctx, key)
+		if err != nil {
+			return nil, err
+		}
+		p, err := planRefund(t, prior, &in)
+		if err != nil {
+			return nil, err
+		}
+		return e.refund(ctx, tx, t, p, &in, now)
+	})
+}
+
+// validate checks a refund's body.
+func (in *RefundInput) validate(v *validator) {
+	validateKey(v, "key", in.Key, true)
+	switch {
+	case in.Amount == nil && len(in.Products) == 0:
+		v.add("amount", "amount or products is required")
+	case in.Amount != nil && len(in.Products) > 0:
+		v.add("products", "cannot be combined with amount")
+	case in.Amount != nil:
+		validateRefundAmount(v, "amount", *in.Amount)
+	}
+	if len(in.Products) > maxLines {
+		v.addf("products", "has more than %d lines", maxLines)
+		return
+	}
+	for i, l := range in.Products {
+		path := "products[" + itoa(i) + "]."
+		validateKey(v, path+"product_id", l.ProductID, true)
+		if l.Amount != nil {
+			validateRefundAmount(v, path+"amount", *l.Amount)
+		}
+	}
+}
+
+func validateRefundAmount(v *validator, path string, d decimal.Decimal) {
+	validateAmount(v, path, d)
+	if d.Sign() == 0 {
+		v.add(path, "must be more than 0")
+	}
+}
+
+// refundable reads the sale with key, locking it, if it can be refunded.
+func refundable(ctx context.Context, tx StoreTx, key string) (*Transaction, error) {
+	t, err := tx.Transaction(ctx, key)
+	switch {
+	case err != nil:
+		return nil, err
+	case t.State == TransactionDeleted:
+		return nil, fmt.Errorf("%w: %q", ErrAlreadyDeleted, key)
+	case t.State == TransactionArchived:
+		return nil, fmt.Errorf("%w: restore %q first", ErrAlreadyArchived, key)
+	}
+	return t, nil
+}
+
+// replayRefund answers a refund whose key is stored: the stored refund,
+// with its entries, when in asks for the same; else ErrDuplicateKey.
+func replayRefund(ctx context.Context, tx StoreTx, r *Refund, key string, in *RefundInput) (*Refund, error) {
+	if !r.sameAs(key, in) {
+		return nil, fmt.Errorf("%w: refund %q exists with another body", ErrDuplicateKey, brief(in.Key))
+	}
+	entries, err := tx.Entries(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	for _, en := range entries {
+		if en.RefundKey == r.Key {
+			r.Entries = append(r.Entries, en)
+		}
+	}
+	return r, nil
+}
+
+// sameAs reports whether in, for the sale with key, asks for what r did:
+// the same amount, or the same lines with the same amounts (a line
+// without one asked for what was left of it).
+func (r *Refund) sameAs(key string, in *RefundInput) bool {
+	if r.TransactionKey != key || (in.Amount != nil) != (len(r.Lines) == 0) || len(in.Products) != len(r.Lines) {
+		return false
+	}
+	if in.Amount != nil {
+		return in.Amount.Equal(r.Amount)
+	}
+	for i, l := range in.Products {
+		if l.ProductID != r.Lines[i].ProductID || (l.Amount != nil && !l.Amount.Equal(*r.Lines[i].Amount)) {
+			return false
+		}
+	}
+	return true
 }

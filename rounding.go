@@ -2,7 +2,10 @@ package commission
 
 import (
 	"fmt"
+	"math/big"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/shopspring/decimal"
 	"golang.org/x/text/currency"
@@ -192,4 +195,36 @@ func (e *Engine) round(t *Transaction) {
 			r.Explanation.Rounding, r.Explanation.Exact = ro.label(places), &exact[k]
 		}
 	}
+}
+
+// roundRat rounds a rational amount to places, in mode (HalfUp when
+// empty); amounts are never negative, so up and down are away from and
+// towards zero.
+func roundRat(q *big.Rat, places int32, mode RoundingMode) decimal.Decimal {
+	scale := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(places)), nil)
+	x := new(big.Rat).Mul(q, new(big.Rat).SetInt(scale))
+	n, rem := new(big.Int).QuoRem(x.Num(), x.Denom(), new(big.Int)) // n = floor(x) for x >= 0
+	if rem.Sign() != 0 {
+		twice := new(big.Int).Mul(rem, big.NewInt(2))
+		half := twice.Cmp(x.Denom()) // compare the remainder with a half
+		switch {
+		case mode == Up,
+			mode == HalfEven && (half > 0 || half == 0 && n.Bit(0) == 1),
+			(mode == HalfUp || mode == "") && half >= 0:
+			n.Add(n, big.NewInt(1))
+		}
+	}
+	return decimal.NewFromBigInt(n, -places)
+}
+
+// roundingOf reads how a reward was rounded from its explanation's label
+// ("half_up:2", StorageRounding): what a share of it is rounded by; with
+// no label, to the 18 places of storage, half to even.
+func roundingOf(label string) (int32, RoundingMode) {
+	mode, places, ok := strings.Cut(label, ":")
+	n, err := strconv.Atoi(places)
+	if !ok || err != nil {
+		return maxScale, HalfEven
+	}
+	return int32(n), RoundingMode(mode)
 }
