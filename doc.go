@@ -30,10 +30,25 @@
 //     lost while it committed, and repeating the operation tells whether
 //     it did.
 //
-// After a sale: MakeRewardable, DeleteTransaction (a refund; the key stays
-// reserved), ArchiveTransaction and RestoreTransaction, ApproveReward and
-// RejectReward for rewards in review; reads: Transaction, Transactions
-// (pages, by number or cursor) and Reward.
+// After a sale: MakeRewardable, DeleteTransaction (a full reversal; the
+// key stays reserved), ArchiveTransaction and RestoreTransaction,
+// ApproveReward and RejectReward for rewards in review; reads:
+// Transaction, Transactions (pages, by number or cursor) and Reward.
+//
+// # From earned to paid
+//
+// RefundTransaction refunds part or all of a sale: each of its rewards
+// then pays its rounded share of what is left, and the difference is
+// stored as an Entry beside the reward, which never changes; a sale
+// refunded in full, in any number of parts, pays exactly nothing. A
+// reversal of a reward already in a payout or paid is a clawback, netted
+// by the next payout. Balance tells what the program owes a Beneficiary
+// in one unit and where it sits (pending, not paid, in payout, paid,
+// clawback, payable), from totals kept with every change, so that it
+// costs the same whatever the history. CreatePayout pays what is payable,
+// above the thresholds of RuleSet.Payouts; MarkPayoutPaid and
+// CancelPayout settle it. Rewards, Payouts and Earnings list money by
+// beneficiary.
 //
 // # Model
 //

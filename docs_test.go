@@ -26,6 +26,17 @@ type docExample struct {
 	Customers []json.RawMessage          `json:"customers"`
 	Sales     []json.RawMessage          `json:"sales"`
 	Rewards   map[string]json.RawMessage `json:"rewards"`
+	Refunds   []docRefund                `json:"refunds"`
+	Payouts   []json.RawMessage          `json:"payouts"`
+	Balances  map[string]json.RawMessage `json:"balances"`
+}
+
+// docRefund is one refund of an example: the sale it refunds, the
+// request body, and some fields of the entries it stores, in order.
+type docRefund struct {
+	Transaction string          `json:"transaction"`
+	Refund      json.RawMessage `json:"refund"`
+	Entries     json.RawMessage `json:"entries"`
 }
 
 // docStart is when every example starts, as docs/rules.md says.
@@ -89,6 +100,50 @@ func runDocExample(t *testing.T, text string) {
 	require.NotEmpty(t, ex.Sales, "an example records at least one sale")
 	eng, clock := newDocEngine(t, &ex)
 	requireDocRewards(t, eng, ex.Rewards, recordDocSales(t, eng, clock, &ex))
+	recordDocRefunds(t, eng, ex.Refunds)
+	recordDocPayouts(t, eng, ex.Payouts)
+	requireDocBalances(t, eng, ex.Balances)
+}
+
+// recordDocRefunds records the example's refunds, after its sales, and
+// checks the entries each one stores.
+func recordDocRefunds(t *testing.T, eng *commission.Engine, refunds []docRefund) {
+	t.Helper()
+	for _, r := range refunds {
+		var in commission.RefundInput
+		decodeDocValue(t, r.Refund, &in)
+		got, err := eng.RefundTransaction(context.Background(), r.Transaction, in)
+		require.NoError(t, err, "%s", r.Refund)
+		require.NotEmpty(t, r.Entries, "the example states no entries for refund %q", in.Key)
+		out, err := json.Marshal(got)
+		require.NoError(t, err)
+		doc := decodeJSON(t, out).(map[string]any)
+		requireJSONSubset(t, decodeJSON(t, r.Entries), doc["entries"], in.Key+".entries")
+	}
+}
+
+// recordDocPayouts creates the example's payouts, after its refunds.
+func recordDocPayouts(t *testing.T, eng *commission.Engine, payouts []json.RawMessage) {
+	t.Helper()
+	for _, raw := range payouts {
+		var in commission.PayoutInput
+		decodeDocValue(t, raw, &in)
+		_, err := eng.CreatePayout(context.Background(), in)
+		require.NoError(t, err, "%s", raw)
+	}
+}
+
+// requireDocBalances checks, after everything else, the balances the
+// example states, by partner (or, in refer-a-friend, customer) key.
+func requireDocBalances(t *testing.T, eng *commission.Engine, want map[string]json.RawMessage) {
+	t.Helper()
+	for key, fields := range want {
+		b, err := eng.Balance(context.Background(), commission.Beneficiary{Key: key}, "")
+		require.NoError(t, err, "balance of %q", key)
+		out, err := json.Marshal(b)
+		require.NoError(t, err)
+		requireJSONSubset(t, decodeJSON(t, fields), decodeJSON(t, out), key+".balance")
+	}
 }
 
 // newDocEngine returns an engine for the example's program, on a memory

@@ -410,3 +410,81 @@ func ExampleEngine_MakeRewardable() {
 	// 10 ok
 	// true
 }
+
+// A partial refund reverses each of the sale's rewards in proportion: a
+// 100.00 sale at 30% refunded 40.00 pays 18.00, and the refund's entry
+// takes back 12.00.
+func ExampleEngine_RefundTransaction() {
+	ctx := context.Background()
+	eng, _ := commission.New(memstore.New(), commission.Program{
+		ID: "prog_1", Kind: commission.Affiliate, Currency: "USD",
+		Rules: commission.RuleSet{Default: commission.Percent(decimal.RequireFromString("30"))},
+	})
+	eng.CreatePartner(ctx, commission.PartnerInput{Key: "p"})
+	eng.CreateCustomer(ctx, commission.CustomerInput{Key: "c", Partner: &commission.PartnerRef{Key: "p"}})
+	amount := decimal.RequireFromString("100")
+	eng.CreateTransaction(ctx, commission.TransactionInput{Key: "order_1", Amount: &amount,
+		Customer: commission.CustomerInput{Key: "c"}})
+
+	part := decimal.RequireFromString("40")
+	refund, err := eng.RefundTransaction(ctx, "order_1", commission.RefundInput{Key: "re_1", Amount: &part})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(refund.Amount, refund.Entries[0].Reason, refund.Entries[0].Amount)
+	b, _ := eng.Balance(ctx, commission.Beneficiary{Key: "p"}, "")
+	fmt.Println(b.Payable)
+
+	// The same refund again (a retried webhook) changes nothing.
+	again, _ := eng.RefundTransaction(ctx, "order_1", commission.RefundInput{Key: "re_1", Amount: &part})
+	fmt.Println(again.Entries[0].ID == refund.Entries[0].ID)
+	// Output:
+	// 40 refund -12
+	// 18
+	// true
+}
+
+// A refund after payout is a clawback: the paid payout is never edited,
+// the balance goes negative, and the next payout nets it.
+func ExampleEngine_CreatePayout() {
+	ctx := context.Background()
+	eng, _ := commission.New(memstore.New(), commission.Program{
+		ID: "prog_1", Kind: commission.Affiliate, Currency: "USD",
+		Rules: commission.RuleSet{Default: commission.Percent(decimal.RequireFromString("20"))},
+	})
+	eng.CreatePartner(ctx, commission.PartnerInput{Key: "p"})
+	eng.CreateCustomer(ctx, commission.CustomerInput{Key: "c", Partner: &commission.PartnerRef{Key: "p"}})
+	sell := func(key, amount string) {
+		a := decimal.RequireFromString(amount)
+		if _, err := eng.CreateTransaction(ctx, commission.TransactionInput{Key: key, Amount: &a,
+			Customer: commission.CustomerInput{Key: "c"}}); err != nil {
+			log.Fatal(err)
+		}
+	}
+	payout := func() (*commission.Payout, error) {
+		return eng.CreatePayout(ctx, commission.PayoutInput{Beneficiary: commission.Beneficiary{Key: "p"}})
+	}
+	payable := func() decimal.Decimal {
+		b, _ := eng.Balance(ctx, commission.Beneficiary{Key: "p"}, "")
+		return b.Payable
+	}
+
+	sell("order_1", "150") // earns 30.00
+	first, _ := payout()
+	eng.MarkPayoutPaid(ctx, first.ID, "wire_001")
+	all := decimal.RequireFromString("150")
+	eng.RefundTransaction(ctx, "order_1", commission.RefundInput{Key: "re_1", Amount: &all})
+	fmt.Println(first.Amount, payable())
+
+	sell("order_2", "100") // earns 20.00
+	_, err := payout()
+	fmt.Println(payable(), errors.Is(err, commission.ErrBelowThreshold))
+
+	sell("order_3", "250") // earns 50.00
+	second, _ := payout()
+	fmt.Println(second.Amount, payable())
+	// Output:
+	// 30 -30
+	// -10 true
+	// 40 0
+}

@@ -1,8 +1,10 @@
 // Command quickstart records sales on a 30% affiliate program and prints the
-// rewards the engine computed, as the API's JSON.
+// rewards the engine computed, as the API's JSON; then it refunds half of
+// one sale, prints the partner's balance, and pays it out.
 //
 // By default it keeps its data in the SQLite file quickstart.db, created and
-// migrated on the first run; every run adds two sales and lists all of them.
+// migrated on the first run; every run adds two sales, lists all of them,
+// and pays what the partner earned since the last run.
 // -db postgres or -db mysql, with -dsn (or COMMISSION_DB and COMMISSION_DSN),
 // points it at a server instead:
 //
@@ -94,7 +96,7 @@ func run(ctx context.Context, kind, dsn string) error {
 	if err != nil && !errors.Is(err, commission.ErrDuplicateKey) { // created by an earlier run
 		return err
 	}
-	tx, err := sell(ctx, eng)
+	tx, annual, err := sell(ctx, eng)
 	if err != nil {
 		return err
 	}
@@ -105,13 +107,48 @@ func run(ctx context.Context, kind, dsn string) error {
 	fmt.Printf("\npartner_123 has earned %s USD in all.\n\nThe first sale of this run, as the API returns it:\n", total)
 	enc := json.NewEncoder(os.Stdout)
 	enc.SetIndent("", "  ")
-	return enc.Encode(map[string]any{"data": tx, "status": 1})
+	if err := enc.Encode(map[string]any{"data": tx, "status": 1}); err != nil {
+		return err
+	}
+	return refundAndPay(ctx, eng, annual)
+}
+
+// refundAndPay refunds half of the annual sale, prints the partner's
+// balance, pays all that is payable, and prints the balance again.
+func refundAndPay(ctx context.Context, eng *commission.Engine, annual *commission.Transaction) error {
+	half := annual.Amount.Div(decimal.NewFromInt(2))
+	refund, err := eng.RefundTransaction(ctx, annual.Key, commission.RefundInput{Key: annual.Key + "_refund", Amount: &half})
+	if err != nil {
+		return err
+	}
+	fmt.Printf("\nrefunded %s of %s: its reward took back %s\n", refund.Amount, annual.Key, refund.Entries[0].Amount.Neg())
+	partner := commission.Beneficiary{Key: "partner_123"}
+	if err := printBalance(ctx, eng, partner); err != nil {
+		return err
+	}
+	payout, err := eng.CreatePayout(ctx, commission.PayoutInput{Beneficiary: partner})
+	if err != nil {
+		return err
+	}
+	if _, err := eng.MarkPayoutPaid(ctx, payout.ID, "wire_"+annual.Key); err != nil {
+		return err
+	}
+	fmt.Printf("paid %s %s in payout %s (%d rewards)\n", payout.Amount, payout.Units, payout.ID, len(payout.RewardIDs))
+	return printBalance(ctx, eng, partner)
+}
+
+func printBalance(ctx context.Context, eng *commission.Engine, who commission.Beneficiary) error {
+	b, err := eng.Balance(ctx, who, "")
+	if err != nil {
+		return err
+	}
+	fmt.Printf("balance of %s: payable %s, in payout %s, paid %s %s\n", b.EarnerKey, b.Payable, b.InPayout, b.Paid, b.Units)
+	return nil
 }
 
 // sell records this run's two sales, the first from the documented
-// request body, and shows that a retry of it is refused; it returns the
-// first.
-func sell(ctx context.Context, eng *commission.Engine) (*commission.Transaction, error) {
+// request body, and shows that a retry of it is refused; it returns both.
+func sell(ctx context.Context, eng *commission.Engine) (*commission.Transaction, *commission.Transaction, error) {
 	// The documented request body: a customer created with its first sale,
 	// attributed to the partner through a referral link. Each run records
 	// new invoices.
@@ -124,26 +161,27 @@ func sell(ctx context.Context, eng *commission.Engine) (*commission.Transaction,
 	}`, run)
 	var in commission.TransactionInput
 	if err := json.Unmarshal([]byte(body), &in); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	tx, err := eng.CreateTransaction(ctx, in)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	annual := commission.TransactionInput{
 		Key: "inv_" + run + "_2", Amount: ptr(decimal.RequireFromString("240")), ProductType: "annual",
 		Customer: commission.CustomerInput{Key: "customer_123"},
 	}
-	if _, err := eng.CreateTransaction(ctx, annual); err != nil {
-		return nil, err
+	second, err := eng.CreateTransaction(ctx, annual)
+	if err != nil {
+		return nil, nil, err
 	}
 	// A retried webhook is told apart from a new sale, and never pays twice.
 	var dup *commission.DuplicateError
 	if _, err := eng.CreateTransaction(ctx, in); !errors.As(err, &dup) {
-		return nil, fmt.Errorf("a retry was not refused: %v", err)
+		return nil, nil, fmt.Errorf("a retry was not refused: %v", err)
 	}
 	fmt.Printf("retry of %s refused (identical: %v)\n\n", dup.Key, dup.Identical)
-	return tx, nil
+	return tx, second, nil
 }
 
 // printEarnings prints every sale of the partner so far, newest first,
