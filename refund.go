@@ -76,13 +76,17 @@ func (e *Engine) RefundTransaction(ctx context.Context, key string, in RefundInp
 	}
 	now := e.clock()
 	return updateValue(ctx, e, func(tx StoreTx) (*Refund, error) {
-		t, err := refundable(ctx, tx, key)
+		t, err := tx.Transaction(ctx, key)
 		if err != nil {
 			return nil, err
 		}
+		// A retry is answered even after the sale was deleted or archived.
 		if stored, err := tx.Refund(ctx, in.Key); err == nil {
 			return replayRefund(ctx, tx, stored, key, &in)
 		} else if !errors.Is(err, ErrNotFound) {
+			return nil, err
+		}
+		if err := refundable(t); err != nil {
 			return nil, err
 		}
 		prior, err := tx.Refunds(ctx, key)
@@ -128,18 +132,16 @@ func validateRefundAmount(v *validator, path string, d decimal.Decimal) {
 	}
 }
 
-// refundable reads the sale with key, locking it, if it can be refunded.
-func refundable(ctx context.Context, tx StoreTx, key string) (*Transaction, error) {
-	t, err := tx.Transaction(ctx, key)
-	switch {
-	case err != nil:
-		return nil, err
-	case t.State == TransactionDeleted:
-		return nil, fmt.Errorf("%w: %q", ErrAlreadyDeleted, key)
-	case t.State == TransactionArchived:
-		return nil, fmt.Errorf("%w: restore %q first", ErrAlreadyArchived, key)
+// refundable says why t, read and locked, cannot be refunded, if it
+// cannot.
+func refundable(t *Transaction) error {
+	switch t.State {
+	case TransactionDeleted:
+		return fmt.Errorf("%w: %q", ErrAlreadyDeleted, brief(t.Key))
+	case TransactionArchived:
+		return fmt.Errorf("%w: restore %q first", ErrAlreadyArchived, brief(t.Key))
 	}
-	return t, nil
+	return nil
 }
 
 // replayRefund answers a refund whose key is stored: the stored refund,

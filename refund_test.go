@@ -186,6 +186,15 @@ func TestRefundIdempotent(t *testing.T) {
 	requireFields(t, err, "key", "amount")
 	_, err = eng.RefundTransaction(ctx, "nope", refundAmount("r3", "1"))
 	require.ErrorIs(t, err, commission.ErrNotFound)
+
+	// A retry after the sale was deleted is still answered; a new refund
+	// of it is not.
+	require.NoError(t, eng.DeleteTransaction(ctx, "t1"))
+	again, err = eng.RefundTransaction(ctx, "t1", refundAmount("r1", "40"))
+	require.NoError(t, err)
+	require.Equal(t, first.Entries, again.Entries)
+	_, err = eng.RefundTransaction(ctx, "t1", refundAmount("r4", "1"))
+	require.ErrorIs(t, err, commission.ErrAlreadyDeleted)
 }
 
 // A refund gives back to the spend limits what it reversed.
