@@ -105,8 +105,16 @@ const (
 )
 
 // balanceKey is the counter of who's money in units in place.
+//
+// Its name, "wallet.", sorts after every other counter's (customer.,
+// goal., metric., referral., referred., spend.), so that the balances
+// are the last counters any unit of work locks: a sale locks its
+// counters in key order (a store locks the keys of one call in that
+// order), and a refund, a deletion, a decision or a payout locks the
+// metrics and spend limits first and the balances last. In one order
+// everywhere, two units of work cannot deadlock on them.
 func balanceKey(place string, who Earner, units string) CounterKey {
-	return CounterKey{Name: "balance." + string(who.Kind) + "." + place, Subject: who.ID, Bucket: units}
+	return CounterKey{Name: "wallet." + string(who.Kind) + "." + place, Subject: who.ID, Bucket: units}
 }
 
 // earnedDeltas is what new rewards add to their earners' unpaid money; a

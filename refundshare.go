@@ -175,7 +175,8 @@ func (e *Engine) refund(ctx context.Context, tx StoreTx, t *Transaction, p *refu
 // refundMetrics gives back to t's beneficiary's revenue what was refunded
 // (t before, after after), and, when t is refunded in full, takes t out of
 // the metrics as a deletion does (its customer counts no more if it was
-// its last sale). Counters are locked in the order a sale locks them.
+// its last sale). Counters are locked in the order a sale locks them:
+// the customer's, the metrics, then (in post) spend limits and balances.
 func (e *Engine) refundMetrics(ctx context.Context, tx StoreTx, t, after *Transaction, whole bool) error {
 	who := e.beneficiaryOf(t)
 	if !t.Qualified || who == "" || t.signup() {
