@@ -33,6 +33,7 @@ func concurrencyTests() []subtest {
 		{"goal thresholds paid once, one engine", func(t *testing.T, h Harness) { testGoalRace(t, h, true) }},
 		{"signup goal paid once", testSignupGoalRace},
 		{"referral numbers taken once", testReferralOccurrenceRace},
+		{"racing payouts, refunds and settlements keep the books", testPayoutLifecycleRace},
 	}
 }
 
