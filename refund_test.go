@@ -213,3 +213,33 @@ func TestRefundGivesBackMetrics(t *testing.T) {
 	require.NoError(t, err)
 	requireDecimal(t, "15", tx.Rewards[0].Amount)
 }
+
+// A refund gives back to the revenue metric what was refunded, and a sale
+// refunded in full stops counting as a paying customer: tiers read both.
+func TestRefundGivesBackRevenueAndCustomers(t *testing.T) {
+	ctx := context.Background()
+	p := percentProgram(commission.Affiliate, "10")
+	p.Rules.Tiers = []commission.Tier{
+		{ID: "revenue", When: []commission.Condition{{Metric: commission.MetricRevenue, AtLeast: decp("150")}}, Commission: commission.Percent(dec("20"))},
+		{ID: "customers", When: []commission.Condition{{Metric: commission.MetricCustomers, AtLeast: decp("2")}}, Commission: commission.Percent(dec("30"))},
+	}
+	eng, _ := newEngine(t, p)
+	affiliateSetup(t, eng)
+	_, err := eng.CreateCustomer(ctx, commission.CustomerInput{Key: "c2", Partner: &commission.PartnerRef{Key: "partner_123"}})
+	require.NoError(t, err)
+	_, err = eng.CreateTransaction(ctx, sale("t1", "customer_123", "100"))
+	require.NoError(t, err)
+	_, err = eng.CreateTransaction(ctx, sale("t2", "c2", "100")) // revenue 100, 1 customer before it
+	require.NoError(t, err)
+	_, err = eng.RefundTransaction(ctx, "t2", refundAmount("r1", "100")) // revenue 100, 1 customer
+	require.NoError(t, err)
+	_, err = eng.RefundTransaction(ctx, "t1", refundAmount("r2", "60")) // revenue 40, 1 customer
+	require.NoError(t, err)
+
+	tx, err := eng.CreateTransaction(ctx, sale("t3", "c2", "100"))
+	require.NoError(t, err)
+	require.Equal(t, "default", tx.Rewards[0].Explanation.Rule, "revenue 40 and 1 customer reach no tier")
+	tx, err = eng.CreateTransaction(ctx, sale("t4", "c2", "10"))
+	require.NoError(t, err)
+	require.Equal(t, "customers", tx.Rewards[0].Explanation.Rule, "c2 counts again: 2 customers")
+}
