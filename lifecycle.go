@@ -221,14 +221,33 @@ func (e *Engine) stateEntries(ctx context.Context, tx StoreTx, t *Transaction, s
 	}
 	for i := range t.Rewards {
 		r := &t.Rewards[i]
-		for j := len(stored) - 1; j >= 0; j-- {
-			if en := &stored[j]; en.RewardID == r.ID && en.Reason == EntryArchived {
-				entries = append(entries, e.entry(r, en.Amount.Neg(), EntryRestored, now))
-				break
-			}
+		if r.Status == RewardRejected {
+			continue
+		}
+		if en := lastArchived(stored, r.ID); en != nil {
+			entries = append(entries, e.entry(r, en.Amount.Neg(), EntryRestored, now))
 		}
 	}
 	return entries, nil
+}
+
+// lastArchived is what the archive being restored took from the reward
+// with id: its last archive entry, unless a restore gave it back since
+// (then that archive took nothing, its net being 0 when it was made).
+func lastArchived(stored []Entry, id string) *Entry {
+	for j := len(stored) - 1; j >= 0; j-- {
+		en := &stored[j]
+		if en.RewardID != id {
+			continue
+		}
+		switch en.Reason {
+		case EntryArchived:
+			return en
+		case EntryRestored:
+			return nil
+		}
+	}
+	return nil
 }
 
 // ApproveReward releases a reward held in its review period before the

@@ -235,3 +235,46 @@ func TestMakeRewardableEarningNothing(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, next.Rewards, "the customer's one rewarded sale was the first")
 }
+
+// A restore gives back what its archive took, and nothing more: not what
+// an earlier archive took of a reward refunded since, nor anything of a
+// reward rejected since.
+func TestRestoreGivesBackOnlyWhatItsArchiveTook(t *testing.T) {
+	ctx := context.Background()
+	archiveRestore := func(eng *commission.Engine) {
+		t.Helper()
+		require.NoError(t, eng.ArchiveTransaction(ctx, "t1"))
+		require.NoError(t, eng.RestoreTransaction(ctx, "t1"))
+	}
+	t.Run("refunded in full since", func(t *testing.T) {
+		eng, _ := newEngine(t, percentProgram(commission.Affiliate, "10"))
+		affiliateSetup(t, eng)
+		tx, err := eng.CreateTransaction(ctx, sale("t1", "customer_123", "100"))
+		require.NoError(t, err)
+		archiveRestore(eng)
+		_, err = eng.RefundTransaction(ctx, "t1", refundAmount("r1", "100"))
+		require.NoError(t, err)
+		archiveRestore(eng)
+		requireDecimal(t, "0", rewardNet(t, eng, tx.Rewards[0].ID))
+		requireDecimal(t, "0", balance(t, eng, "partner_123").Payable)
+		_, err = eng.CreatePayout(ctx, payoutTo("partner_123"))
+		require.ErrorIs(t, err, commission.ErrBelowThreshold)
+	})
+	t.Run("rejected since", func(t *testing.T) {
+		p := percentProgram(commission.Affiliate, "10")
+		p.Rules.ReviewPeriod = 24 * time.Hour
+		eng, _ := newEngine(t, p)
+		affiliateSetup(t, eng)
+		tx, err := eng.CreateTransaction(ctx, sale("t1", "customer_123", "100"))
+		require.NoError(t, err)
+		archiveRestore(eng)
+		require.NoError(t, eng.RejectReward(ctx, tx.Rewards[0].ID, "fraud"))
+		archiveRestore(eng)
+		r, err := eng.Reward(ctx, tx.Rewards[0].ID)
+		require.NoError(t, err)
+		requireDecimal(t, "0", r.Reversed)
+		b := balance(t, eng, "partner_123")
+		requireDecimal(t, "0", b.Pending)
+		requireDecimal(t, "0", b.Payable)
+	})
+}
