@@ -18,16 +18,18 @@ import (
 // oracle is a plain Go model: partners, customers, sales alone and in bulk
 // (in the program's currency or converted through a rate source), deletes,
 // archives, restores, approvals, rejections, clock moves, new exchange
-// rates and retries, with the listing, the rewards and their statuses
-// checked against the model after every step.
+// rates and retries, refunds, payouts paid and canceled (model_money.go),
+// with the listing, the rewards and their statuses, and every partner's
+// balance in each unit checked against the model after every step.
 func engineTests() []subtest {
 	return []subtest{
 		{"state machine against a model", testEngineModel},
 	}
 }
 
-// The model's program pays a percent drawn per check by default and a flat
-// fee drawn per check on product "flat", and holds rewards for a week.
+// The model's program pays a percent drawn per check by default, a flat
+// fee drawn per check on product "flat" and a flat number of points (a
+// custom unit) on product "pts", and holds rewards for a week.
 var (
 	modelReview = 7 * 24 * time.Hour
 
@@ -44,13 +46,17 @@ var (
 	modelPercent = rapid.OneOf(rapidgen.Rate(), rapidgen.Rate(), rapidgen.Rate(), rapid.Just(dec("50")))
 )
 
-func modelProgram(pct, flat decimal.Decimal) commission.Program {
+func modelProgram(pct, flat, points decimal.Decimal) commission.Program {
 	return commission.Program{
 		ID: newProgramID("model"), Kind: commission.Affiliate, Currency: modelCurrency,
+		CustomUnits: []string{modelPoints},
 		Rules: commission.RuleSet{
-			Version:      "v1",
-			Default:      commission.Percent(pct),
-			Products:     []commission.ProductRule{{ProductID: "flat", Commission: commission.Flat(flat)}},
+			Version: "v1",
+			Default: commission.Percent(pct),
+			Products: []commission.ProductRule{
+				{ProductID: "flat", Commission: commission.Flat(flat)},
+				{ProductID: "pts", Commission: modelPointsPaid(points)},
+			},
 			ReviewPeriod: modelReview,
 		},
 	}
@@ -60,6 +66,11 @@ type modelReward struct {
 	id      string
 	pay     modelPay
 	decided commission.RewardStatus // "" until approved or rejected
+	// The money lifecycle (model_money.go): the entries against it, the
+	// payout it is in (pending or paid), what its sale's archive took.
+	entries []*modelEntry
+	payout  *modelPayout
+	took    decimal.Decimal
 }
 
 type modelTx struct {
@@ -70,11 +81,15 @@ type modelTx struct {
 	state   commission.TransactionState
 	created time.Time
 	rewards []*modelReward
+	// refunded is what refunds took back of the sale's amount.
+	refunded decimal.Decimal
 }
 
 // statusAt is the reward's status as of now.
 func (t *modelTx) statusAt(r *modelReward, now time.Time) commission.RewardStatus {
 	switch {
+	case r.paid():
+		return commission.RewardPaid
 	case r.decided != "":
 		return r.decided
 	case now.Before(t.created.Add(modelReview)):
@@ -95,11 +110,16 @@ type engineModel struct {
 	rates  modelRates // the engine's rate source
 
 	pct, flat decimal.Decimal // the program's default percent and flat fee
+	points    decimal.Decimal // the points product "pts" pays
 	spent     decimal.Decimal // the sales stored, converted (see modelAmount)
 
 	partners  map[string]bool
 	customers map[string]string // key → partner key
 	txs       map[string]*modelTx
+
+	minimum decimal.Decimal // the program's payout minimum
+	refunds map[string]*modelRefund
+	payouts []*modelPayout // in the order they were created
 }
 
 // outcome is what the model expects of sale s given the customers and keys
@@ -383,6 +403,9 @@ func (m *engineModel) delete(t *rapid.T) {
 		require.ErrorIs(t, err, commission.ErrAlreadyDeleted, "a retried delete")
 	default:
 		require.NoError(t, err)
+		if mt.state == commission.TransactionActive {
+			m.leave(mt, false)
+		}
 		mt.state = commission.TransactionDeleted
 	}
 }
@@ -400,6 +423,7 @@ func (m *engineModel) archive(t *rapid.T) {
 		require.ErrorIs(t, err, commission.ErrAlreadyArchived)
 	default:
 		require.NoError(t, err)
+		m.leave(mt, true)
 		mt.state = commission.TransactionArchived
 	}
 }
@@ -417,6 +441,7 @@ func (m *engineModel) restore(t *rapid.T) {
 		require.ErrorIs(t, err, commission.ErrNotArchived)
 	default:
 		require.NoError(t, err)
+		m.back(mt)
 		mt.state = commission.TransactionActive
 	}
 }
@@ -496,6 +521,7 @@ func (m *engineModel) check(t *rapid.T) {
 	}
 	require.ElementsMatch(t, wantP0, keysOf(listAll(t, m.reader, commission.ListOptions{PartnerKey: "p0", Limit: commission.MaxLimit})),
 		"p0's transactions")
+	m.checkMoney(t)
 }
 
 // modelStates are every state a transaction can be in.
@@ -574,6 +600,7 @@ func (m *engineModel) readBack(t *rapid.T) {
 			m.requireReward(t, what, mt, want, r, now)
 		}
 	}
+	m.readBackPayouts(t)
 }
 
 // requireCustomers checks that each of keys exists, with its partner, if
@@ -606,6 +633,7 @@ func (m *engineModel) requireTx(t *rapid.T, mt *modelTx, tx *commission.Transact
 	require.Equal(t, mt.state, tx.State, key)
 	requireTime(t, mt.created, tx.CreatedAt, key+" CreatedAt")
 	require.Equal(t, mt.state != commission.TransactionActive, tx.DeletedAt != nil, "%s deleted_at", key)
+	requireDecimal(t, mt.refunded, tx.Refunded, key+" refunded")
 	require.Len(t, tx.Rewards, len(mt.rewards), key)
 	for i := range tx.Rewards {
 		m.requireReward(t, fmt.Sprintf("%s rewards[%d]", key, i), mt, mt.rewards[i], &tx.Rewards[i], now)
@@ -619,7 +647,7 @@ func (m *engineModel) requireReward(t *rapid.T, what string, mt *modelTx, want *
 	require.Equal(t, want.id, r.ID, what)
 	require.Equal(t, mt.sale.key, r.TransactionKey, what)
 	requireDecimal(t, want.pay.amount, r.Amount, what+" amount")
-	require.Equal(t, modelCurrency, r.AmountUnits, what+" units")
+	require.Equal(t, want.pay.units, r.AmountUnits, what+" units")
 	require.Equal(t, mt.partner, r.PartnerKey, what)
 	require.Equal(t, mt.statusAt(want, now), r.Status, what+" status at "+now.String())
 	require.Equal(t, mt.state != commission.TransactionActive, r.DeletedAt != nil, what+" deleted_at")
@@ -632,6 +660,7 @@ func (m *engineModel) requireReward(t *rapid.T, what string, mt *modelTx, want *
 		wantRounding = commission.StorageRounding
 	}
 	require.Equal(t, wantRounding, ex.Rounding, what+" explanation.rounding")
+	requireRewardMoney(t, what, want, r)
 }
 
 // newEngineModel starts a check: a program and rates of its own, the
@@ -642,11 +671,14 @@ func newEngineModel(t *rapid.T, s, peer commission.Store) *engineModel {
 		clock: &clock{now: t0}, rates: modelRates{},
 		pct: modelPercent.Draw(t, "percent"), flat: rapidgen.Decimal(4, 2).Draw(t, "flat"),
 		partners: map[string]bool{}, customers: map[string]string{}, txs: map[string]*modelTx{},
+		minimum: dec(modelPayoutMinimum.Draw(t, "payout_minimum")), refunds: map[string]*modelRefund{},
 	}
 	for _, cur := range modelConverted {
 		m.rates[cur] = modelExchangeRate.Draw(t, "rate_"+cur)
 	}
-	prog := modelProgram(m.pct, m.flat)
+	m.points = rapidgen.Decimal(3, 2).Draw(t, "points")
+	prog := modelProgram(m.pct, m.flat, m.points)
+	prog.Rules.Payouts.Minimum = m.minimum
 	var err error
 	m.eng, err = commission.New(s, prog, commission.WithClock(m.clock.Now),
 		commission.WithIDGenerator(idGenerator(prog.ID+"_id")), commission.WithRates(m.rates))
@@ -680,6 +712,11 @@ func testEngineModel(t *testing.T, h Harness) {
 			"advance clock":             m.advance,
 			"new exchange rate":         m.newRate,
 			"retry":                     m.retry,
+			"refund":                    m.refund,
+			"retry refund":              m.retryRefund,
+			"create payout":             m.createPayout,
+			"mark payout paid":          m.markPaid,
+			"cancel payout":             m.cancelPayout,
 			"read back":                 m.readBack,
 			"":                          m.check,
 		})

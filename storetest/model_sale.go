@@ -15,14 +15,26 @@ import (
 )
 
 // The sales of the engine model, and what each earns: the program's
-// percent of each line, or its flat fee on product "flat"; a sale in
-// another currency is converted at the rate the rate source gives when it
-// is made, and earns in the program's currency.
+// percent of each line, its flat fee on product "flat", or points (a
+// custom unit) on product "pts"; a sale in another currency is converted
+// at the rate the rate source gives when it is made, and earns in the
+// program's currency (or in points).
 
 // modelCurrency is the program's currency. A sale may also be in EUR or
 // GBP, converted at rates drawn per check (and drawn again now and then),
 // or in JPY, which the rate source has no rate for.
 const modelCurrency = "USD"
+
+// modelPoints is the program's custom unit, which product "pts" pays in.
+const modelPoints = "POINTS"
+
+// modelPointsPaid is the commission of product "pts": points, a flat
+// amount in the custom unit, whatever the sale's currency.
+func modelPointsPaid(points decimal.Decimal) commission.Commission {
+	c := commission.Flat(points)
+	c.Units = modelPoints
+	return c
+}
 
 var (
 	modelUnits     = []string{"", "", modelCurrency, "EUR", "EUR", "GBP", "JPY"}
@@ -145,7 +157,7 @@ func (m *engineModel) genSale(key string, create bool, spent decimal.Decimal) *r
 			s.amount = decimal.Zero
 			for range rapid.IntRange(1, 2).Draw(t, "lines") {
 				l := modelLine{
-					product: rapid.SampledFrom([]string{"flat", "a", "b"}).Draw(t, "line_product"),
+					product: rapid.SampledFrom([]string{"flat", "a", "b", "pts"}).Draw(t, "line_product"),
 					price:   modelAmount(spent, rate, true).Draw(t, "price"),
 				}
 				s.lines = append(s.lines, l)
@@ -154,7 +166,7 @@ func (m *engineModel) genSale(key string, create bool, spent decimal.Decimal) *r
 			return s
 		}
 		s.amount = modelAmount(spent, rate, false).Draw(t, "amount")
-		s.product = rapid.SampledFrom([]string{"", "flat", "a"}).Draw(t, "product")
+		s.product = rapid.SampledFrom([]string{"", "flat", "a", "pts"}).Draw(t, "product")
 		return s
 	})
 }
@@ -233,10 +245,11 @@ type modelPay struct {
 	base    decimal.Decimal // the line's price in the program's currency
 	value   decimal.Decimal // the percent or the flat fee that paid it
 	rounded bool            // finer than storage holds, so rounded
+	units   string          // the program's currency, or modelPoints
 }
 
 // pays is what the sale earns, one reward per line by the line's rule
-// (none for a line that pays 0), when it is converted at rate (nil for a
+// (none for a line that pays 0; product "pts" pays in points), when it is converted at rate (nil for a
 // sale in the program's currency).
 func (m *engineModel) pays(s modelSale, rate *decimal.Decimal) []modelPay {
 	lines := s.lines
@@ -249,9 +262,12 @@ func (m *engineModel) pays(s modelSale, rate *decimal.Decimal) []modelPay {
 		if rate != nil {
 			base.Mul(base, rate.Rat())
 		}
-		c := commission.Percent(m.pct)
-		if l.product == "flat" {
+		c, units := commission.Percent(m.pct), modelCurrency
+		switch l.product {
+		case "flat":
 			c = commission.Flat(m.flat)
+		case "pts":
+			c, units = modelPointsPaid(m.points), modelPoints
 		}
 		exact := rapidgen.Pays(c, base)
 		stored := rapidgen.Stored(exact)
@@ -260,7 +276,7 @@ func (m *engineModel) pays(s modelSale, rate *decimal.Decimal) []modelPay {
 		}
 		out = append(out, modelPay{
 			amount: decimal.NewFromBigRat(stored, 18), base: decimal.NewFromBigRat(base, 36),
-			value: c.Value, rounded: stored.Cmp(exact) != 0,
+			value: c.Value, rounded: stored.Cmp(exact) != 0, units: units,
 		})
 	}
 	return out
