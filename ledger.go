@@ -163,25 +163,24 @@ func (e *Engine) entry(r *Reward, amount decimal.Decimal, reason EntryReason, no
 	}
 }
 
-// post stores entries against t's rewards and moves the money they move.
-// Locks are taken in one order everywhere: the spend limits their rewards
-// counted towards (as a sale takes them), then the earners' balances
-// (which a payout takes first), then the reward rows (which a payout
-// takes next).
-func post(ctx context.Context, tx StoreTx, t *Transaction, entries []Entry) error {
-	if len(entries) == 0 {
-		return nil
-	}
-	var spend []CounterDelta
+// post stores entries against t's rewards and moves the money they move,
+// with more, deltas of other counters (metrics) the caller moves with
+// them. Locks are taken in one order everywhere: in one call, the
+// metrics, the spend limits the rewards counted towards (as a sale takes
+// them) and the earners' balances (which a payout takes first); then the
+// reward rows (which a payout takes next).
+func post(ctx context.Context, tx StoreTx, t *Transaction, entries []Entry, more []CounterDelta) error {
+	first := more
 	for _, en := range entries {
 		if i := slices.IndexFunc(t.Rewards, func(r Reward) bool { return r.ID == en.RewardID }); i >= 0 {
-			spend = spendDeltas(spend, &t.Rewards[i], en.Amount)
+			first = spendDeltas(first, &t.Rewards[i], en.Amount)
+		}
+		for _, k := range balanceKeys(en.Earner, en.Units) {
+			first = append(first, CounterDelta{Key: k})
 		}
 	}
-	if len(spend) > 0 {
-		if err := tx.AddCounters(ctx, spend); err != nil {
-			return err
-		}
+	if err := addSorted(ctx, tx, first); err != nil || len(entries) == 0 {
+		return err
 	}
 	deltas, err := settle(ctx, tx, entries)
 	if err != nil {
@@ -193,19 +192,12 @@ func post(ctx context.Context, tx StoreTx, t *Transaction, entries []Entry) erro
 	return tx.InsertEntries(ctx, entries)
 }
 
-// settle locks the balances entries move, then reads where each entry's
-// reward sits now (a payout may have taken it, paid it or released it
-// since its transaction was read; the lock made that payout finish
-// first), marks the entries made against a reward in a payout as
-// adjustments, and returns what they move.
+// settle reads where each entry's reward sits now, its earner's balance
+// locked (a payout may have taken it, paid it or released it since its
+// transaction was read; the lock made that payout finish first), marks
+// the entries made against a reward in a payout as adjustments, and
+// returns what they move.
 func settle(ctx context.Context, tx StoreTx, entries []Entry) ([]CounterDelta, error) {
-	keys := make([]CounterKey, 0, 4*len(entries))
-	for _, en := range entries {
-		keys = append(keys, balanceKeys(en.Earner, en.Units)...)
-	}
-	if err := lockCounters(ctx, tx, keys); err != nil {
-		return nil, err
-	}
 	deltas := make([]CounterDelta, len(entries))
 	for i := range entries {
 		en := &entries[i]
@@ -223,11 +215,28 @@ func settle(ctx context.Context, tx StoreTx, entries []Entry) ([]CounterDelta, e
 // by adding nothing to them: what the unit of work reads next was
 // committed by whoever held them before.
 func lockCounters(ctx context.Context, tx StoreTx, keys []CounterKey) error {
-	slices.SortFunc(keys, CounterKey.Compare)
-	keys = slices.Compact(keys)
 	deltas := make([]CounterDelta, len(keys))
 	for i, k := range keys {
 		deltas[i] = CounterDelta{Key: k}
 	}
-	return tx.AddCounters(ctx, deltas)
+	return addSorted(ctx, tx, deltas)
+}
+
+// addSorted adds deltas in one call, in key order, each key once: it
+// locks every counter it names, a zero delta included.
+func addSorted(ctx context.Context, tx StoreTx, deltas []CounterDelta) error {
+	if len(deltas) == 0 {
+		return nil
+	}
+	sorted := slices.Clone(deltas)
+	slices.SortStableFunc(sorted, func(a, b CounterDelta) int { return a.Key.Compare(b.Key) })
+	out := sorted[:1]
+	for _, d := range sorted[1:] {
+		if last := &out[len(out)-1]; last.Key == d.Key {
+			last.Delta = last.Delta.Add(d.Delta)
+			continue
+		}
+		out = append(out, d)
+	}
+	return tx.AddCounters(ctx, out)
 }

@@ -193,7 +193,7 @@ func (e *Engine) changeState(ctx context.Context, key string, next func(*Transac
 		if err != nil {
 			return err
 		}
-		return post(ctx, tx, t, entries)
+		return post(ctx, tx, t, entries, nil)
 	})
 }
 
@@ -309,13 +309,12 @@ func (e *Engine) decide(ctx context.Context, id string, status RewardStatus, rea
 // is seen: a reward in a payout is no longer in review.
 func (e *Engine) settleDecision(ctx context.Context, tx StoreTx, r *Reward, status RewardStatus) error {
 	net := r.net().Neg()
+	var deltas []CounterDelta
 	if status == RewardRejected {
-		if err := tx.AddCounters(ctx, spendDeltas(nil, r, net)); err != nil {
-			return err
-		}
+		deltas = spendDeltas(nil, r, net)
 	}
 	keys := []CounterKey{balanceKey(placeUnpaid, earnerOf(r), r.AmountUnits)}
-	if err := lockCounters(ctx, tx, keys); err != nil {
+	if err := addSorted(ctx, tx, append(deltas, CounterDelta{Key: keys[0]})); err != nil {
 		return err
 	}
 	now, err := tx.Reward(ctx, r.ID)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -52,7 +53,8 @@ type Refund struct {
 //
 // Every reward of the sale pays, from then on, its share of what is left:
 // round(its exact amount × left ÷ sold), by its own rounding and at the
-// terms it was computed with, never today's rules; a reward of one line
+// terms it was computed with, never today's rules, and never more than
+// it paid before the refund; a reward of one line
 // refunded by line takes the line's share, the other rewards the sale's.
 // Each refund stores, for each reward, an Entry of the difference from
 // what it paid before, so that a sale refunded in full, in any number of
@@ -80,25 +82,45 @@ func (e *Engine) RefundTransaction(ctx context.Context, key string, in RefundInp
 		if err != nil {
 			return nil, err
 		}
-		// A retry is answered even after the sale was deleted or archived.
-		if stored, err := tx.Refund(ctx, in.Key); err == nil {
-			return replayRefund(ctx, tx, stored, key, &in)
-		} else if !errors.Is(err, ErrNotFound) {
-			return nil, err
-		}
-		if err := refundable(t); err != nil {
-			return nil, err
-		}
 		prior, err := tx.Refunds(ctx, key)
 		if err != nil {
 			return nil, err
 		}
-		p, err := planRefund(t, prior, &in)
-		if err != nil {
-			return nil, err
+		// A retry is answered even after the sale was deleted or archived.
+		if i := slices.IndexFunc(prior, func(r *Refund) bool { return r.Key == in.Key }); i >= 0 {
+			return replayRefund(ctx, tx, prior[i], key, &in)
 		}
-		return e.refund(ctx, tx, t, p, &in, now)
+		r, err := e.newRefund(ctx, tx, t, prior, &in, now)
+		if err != nil {
+			return nil, takenElsewhere(ctx, tx, in.Key, err)
+		}
+		return r, nil
 	})
+}
+
+// newRefund refunds t, refunded by prior before, as in asks.
+func (e *Engine) newRefund(ctx context.Context, tx StoreTx, t *Transaction, prior []*Refund, in *RefundInput, now time.Time) (*Refund, error) {
+	if err := refundable(t); err != nil {
+		return nil, err
+	}
+	p, err := planRefund(t, prior, in)
+	if err != nil {
+		return nil, err
+	}
+	return e.refund(ctx, tx, t, p, in, now)
+}
+
+// takenElsewhere is ErrDuplicateKey when a refund of another sale holds
+// key (the refund was refused for that before anything else), else err.
+// It reads the key only once a refund failed, so that one that does not
+// costs no read more.
+func takenElsewhere(ctx context.Context, tx StoreTx, key string, err error) error {
+	if !errors.Is(err, ErrDuplicateKey) {
+		if _, lookup := tx.Refund(ctx, key); lookup != nil {
+			return err
+		}
+	}
+	return fmt.Errorf("%w: refund %q exists with another body", ErrDuplicateKey, brief(key))
 }
 
 // validate checks a refund's body.

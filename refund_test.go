@@ -243,3 +243,30 @@ func TestRefundGivesBackRevenueAndCustomers(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "customers", tx.Rewards[0].Explanation.Rule, "c2 counts again: 2 customers")
 }
+
+// A refund never raises what a reward pays: a line's reward rounded down
+// when the sale's rewards were shared out (largest remainder) would round
+// up alone, on its share of what is left.
+func TestRefundNeverRaisesAReward(t *testing.T) {
+	ctx := context.Background()
+	p := percentProgram(commission.Affiliate, "10")
+	p.Rules.Rounding = commission.Rounding{To: commission.RoundToCurrency}
+	eng, _ := newEngine(t, p)
+	affiliateSetup(t, eng)
+	in := commission.TransactionInput{Key: "t1", Customer: commission.CustomerInput{Key: "customer_123"}, Products: []commission.ProductLine{
+		{ProductID: "a", ProductPrice: dec("3.359")}, {ProductID: "b", ProductPrice: dec("3.358")}, {ProductID: "c", ProductPrice: dec("3.351")},
+	}}
+	tx, err := eng.CreateTransaction(ctx, in)
+	require.NoError(t, err)
+	requireDecimal(t, "0.33", tx.Rewards[2].Amount, "0.3351 rounded down to share out 1.01")
+	before := balance(t, eng, "partner_123").NotPaid
+	ref, err := eng.RefundTransaction(ctx, "t1", refundAmount("r1", "0.001"))
+	require.NoError(t, err)
+	for _, en := range ref.Entries {
+		require.False(t, en.Amount.IsPositive(), "a refund gave %s to reward %s", en.Amount, en.RewardID)
+	}
+	require.False(t, balance(t, eng, "partner_123").NotPaid.GreaterThan(before))
+	_, err = eng.RefundTransaction(ctx, "t1", refundAmount("r2", "10.067"))
+	require.NoError(t, err)
+	requireDecimal(t, "0", balance(t, eng, "partner_123").NotPaid, "refunded in full, it pays nothing")
+}

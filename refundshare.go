@@ -130,7 +130,8 @@ func payAt(r *Reward, s *big.Rat) decimal.Decimal {
 }
 
 // refundEntries are the entries that bring each reward of t to what it
-// pays once p is refunded; a rejected reward pays nothing and gets none.
+// pays once p is refunded, never more than it pays now; a rejected
+// reward pays nothing and gets none.
 func (e *Engine) refundEntries(t *Transaction, p *refundPlan, refundKey string, now time.Time) []Entry {
 	var out []Entry
 	for i := range t.Rewards {
@@ -139,7 +140,10 @@ func (e *Engine) refundEntries(t *Transaction, p *refundPlan, refundKey string, 
 		if r.Status == RewardRejected || before.Cmp(after) == 0 {
 			continue
 		}
-		if d := payAt(r, after).Sub(r.net()); !d.IsZero() {
+		// A reward rounded down when its sale's rewards were shared out
+		// (largest remainder) may round up alone: a refund never raises
+		// what a reward pays.
+		if d := decimal.Min(payAt(r, after), r.net()).Sub(r.net()); !d.IsZero() {
 			en := e.entry(r, d, EntryRefund, now)
 			en.RefundKey = refundKey
 			out = append(out, en)
@@ -162,10 +166,11 @@ func (e *Engine) refund(ctx context.Context, tx StoreTx, t *Transaction, p *refu
 	if err := tx.SetTransactionRefunded(ctx, t.Key, after.Refunded, t.Qualified && p.now.Sign() > 0); err != nil {
 		return nil, err
 	}
-	if err := e.refundMetrics(ctx, tx, t, after, p.now.Sign() == 0); err != nil {
+	revenue, err := e.refundMetrics(ctx, tx, t, after, p.now.Sign() == 0)
+	if err != nil {
 		return nil, err
 	}
-	if err := post(ctx, tx, t, entries); err != nil {
+	if err := post(ctx, tx, t, entries, revenue); err != nil {
 		return nil, err
 	}
 	r.Entries = entries
@@ -173,27 +178,29 @@ func (e *Engine) refund(ctx context.Context, tx StoreTx, t *Transaction, p *refu
 }
 
 // refundMetrics gives back to t's beneficiary's revenue what was refunded
-// (t before, after after), and, when t is refunded in full, takes t out of
-// the metrics as a deletion does (its customer counts no more if it was
-// its last sale). Counters are locked in the order a sale locks them:
-// the customer's, the metrics, then (in post) spend limits and balances.
-func (e *Engine) refundMetrics(ctx context.Context, tx StoreTx, t, after *Transaction, whole bool) error {
+// (t before, after after): it returns those deltas, which post adds with
+// the entries' counters, in one call. When t is refunded in full, it
+// takes t out of the metrics first, as a deletion does (its customer
+// counts no more if it was its last sale). Counters are locked in the
+// order a sale locks them: the customer's, the metrics, the spend limits,
+// the balances.
+func (e *Engine) refundMetrics(ctx context.Context, tx StoreTx, t, after *Transaction, whole bool) ([]CounterDelta, error) {
 	who := e.beneficiaryOf(t)
 	if !t.Qualified || who == "" || t.signup() {
-		return nil
+		return nil, nil
 	}
 	if whole {
 		if err := e.recount(ctx, tx, after, -1); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	was, ok := e.revenue(t)
 	is, _ := e.revenue(after)
 	if d := is.Sub(was); ok && !d.IsZero() {
 		month := monthBucket(t.CreatedAt)
-		return tx.AddCounters(ctx, []CounterDelta{
+		return []CounterDelta{
 			{Key: CounterKey{Name: revenueCounter, Subject: who}, Delta: d},
-			{Key: CounterKey{Name: revenueCounter, Subject: who, Bucket: month}, Delta: d}})
+			{Key: CounterKey{Name: revenueCounter, Subject: who, Bucket: month}, Delta: d}}, nil
 	}
-	return nil
+	return nil, nil
 }
