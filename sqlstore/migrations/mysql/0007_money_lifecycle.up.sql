@@ -54,6 +54,7 @@ CREATE TABLE IF NOT EXISTS commission_refunds (
     KEY commission_refunds_transaction (program_id, tx_key, created_at, seq)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
+-- A payout sums many rewards: its amount is as wide as the counters.
 CREATE TABLE IF NOT EXISTS commission_payouts (
     program_id  VARBINARY(255) NOT NULL,
     id          VARBINARY(255) NOT NULL,
@@ -61,7 +62,7 @@ CREATE TABLE IF NOT EXISTS commission_payouts (
     earner_id   VARBINARY(255) NOT NULL,
     earner_key  VARBINARY(255) NOT NULL,
     units       VARBINARY(255) NOT NULL,
-    amount      DECIMAL(38,18) NOT NULL,
+    amount      DECIMAL(65,18) NOT NULL,
     state       VARBINARY(255) NOT NULL,
     created_at  BIGINT         NOT NULL,
     paid_at     BIGINT,

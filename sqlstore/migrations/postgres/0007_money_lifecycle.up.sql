@@ -54,6 +54,7 @@ CREATE TABLE commission_refunds (
 );
 CREATE INDEX commission_refunds_transaction ON commission_refunds (program_id, tx_key, created_at, seq);
 
+-- A payout sums many rewards: its amount is as wide as the counters.
 CREATE TABLE commission_payouts (
     program_id  TEXT           NOT NULL,
     id          TEXT           NOT NULL,
@@ -61,7 +62,7 @@ CREATE TABLE commission_payouts (
     earner_id   TEXT           NOT NULL,
     earner_key  TEXT           NOT NULL,
     units       TEXT           NOT NULL,
-    amount      NUMERIC(38,18) NOT NULL,
+    amount      NUMERIC(65,18) NOT NULL,
     state       TEXT           NOT NULL,
     created_at  BIGINT         NOT NULL,
     paid_at     BIGINT,
