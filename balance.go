@@ -2,6 +2,7 @@ package commission
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -55,10 +56,14 @@ func (e *Engine) payee(ctx context.Context, tx StoreTx, b Beneficiary) (*payee, 
 }
 
 // units is the unit a caller asks about: the program currency when
-// empty, else a currency or one of the program's custom units.
+// empty, else one of the program's custom units or a currency (in upper
+// case, as sales store it: "usd" is USD).
 func (e *Engine) units(v *validator, path, units string) string {
 	if units == "" {
 		return e.prog.Currency
+	}
+	if code := strings.ToUpper(units); !e.prog.customUnit(units) && isCurrency(code) {
+		return code
 	}
 	if !e.prog.validUnits(units) {
 		v.add(path, "is neither an ISO 4217 currency nor one of the program's custom units")

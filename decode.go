@@ -89,17 +89,82 @@ func (in *PartnerInput) UnmarshalJSON(b []byte) error {
 	type plain PartnerInput
 	aux := struct {
 		*plain
-		Commission json.RawMessage `json:"commission"`
+		Commission    json.RawMessage `json:"commission"`
+		PayoutMinimum json.RawMessage `json:"payout_minimum"`
 	}{plain: (*plain)(in)}
 	d := &fieldDecoder{}
 	if err := d.unmarshal("", b, &aux); err != nil {
 		return err
 	}
+	in.PayoutMinimum = d.decimal("payout_minimum", aux.PayoutMinimum)
 	in.Commission = nil
 	if present(aux.Commission) {
 		in.Commission = new(Commission)
 		d.unmarshal("commission.", aux.Commission, in.Commission)
 	}
+	return d.err()
+}
+
+// UnmarshalJSON decodes a refund's body, naming the fields that do not
+// decode.
+func (in *RefundInput) UnmarshalJSON(b []byte) error {
+	type plain RefundInput
+	aux := struct {
+		*plain
+		Amount   json.RawMessage   `json:"amount"`
+		Products []json.RawMessage `json:"products"`
+	}{plain: (*plain)(in)}
+	d := &fieldDecoder{}
+	if err := d.unmarshal("", b, &aux); err != nil {
+		return err
+	}
+	in.Amount = d.decimal("amount", aux.Amount)
+	in.Products = nil
+	if aux.Products != nil {
+		in.Products = make([]RefundLine, len(aux.Products))
+	}
+	for i, raw := range aux.Products {
+		d.unmarshal("products["+itoa(i)+"].", raw, &in.Products[i])
+	}
+	return d.err()
+}
+
+// UnmarshalJSON decodes one refunded line, naming an amount that does
+// not decode.
+func (l *RefundLine) UnmarshalJSON(b []byte) error {
+	type plain RefundLine
+	aux := struct {
+		*plain
+		Amount json.RawMessage `json:"amount"`
+	}{plain: (*plain)(l)}
+	d := &fieldDecoder{}
+	if err := d.unmarshal("", b, &aux); err != nil {
+		return err
+	}
+	l.Amount = d.decimal("amount", aux.Amount)
+	return d.err()
+}
+
+// UnmarshalJSON decodes a payout's body, naming the fields that do not
+// decode.
+func (in *PayoutInput) UnmarshalJSON(b []byte) error {
+	type plain PayoutInput
+	aux := struct {
+		*plain
+		Beneficiary json.RawMessage `json:"beneficiary"`
+		Units       json.RawMessage `json:"amount_units"`
+		RewardIDs   json.RawMessage `json:"rewards"`
+	}{plain: (*plain)(in)}
+	d := &fieldDecoder{}
+	if err := d.unmarshal("", b, &aux); err != nil {
+		return err
+	}
+	*in = PayoutInput{}
+	// Each member apart: encoding/json names only the first that does
+	// not decode.
+	d.unmarshal("beneficiary.", aux.Beneficiary, &in.Beneficiary)
+	d.unmarshal("amount_units", aux.Units, &in.Units)
+	d.unmarshal("rewards", aux.RewardIDs, &in.RewardIDs)
 	return d.err()
 }
 

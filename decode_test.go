@@ -94,3 +94,23 @@ func brief(s string) string {
 	}
 	return s
 }
+
+// The money lifecycle's bodies name every field that does not decode.
+func TestMoneyBodiesNameFieldsThatDoNotDecode(t *testing.T) {
+	var refund commission.RefundInput
+	err := json.Unmarshal([]byte(`{"key": 7, "amount": "NaN", "products": [{"product_id": "a", "amount": true}, {"product_id": 3}]}`), &refund)
+	requireFields(t, err, "key", "amount", "products[0].amount", "products[1].product_id")
+	var payout commission.PayoutInput
+	err = json.Unmarshal([]byte(`{"beneficiary": {"key": 7}, "rewards": "x", "amount_units": 1}`), &payout)
+	requireFields(t, err, "beneficiary.key", "rewards", "amount_units")
+	var partner commission.PartnerInput
+	err = json.Unmarshal([]byte(`{"key": "p", "payout_minimum": "Infinity"}`), &partner)
+	requireFields(t, err, "payout_minimum")
+
+	require.NoError(t, json.Unmarshal([]byte(`{"key": "r1", "products": [{"product_id": "a", "amount": "1.50"}, {"product_id": "b"}]}`), &refund))
+	requireDecimal(t, "1.5", *refund.Products[0].Amount)
+	require.Nil(t, refund.Products[1].Amount)
+	require.Nil(t, refund.Amount)
+	require.NoError(t, json.Unmarshal([]byte(`{"key": "p", "payout_minimum": 20}`), &partner))
+	requireDecimal(t, "20", *partner.PayoutMinimum)
+}

@@ -85,12 +85,12 @@ func (e *Engine) periods(o *EarningsOptions) ([]time.Time, error) {
 	if o.By != ByDay && o.By != ByMonth {
 		v.addf("by", "must be %q or %q", ByDay, ByMonth)
 	}
-	switch {
-	case o.From.IsZero():
+	if o.From.IsZero() {
 		v.add("from", "is required")
-	case o.To.IsZero():
+	}
+	if o.To.IsZero() {
 		v.add("to", "is required")
-	case !o.From.Before(o.To):
+	} else if !o.From.IsZero() && !o.From.Before(o.To) {
 		v.add("to", "must be after from")
 	}
 	if err := v.err(); err != nil {

@@ -51,6 +51,10 @@ func TestEarningsPerPeriod(t *testing.T) {
 
 	_, err = eng.Earnings(ctx, commission.EarningsOptions{By: "week", From: t0})
 	requireFields(t, err, "beneficiary.id", "by", "to")
+	_, err = eng.Earnings(ctx, commission.EarningsOptions{Beneficiary: who, By: commission.ByDay})
+	requireFields(t, err, "from", "to")
+	_, err = eng.Earnings(ctx, commission.EarningsOptions{Beneficiary: who, By: commission.ByDay, From: t0, To: t0})
+	requireFields(t, err, "to")
 	_, err = eng.Earnings(ctx, commission.EarningsOptions{Beneficiary: who, By: commission.ByDay, From: t0, To: t0.AddDate(10, 0, 0)})
 	requireFields(t, err, "to")
 }

@@ -78,7 +78,7 @@ func (e *Engine) rewardQuery(o *RewardListOptions, now time.Time) (RewardQuery, 
 	v := &validator{}
 	o.Beneficiary.validate(v, "beneficiary.")
 	if o.Units != "" {
-		e.units(v, "amount_units", o.Units)
+		o.Units = e.units(v, "amount_units", o.Units)
 	}
 	for i, s := range o.Statuses {
 		if !s.listable() {
