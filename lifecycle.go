@@ -168,6 +168,9 @@ func (e *Engine) changeState(ctx context.Context, key string, next func(*Transac
 		if err != nil {
 			return err
 		}
+		if err := e.lockForState(ctx, tx, t); err != nil {
+			return err
+		}
 		if err := tx.SetTransactionState(ctx, key, state, at); err != nil {
 			return err
 		}
@@ -195,6 +198,39 @@ func (e *Engine) changeState(ctx context.Context, key string, next func(*Transac
 		}
 		return post(ctx, tx, t, entries, nil)
 	})
+}
+
+// lockForState locks, before t's state (and its rewards' rows) change,
+// the counters the change moves, in the order every unit of work locks
+// counters: the customer's, then in one call the beneficiary's metrics,
+// the spend limits and the earners' balances. A payout locks balances
+// before the rewards' rows; so, now, does a deletion, an archive or a
+// restore. (A deletion that moves its customer to an earlier month of
+// counting locks that month's count later, when it knows it.)
+func (e *Engine) lockForState(ctx context.Context, tx StoreTx, t *Transaction) error {
+	var keys []CounterKey
+	if who := e.beneficiaryOf(t); t.Qualified && who != "" && !t.signup() {
+		vals, err := tx.Counters(ctx, []CounterKey{
+			{Name: customerSalesCounter, Subject: t.CustomerID},
+			{Name: customerMonthCounter, Subject: t.CustomerID}})
+		if err != nil {
+			return err
+		}
+		month := monthBucket(t.CreatedAt)
+		keys = append(keys, CounterKey{Name: revenueCounter, Subject: who}, CounterKey{Name: revenueCounter, Subject: who, Bucket: month},
+			CounterKey{Name: customersCounter, Subject: who}, CounterKey{Name: customersCounter, Subject: who, Bucket: month})
+		if !vals[1].IsZero() {
+			keys = append(keys, CounterKey{Name: customersCounter, Subject: who, Bucket: numberMonth(vals[1])})
+		}
+	}
+	for i := range t.Rewards {
+		r := &t.Rewards[i]
+		for _, d := range spendDeltas(nil, r, decimal.Zero) {
+			keys = append(keys, d.Key)
+		}
+		keys = append(keys, balanceKeys(earnerOf(r), r.AmountUnits)...)
+	}
+	return lockCounters(ctx, tx, keys)
 }
 
 // stateEntries are the entries of t's rewards as t moves to state: out
