@@ -16,7 +16,7 @@ func (t *tx) PendingSum(_ context.Context, e commission.Earner, units string, af
 	if !ok {
 		return sum, nil
 	}
-	rr := rewardReader{p: t.p}
+	rr := rewardReader{t: t}
 	pending := er.review[er.review.first(func(k orderKey) bool { return time.UnixMicro(k.at).After(after) }):]
 	for _, ref := range pending {
 		r, err := rr.at(ref.loc)
@@ -37,7 +37,7 @@ func (t *tx) PayableRewards(_ context.Context, e commission.Earner, units string
 	if !ok {
 		return nil, nil
 	}
-	rr := rewardReader{p: t.p}
+	rr := rewardReader{t: t, keep: true}
 	var out []*commission.Reward
 	for _, ref := range er.open {
 		r, err := rr.at(ref.loc)

@@ -21,6 +21,11 @@ func (t *tx) AddCounters(_ context.Context, deltas []commission.CounterDelta) er
 	}
 	for _, d := range deltas {
 		old, existed := t.p.counters[d.Key]
+		if d.Delta.Sign() == 0 && old.Exponent() <= d.Delta.Exponent() {
+			// A lock (the engine adds nothing to lock): the sum would be
+			// old, to its exponent; storing it would only allocate.
+			continue
+		}
 		t.p.counters[d.Key] = old.Add(d.Delta)
 		t.counterUndo = append(t.counterUndo, counterUndo{d.Key, old, existed})
 	}

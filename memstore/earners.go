@@ -79,19 +79,6 @@ func (p *program) unindexReward(r *commission.Reward, loc rewardLoc) {
 	er.all.remove(created.orderKey)
 }
 
-// relist moves r, stored at loc and changed from a reward that the lists
-// was held, to the lists it belongs in now, and back on rollback.
-func (t *tx) relist(r *commission.Reward, loc rewardLoc, was lists) {
-	now := listsOf(r)
-	if now == was {
-		return
-	}
-	er := t.p.earner(earnerOf(r))
-	created, review := refs(r, loc)
-	er.move(created, review, was, now)
-	t.onRollback(func() { er.move(created, review, now, was) })
-}
-
 // move takes a reward out of the lists from holds and into those to
 // holds; created and review are its places in them.
 func (er *earnerRewards) move(created, review rewardRef, from, to lists) {

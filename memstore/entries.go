@@ -44,7 +44,7 @@ func (t *tx) InsertEntries(_ context.Context, in []commission.Entry) error {
 		}
 		rewardIDs[k] = in[k].RewardID
 	}
-	rewards, err := t.p.readRewards(rewardIDs)
+	rewards, err := t.readRewards(rewardIDs)
 	if err != nil {
 		return err
 	}

@@ -187,10 +187,11 @@ func (h *history) insertSale(t *rapid.T, tx commission.StoreTx) error {
 }
 
 func (h *history) addRewards(t *rapid.T, tx commission.StoreTx) error {
-	tr, err := tx.Transaction(ctx, pick(t, h.sales, "sale"))
+	stored, err := tx.Transaction(ctx, pick(t, h.sales, "sale"))
 	if err != nil {
 		return err
 	}
+	tr := stored.Clone() // the store's is read-only
 	from := len(tr.Rewards)
 	tr.Rewards = append(tr.Rewards, h.reward(t, tr.Key, at(t, "made rewardable")))
 	return tx.AddRewards(ctx, tr, from)

@@ -31,7 +31,7 @@ func (t *tx) Transactions(_ context.Context, q commission.TransactionQuery) ([]*
 			skip--
 			continue
 		}
-		tr, err := pr.decode(list[i])
+		tr, err := t.peek(list[i])
 		if err != nil {
 			return nil, err
 		}

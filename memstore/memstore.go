@@ -96,10 +96,12 @@ func (s *Store) Update(ctx context.Context, programID string, fn func(commission
 		}
 		clear(t.undo)
 		clear(t.counterUndo)
+		t.forget()
 	}()
 	if err := fn(t); err != nil {
 		return err
 	}
+	t.commit()
 	committed = true
 	return nil
 }

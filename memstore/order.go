@@ -55,6 +55,62 @@ func (l *ordered[T]) remove(k orderKey) {
 	}
 }
 
+// removeAll removes the values at the places of vs, those there are,
+// shifting the rest once: O(len(l) + k log k) for k values. It sorts vs.
+func (l *ordered[T]) removeAll(vs []T) {
+	if len(vs) <= 1 {
+		for _, v := range vs {
+			l.remove(v.key())
+		}
+		return
+	}
+	slices.SortFunc(vs, compareKeys)
+	s := *l
+	w, _ := s.search(vs[0].key())
+	k := 0
+	for _, v := range s[w:] {
+		for k < len(vs) && vs[k].key().compare(v.key()) < 0 {
+			k++
+		}
+		if k < len(vs) && vs[k].key().compare(v.key()) == 0 {
+			k++
+			continue
+		}
+		s[w] = v
+		w++
+	}
+	clear(s[w:])
+	*l = s[:w]
+}
+
+// insertAll adds vs, merging them in once: O(len(l) + k log k) for k
+// values. It sorts vs.
+func (l *ordered[T]) insertAll(vs []T) {
+	if len(vs) <= 1 {
+		for _, v := range vs {
+			l.insert(v)
+		}
+		return
+	}
+	slices.SortFunc(vs, compareKeys)
+	s := *l
+	i, j := len(s)-1, len(vs)-1
+	s = append(s, vs...)
+	// Merge from the end, where the grown list has room.
+	for w := len(s) - 1; j >= 0; w-- {
+		if i >= 0 && s[i].key().compare(vs[j].key()) > 0 {
+			s[w] = s[i]
+			i--
+		} else {
+			s[w] = vs[j]
+			j--
+		}
+	}
+	*l = s
+}
+
+func compareKeys[T interface{ key() orderKey }](a, b T) int { return a.key().compare(b.key()) }
+
 func (l ordered[T]) search(k orderKey) (int, bool) {
 	return slices.BinarySearchFunc(l, k, func(v T, k orderKey) int { return v.key().compare(k) })
 }

@@ -30,7 +30,7 @@ func (t *tx) InsertPayout(_ context.Context, in *commission.Payout) error {
 	if _, taken := ps.byID[in.ID]; taken {
 		return fmt.Errorf("%w: payout %q", commission.ErrDuplicateKey, in.ID)
 	}
-	rewards, err := t.p.freeRewards(in.RewardIDs)
+	rewards, err := t.freeRewards(in.RewardIDs)
 	if err != nil {
 		return err
 	}
@@ -51,17 +51,17 @@ func (t *tx) InsertPayout(_ context.Context, in *commission.Payout) error {
 // freeRewards reads the rewards with ids to put them in a payout.
 // ErrNotFound if one is unknown, ErrInPayout if one is in a payout
 // already, or named twice.
-func (p *program) freeRewards(ids []string) (*storedRewards, error) {
-	rewards, err := p.readRewards(ids)
+func (t *tx) freeRewards(ids []string) (*storedRewards, error) {
+	rewards, err := t.readRewards(ids)
 	if err != nil {
 		return nil, err
 	}
 	seen := make(map[rewardLoc]bool, len(ids))
-	for k, loc := range rewards.locs {
-		if r := rewards.at(k); r.PayoutID != "" || seen[loc] {
+	for k, ref := range rewards.refs {
+		if r := rewards.at(k); r.PayoutID != "" || seen[ref.loc] {
 			return nil, fmt.Errorf("%w: reward %q", commission.ErrInPayout, r.ID)
 		}
-		seen[loc] = true
+		seen[ref.loc] = true
 	}
 	return rewards, nil
 }
@@ -127,7 +127,7 @@ func (t *tx) UpdatePayout(_ context.Context, in *commission.Payout) error {
 
 // payOut marks p's rewards paid.
 func (t *tx) payOut(p *commission.Payout) error {
-	rewards, err := t.p.readRewards(p.RewardIDs)
+	rewards, err := t.readRewards(p.RewardIDs)
 	if err != nil {
 		return err
 	}
@@ -141,7 +141,7 @@ func (t *tx) payOut(p *commission.Payout) error {
 
 // cancelPayout frees p's rewards and adjustments for another payout.
 func (t *tx) cancelPayout(p *commission.Payout) error {
-	rewards, err := t.p.readRewards(p.RewardIDs)
+	rewards, err := t.readRewards(p.RewardIDs)
 	if err != nil {
 		return err
 	}

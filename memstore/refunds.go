@@ -46,7 +46,7 @@ func (t *tx) InsertRefund(_ context.Context, in *commission.Refund) error {
 func (t *tx) Refund(_ context.Context, key string) (*commission.Refund, error) {
 	r, ok := t.p.refunds.byKey[key]
 	if !ok {
-		return nil, fmt.Errorf("%w: refund %q", commission.ErrNotFound, key)
+		return nil, &notFound{"refund", key}
 	}
 	return cloneRefund(r), nil
 }

@@ -27,7 +27,7 @@ func (t *tx) Rewards(_ context.Context, q commission.RewardQuery) ([]*commission
 	if !q.From.IsZero() {
 		start = list.first(func(k orderKey) bool { return !k.before(q.From, "") })
 	}
-	rr := rewardReader{p: t.p}
+	rr := rewardReader{t: t}
 	var out []*commission.Reward
 	for i := end - 1; i >= start && len(out) < q.Limit; i-- {
 		r, err := rr.at(list[i].loc)

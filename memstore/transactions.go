@@ -12,9 +12,9 @@ import (
 func (t *tx) Transaction(_ context.Context, key string) (*commission.Transaction, error) {
 	i, ok := t.p.txs[key]
 	if !ok {
-		return nil, fmt.Errorf("%w: transaction %q", commission.ErrNotFound, key)
+		return nil, &notFound{"transaction", key}
 	}
-	return t.p.decode(i)
+	return t.read(i)
 }
 
 func (t *tx) InsertTransaction(_ context.Context, in *commission.Transaction) error {
@@ -93,16 +93,6 @@ func (t *tx) InsertTransactions(ctx context.Context, ts []*commission.Transactio
 	return nil
 }
 
-// rewrite replaces record ri with tr, changed by the caller, and undoes
-// that on rollback.
-func (t *tx) rewrite(ri int32, tr *commission.Transaction) {
-	rec := t.p.recs.at(ri)
-	old := *rec
-	rec.enc = t.p.encode(tr)
-	rec.state, rec.qualified = tr.State, tr.Qualified
-	t.onRollback(func() { *t.p.recs.at(ri) = old })
-}
-
 func (t *tx) SetTransactionState(_ context.Context, key string, state commission.TransactionState, deletedAt *time.Time) error {
 	if err := t.writable(); err != nil {
 		return err
@@ -111,10 +101,12 @@ func (t *tx) SetTransactionState(_ context.Context, key string, state commission
 	if !ok {
 		return fmt.Errorf("%w: transaction %q", commission.ErrNotFound, key)
 	}
-	tr, err := t.p.decode(ri)
+	was, err := t.read(ri)
 	if err != nil {
 		return err
 	}
+	deletedAt = copyTime(deletedAt) // the caller's may change
+	tr := editable(was)
 	tr.State, tr.DeletedAt = state, deletedAt
 	for i := range tr.Rewards {
 		tr.Rewards[i].DeletedAt = deletedAt
@@ -131,11 +123,12 @@ func (t *tx) SetTransactionRefunded(_ context.Context, key string, refunded deci
 	if !ok {
 		return fmt.Errorf("%w: transaction %q", commission.ErrNotFound, key)
 	}
-	tr, err := t.p.decode(ri)
+	was, err := t.read(ri)
 	if err != nil {
 		return err
 	}
+	tr := *was // its rewards do not change
 	tr.Refunded, tr.Qualified = refunded, qualified
-	t.rewrite(ri, tr)
+	t.rewrite(ri, &tr)
 	return nil
 }

@@ -14,6 +14,9 @@ type tx struct {
 	write       bool
 	undo        []func()
 	counterUndo []counterUndo
+	// cache and recUndo: see cache.go.
+	cache   map[int32]cached
+	recUndo []recUndo
 }
 
 var errReadOnly = errors.New("memstore: write in a read-only unit of work")
@@ -36,9 +39,10 @@ type counterUndo struct {
 	existed bool
 }
 
-// rollback undoes t's writes: counters (which nothing else depends on)
-// and the rest, each log newest first.
+// rollback undoes t's writes: counters and records' fields (which nothing
+// else depends on) and the rest, each log newest first.
 func (t *tx) rollback() {
+	t.rollbackRecords()
 	for i := len(t.counterUndo) - 1; i >= 0; i-- {
 		u := &t.counterUndo[i]
 		if u.existed {
