@@ -2,7 +2,6 @@ package commission
 
 import (
 	"context"
-	"math/big"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -99,34 +98,27 @@ func lineOf(t *Transaction, productID string) (int, bool) {
 	return found, found >= 0
 }
 
-// shares are the parts of what it was sold for that are left of what r
-// pays on, before the refund and after: the line's, for a reward of a
-// line refunded by line; else the sale's.
-func (p *refundPlan) shares(r *Reward) (before, after *big.Rat) {
+// portion is what is left, once p is refunded, of what r pays on, and
+// what that was sold for: the line's, for a reward of a line refunded by
+// line; else the sale's. changed reports whether p took any of it.
+func (p *refundPlan) portion(r *Reward) (left, sold decimal.Decimal, changed bool) {
 	if p.byLine && r.Line > 0 && r.Line <= len(p.lineSold) {
 		i := r.Line - 1
-		return share(p.lineBefore[i], p.lineSold[i]), share(p.lineNow[i], p.lineSold[i])
+		return p.lineNow[i], p.lineSold[i], !p.lineBefore[i].Equal(p.lineNow[i])
 	}
-	return share(p.before, p.sold), share(p.now, p.sold)
+	return p.now, p.sold, !p.before.Equal(p.now)
 }
 
-func share(left, sold decimal.Decimal) *big.Rat {
-	if sold.Sign() == 0 {
-		return new(big.Rat)
-	}
-	return new(big.Rat).Quo(left.Rat(), sold.Rat())
-}
-
-// payAt is what r pays on the given share of what it was earned on: its
+// payAt is what r pays on left of what it was earned on (sold): its
 // exact amount (before rounding; the capped amount when a cap lowered
-// it) times the share, rounded as r was.
-func payAt(r *Reward, s *big.Rat) decimal.Decimal {
+// it) times left ÷ sold, rounded as r was.
+func payAt(r *Reward, left, sold decimal.Decimal) decimal.Decimal {
 	exact := r.Amount
 	if r.Explanation.Exact != nil && len(r.Explanation.Caps) == 0 {
 		exact = *r.Explanation.Exact
 	}
 	places, mode := roundingOf(r.Explanation.Rounding)
-	return roundRat(new(big.Rat).Mul(exact.Rat(), s), places, mode)
+	return mulDivRound(exact, left, sold, places, mode)
 }
 
 // refundEntries are the entries that bring each reward of t to what it
@@ -136,14 +128,14 @@ func (e *Engine) refundEntries(t *Transaction, p *refundPlan, refundKey string, 
 	var out []Entry
 	for i := range t.Rewards {
 		r := &t.Rewards[i]
-		before, after := p.shares(r)
-		if r.Status == RewardRejected || before.Cmp(after) == 0 {
+		left, sold, changed := p.portion(r)
+		if r.Status == RewardRejected || !changed {
 			continue
 		}
 		// A reward rounded down when its sale's rewards were shared out
 		// (largest remainder) may round up alone: a refund never raises
 		// what a reward pays.
-		if d := decimal.Min(payAt(r, after), r.net()).Sub(r.net()); !d.IsZero() {
+		if d := decimal.Min(payAt(r, left, sold), r.net()).Sub(r.net()); !d.IsZero() {
 			en := e.entry(r, d, EntryRefund, now)
 			en.RefundKey = refundKey
 			out = append(out, en)

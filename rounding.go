@@ -203,10 +203,34 @@ func (e *Engine) round(t *Transaction) {
 func roundRat(q *big.Rat, places int32, mode RoundingMode) decimal.Decimal {
 	scale := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(places)), nil)
 	x := new(big.Rat).Mul(q, new(big.Rat).SetInt(scale))
-	n, rem := new(big.Int).QuoRem(x.Num(), x.Denom(), new(big.Int)) // n = floor(x) for x >= 0
+	return roundQuo(new(big.Int).Set(x.Num()), x.Denom(), places, mode)
+}
+
+// mulDivRound is a × b ÷ c rounded to places in mode, as roundRat rounds
+// it, in integers (no rational to keep in lowest terms); 0 when c is 0.
+// None of a, b, c is negative.
+func mulDivRound(a, b, c decimal.Decimal, places int32, mode RoundingMode) decimal.Decimal {
+	if c.Sign() == 0 {
+		return decimal.Zero
+	}
+	n := a.Mul(b)
+	num, den := n.Coefficient(), c.Coefficient()
+	ten := big.NewInt(10)
+	if k := int64(n.Exponent()) - int64(c.Exponent()) + int64(places); k >= 0 {
+		num.Mul(num, new(big.Int).Exp(ten, big.NewInt(k), nil))
+	} else {
+		den.Mul(den, new(big.Int).Exp(ten, big.NewInt(-k), nil))
+	}
+	return roundQuo(num, den, places, mode)
+}
+
+// roundQuo is num ÷ den rounded to an integer in mode, as a decimal with
+// places places; num is overwritten.
+func roundQuo(num, den *big.Int, places int32, mode RoundingMode) decimal.Decimal {
+	n, rem := num.QuoRem(num, den, new(big.Int)) // n = floor(num/den) for num >= 0
 	if rem.Sign() != 0 {
-		twice := new(big.Int).Mul(rem, big.NewInt(2))
-		half := twice.Cmp(x.Denom()) // compare the remainder with a half
+		twice := rem.Mul(rem, big.NewInt(2))
+		half := twice.Cmp(den) // compare the remainder with a half
 		switch {
 		case mode == Up,
 			mode == HalfEven && (half > 0 || half == 0 && n.Bit(0) == 1),
