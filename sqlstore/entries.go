@@ -11,11 +11,16 @@ import (
 
 // Entries are rows of their own, in the order they were stored (seq). A
 // reward's reversed column is the sum of its entries, negated, kept in step
-// by the unit of work that stores them; it is computed here, so that
-// SQLite, where money is text, adds exactly too.
+// by the unit of work that stores them. On PostgreSQL and MySQL, whose
+// money columns are exact decimals, the database subtracts each reward's
+// sum of the entries, made here (entrysums.go); on SQLite, where money is
+// text, the new values are computed here.
 
-// InsertEntries checks everything before it writes anything, so that an
-// error leaves nothing of the call behind.
+// InsertEntries leaves nothing of the call behind when it fails: on
+// PostgreSQL it is one statement that writes only if nothing fails; on
+// MySQL, for a call of one statement a table, two statements that undo
+// the first if the second fails; elsewhere it checks everything before it
+// writes anything (insertEntriesChecked).
 func (t *tx) InsertEntries(ctx context.Context, entries []commission.Entry) error {
 	if err := t.writable(); err != nil {
 		return err
@@ -27,6 +32,19 @@ func (t *tx) InsertEntries(ctx context.Context, entries []commission.Entry) erro
 	if err != nil {
 		return err
 	}
+	switch {
+	case t.s.d == Postgres:
+		return t.pgInsertEntries(ctx, entries, args)
+	case t.s.d == MySQL && len(entries) <= batchRows:
+		return t.mysqlInsertEntries(ctx, entries, args)
+	}
+	return t.insertEntriesChecked(ctx, entries, ids, args)
+}
+
+// insertEntriesChecked stores entries, ids their ids and args their
+// rows' values, reading and locking their rewards and checking their ids
+// first, so that nothing is written unless every check passed.
+func (t *tx) insertEntriesChecked(ctx context.Context, entries []commission.Entry, ids []string, args []any) error {
 	rewards, reversed, err := t.reversedAfter(ctx, entries)
 	if err != nil {
 		return err
@@ -117,15 +135,9 @@ func (t *tx) reversedAfter(ctx context.Context, entries []commission.Entry) ([]s
 	return ids, values, nil
 }
 
-// setReversed sets the reversed of the rewards ids to values: on
-// PostgreSQL in one statement, elsewhere in one a chunk of ids.
+// setReversed sets the reversed of the rewards ids to values, in one
+// statement a chunk of ids (MySQL and SQLite).
 func (t *tx) setReversed(ctx context.Context, ids, values []string) error {
-	if t.s.d == Postgres {
-		if _, err := t.q.ExecContext(ctx, t.s.q.money.setReversed, ids, values, t.program); err != nil {
-			return fmt.Errorf("sqlstore: reversed of rewards: %w", err)
-		}
-		return nil
-	}
 	return chunks(len(ids), idChunk, func(start, end int) error {
 		n := end - start
 		args := make([]any, 0, 3*n+1)

@@ -8,7 +8,7 @@ type moneyQueries struct {
 	entrySelectList  string
 	entriesOf        string
 	openAdjustments  string
-	setReversed      string // PostgreSQL; see setReversed
+	insertEntries    string // PostgreSQL; see pgInsertEntries
 	insertRefund     string
 	refund           string
 	refundsOf        string
@@ -66,8 +66,7 @@ func (q *queries) moneyQueries() moneyQueries {
 	m.entriesOf = r(entries + " AND tx_key = ? ORDER BY seq")
 	m.openAdjustments = r(entries + " AND earner_kind = ? AND earner_id = ? AND units = ? AND adjustment = ? AND payout_id = '' ORDER BY seq")
 	if d == Postgres {
-		m.setReversed = r("UPDATE commission_rewards AS m SET reversed = u.reversed FROM unnest(?::text[], ?::numeric[]) AS u(id, reversed)" +
-			" WHERE m.program_id = ? AND m.id = u.id")
+		m.insertEntries = pgInsertEntriesSQL()
 	}
 	refunds := "SELECT refund_key, tx_key, " + d.num("amount") + ", products, created_at FROM commission_refunds WHERE program_id = ?"
 	m.insertRefund = r("INSERT INTO commission_refunds (program_id, refund_key, tx_key, amount, products, created_at) VALUES " +
