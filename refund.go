@@ -82,9 +82,13 @@ func (e *Engine) RefundTransaction(ctx context.Context, key string, in RefundInp
 		if err != nil {
 			return nil, err
 		}
-		prior, err := tx.Refunds(ctx, key)
-		if err != nil {
-			return nil, err
+		// A sale never refunded has no refund to answer or to add to
+		// (every refund takes more than 0): its refunds are not read.
+		var prior []*Refund
+		if !t.Refunded.IsZero() {
+			if prior, err = tx.Refunds(ctx, key); err != nil {
+				return nil, err
+			}
 		}
 		// A retry is answered even after the sale was deleted or archived.
 		if i := slices.IndexFunc(prior, func(r *Refund) bool { return r.Key == in.Key }); i >= 0 {
