@@ -1,6 +1,9 @@
 package commission
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Reads of payouts: one by id, and a beneficiary's (or the program's)
 // listed newest first.
@@ -55,11 +58,7 @@ func (e *Engine) Payouts(ctx context.Context, opts PayoutListOptions) (*PayoutPa
 		return nil, err
 	}
 	page := &PayoutPage{Limit: q.Limit - 1}
-	if len(list) > page.Limit {
-		list = list[:page.Limit]
-		last := list[len(list)-1]
-		page.NextCursor = encodeIDCursor(last.CreatedAt, last.ID)
-	}
+	list, page.NextCursor = cutPage(list, page.Limit, func(p *Payout) (time.Time, string) { return p.CreatedAt, p.ID })
 	page.Payouts = make([]*Payout, len(list))
 	for i, po := range list {
 		page.Payouts[i] = po.Clone()

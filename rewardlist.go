@@ -59,11 +59,7 @@ func (e *Engine) Rewards(ctx context.Context, opts RewardListOptions) (*RewardPa
 		return nil, err
 	}
 	page := &RewardPage{Limit: q.Limit - 1}
-	if len(list) > page.Limit {
-		list = list[:page.Limit]
-		last := list[len(list)-1]
-		page.NextCursor = encodeIDCursor(last.CreatedAt, last.ID)
-	}
+	list, page.NextCursor = cutPage(list, page.Limit, func(r *Reward) (time.Time, string) { return r.CreatedAt, r.ID })
 	page.Rewards = make([]*Reward, len(list))
 	for i, r := range list {
 		page.Rewards[i] = r.Clone()
@@ -114,6 +110,17 @@ func pageLimit(v *validator, limit int) int {
 		v.addf("limit", "must be between 1 and %d", MaxLimit)
 	}
 	return limit
+}
+
+// cutPage keeps the first limit rows of list, read with one row more
+// than the page, and returns the cursor after the last kept when more
+// follow: at is where a row sits in the listing.
+func cutPage[T any](list []T, limit int, at func(T) (time.Time, string)) ([]T, string) {
+	if len(list) <= limit {
+		return list, ""
+	}
+	list = list[:limit]
+	return list, encodeIDCursor(at(list[len(list)-1]))
 }
 
 // encodeIDCursor is the cursor of a row at (at, id) in a newest-first
