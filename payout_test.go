@@ -238,3 +238,21 @@ func TestPayoutOfChosenRewards(t *testing.T) {
 	requireDecimal(t, "10", b.NotPaid)
 	requireDecimal(t, "20", b.InPayout)
 }
+
+// Payout rules, a partner's payout minimum and a payout's body are
+// validated, each bad field named.
+func TestPayoutSettingsValidated(t *testing.T) {
+	ctx := context.Background()
+	p := percentProgram(commission.Affiliate, "10")
+	p.Rules.Payouts = commission.PayoutRules{Minimum: dec("-1"), MinCustomers: -2}
+	_, err := commission.New(memstoreNew(), p)
+	requireFields(t, err, "rules.payouts.minimum", "rules.payouts.min_customers")
+
+	eng, _ := newEngine(t, percentProgram(commission.Affiliate, "10"))
+	_, err = eng.CreatePartner(ctx, commission.PartnerInput{Key: "p", PayoutMinimum: decp("-5")})
+	requireFields(t, err, "payout_minimum")
+	_, err = eng.CreatePayout(ctx, commission.PayoutInput{Units: "nope", RewardIDs: []string{"r1", ""}})
+	requireFields(t, err, "beneficiary.id", "amount_units", "rewards[1]")
+	_, err = eng.CreatePayout(ctx, commission.PayoutInput{Beneficiary: commission.Beneficiary{Key: "nobody"}})
+	require.ErrorIs(t, err, commission.ErrNotFound)
+}
