@@ -112,7 +112,14 @@ func reversedWhilePending(ctx context.Context, tx StoreTx, po *Payout) ([]Entry,
 	if err != nil {
 		return nil, err
 	}
-	return slices.DeleteFunc(open, func(en Entry) bool { return !slices.Contains(po.RewardIDs, en.RewardID) }), nil
+	if len(open) == 0 {
+		return nil, nil
+	}
+	in := make(map[string]bool, len(po.RewardIDs))
+	for _, id := range po.RewardIDs {
+		in[id] = true
+	}
+	return slices.DeleteFunc(open, func(en Entry) bool { return !in[en.RewardID] }), nil
 }
 
 // paidDeltas move po's money from in_payout to paid, and what was
@@ -178,8 +185,12 @@ func reopened(ctx context.Context, tx StoreTx, po *Payout) (decimal.Decimal, err
 	if err != nil {
 		return sum, err
 	}
+	netted := make(map[string]bool, len(po.EntryIDs))
+	for _, id := range po.EntryIDs {
+		netted[id] = true
+	}
 	for _, en := range open {
-		if en.Amount.Sign() < 0 && slices.Contains(po.EntryIDs, en.ID) {
+		if en.Amount.Sign() < 0 && netted[en.ID] {
 			sum = sum.Add(en.Amount)
 		}
 	}
