@@ -144,8 +144,13 @@ func readBalance(ctx context.Context, tx StoreTx, p *payee, units string, now ti
 // balanceKeys are who's four balance counters in units, in the order
 // counters are locked: clawback, in_payout, paid, unpaid.
 func balanceKeys(who Earner, units string) []CounterKey {
-	return []CounterKey{
-		balanceKey(placeClawback, who, units), balanceKey(placeInPayout, who, units),
-		balanceKey(placePaid, who, units), balanceKey(placeUnpaid, who, units),
+	keys := make([]CounterKey, len(lockPlaces))
+	for i, place := range lockPlaces {
+		keys[i] = balanceKey(place, who, units)
 	}
+	return keys
 }
+
+// lockPlaces are the places of a balance in the order their counters are
+// locked.
+var lockPlaces = [...]string{placeClawback, placeInPayout, placePaid, placeUnpaid}

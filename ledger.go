@@ -114,8 +114,25 @@ const (
 // metrics and spend limits first and the balances last. In one order
 // everywhere, two units of work cannot deadlock on them.
 func balanceKey(place string, who Earner, units string) CounterKey {
-	return CounterKey{Name: "wallet." + string(who.Kind) + "." + place, Subject: who.ID, Bucket: units}
+	name, ok := balanceNames[who.Kind][place]
+	if !ok {
+		name = "wallet." + string(who.Kind) + "." + place
+	}
+	return CounterKey{Name: name, Subject: who.ID, Bucket: units}
 }
+
+// balanceNames are the balances' counter names by earner kind and place,
+// made once: every reward and entry moves a balance.
+var balanceNames = func() map[EarnerKind]map[string]string {
+	out := map[EarnerKind]map[string]string{}
+	for _, kind := range []EarnerKind{EarnerPartner, EarnerCustomer} {
+		out[kind] = map[string]string{}
+		for _, place := range []string{placeUnpaid, placeClawback, placeInPayout, placePaid} {
+			out[kind][place] = "wallet." + string(kind) + "." + place
+		}
+	}
+	return out
+}()
 
 // earnedDeltas is what new rewards add to their earners' unpaid money; a
 // rejected reward counts nowhere.
@@ -129,21 +146,24 @@ func earnedDeltas(deltas []CounterDelta, rewards []Reward) []CounterDelta {
 	return deltas
 }
 
-// placeOf is where an entry of amount against r counts, given where r
-// sits: in place with r while r is in no payout; with its payout while
-// that is pending; once r is paid, a clawback when it takes money back
-// and a credit (unpaid) when it gives some.
-func placeOf(r *Reward, amount decimal.Decimal) string {
+// placeOf is where an entry of amount against a reward counts, given
+// where the reward sits: in place with it while it is in no payout; with
+// its payout while that is pending; once it is paid, a clawback when the
+// entry takes money back and a credit (unpaid) when it gives some.
+func placeOf(at RewardPlace, amount decimal.Decimal) string {
 	switch {
-	case r.PayoutID == "":
+	case at.PayoutID == "":
 		return placeUnpaid
-	case r.Status != RewardPaid:
+	case at.Status != RewardPaid:
 		return placeInPayout
 	case amount.Sign() < 0:
 		return placeClawback
 	}
 	return placeUnpaid
 }
+
+// placeOfReward is where r sits.
+func placeOfReward(r *Reward) RewardPlace { return RewardPlace{PayoutID: r.PayoutID, Status: r.Status} }
 
 // placeDelta is what amount adds to the counter of place: a clawback
 // counts what it takes back as a positive sum.
@@ -168,47 +188,81 @@ func (e *Engine) entry(r *Reward, amount decimal.Decimal, reason EntryReason, no
 // them. Locks are taken in one order everywhere: in one call, the
 // metrics, the spend limits the rewards counted towards (as a sale takes
 // them) and the earners' balances (which a payout takes first); then the
-// reward rows (which a payout takes next).
+// reward rows (which a payout takes next), as the entries are stored.
+//
+// Each entry moves its earner's money where its reward sat when t was
+// read, and is an adjustment if the reward was in a payout then, in
+// those same calls; settle then moves what a payout changed in between,
+// which is seldom, so that entries usually cost the balances one call.
 func post(ctx context.Context, tx StoreTx, t *Transaction, entries []Entry, more []CounterDelta) error {
-	first := more
-	for _, en := range entries {
+	// Room for each entry's four balances, its delta, and a spend limit.
+	first := make([]CounterDelta, len(more), len(more)+6*len(entries))
+	copy(first, more)
+	var few [4]RewardPlace // a sale's rewards are few: no allocation
+	read := few[:0]
+	if len(entries) > len(few) {
+		read = make([]RewardPlace, 0, len(entries))
+	}
+	read = read[:len(entries)]
+	for k := range entries {
+		en := &entries[k]
 		if i := slices.IndexFunc(t.Rewards, func(r Reward) bool { return r.ID == en.RewardID }); i >= 0 {
+			read[k] = placeOfReward(&t.Rewards[i])
 			first = spendDeltas(first, &t.Rewards[i], en.Amount)
 		}
-		for _, k := range balanceKeys(en.Earner, en.Units) {
-			first = append(first, CounterDelta{Key: k})
+		en.Adjustment = read[k].PayoutID != ""
+		first = append(first, placeDelta(placeOf(read[k], en.Amount), en.Earner, en.Units, en.Amount))
+		for _, place := range lockPlaces {
+			first = append(first, CounterDelta{Key: balanceKey(place, en.Earner, en.Units)})
 		}
 	}
-	if err := addSorted(ctx, tx, first); err != nil || len(entries) == 0 {
-		return err
+	if len(first) > 0 {
+		if err := tx.AddCounters(ctx, addUpInPlace(first)); err != nil {
+			return err
+		}
 	}
-	deltas, err := settle(ctx, tx, entries)
+	if len(entries) == 0 {
+		return nil
+	}
+	now, err := tx.InsertEntries(ctx, entries)
 	if err != nil {
 		return err
 	}
-	if err := tx.AddCounters(ctx, deltas); err != nil {
-		return err
-	}
-	return tx.InsertEntries(ctx, entries)
+	return settle(ctx, tx, entries, read, now)
 }
 
-// settle reads where each entry's reward sits now, its earner's balance
-// locked (a payout may have taken it, paid it or released it since its
-// transaction was read; the lock made that payout finish first), marks
-// the entries made against a reward in a payout as adjustments, and
-// returns what they move.
-func settle(ctx context.Context, tx StoreTx, entries []Entry) ([]CounterDelta, error) {
-	deltas := make([]CounterDelta, len(entries))
+// settle moves the money of each entry whose reward a payout took, paid
+// or released between the read of its transaction (read) and the lock of
+// its earner's balances, which made that payout finish first: from where
+// post put it to where the reward sat as the entry was stored (now),
+// marking or unmarking the entry an adjustment. The keys it adds to are
+// balances post locked, so the lock order holds.
+func settle(ctx context.Context, tx StoreTx, entries []Entry, read, now []RewardPlace) error {
+	var moved []CounterDelta
+	flip := map[bool][]string{}
 	for i := range entries {
 		en := &entries[i]
-		r, err := tx.Reward(ctx, en.RewardID)
-		if err != nil {
-			return nil, err
+		was, is := placeOf(read[i], en.Amount), placeOf(now[i], en.Amount)
+		if was != is {
+			moved = append(moved, placeDelta(was, en.Earner, en.Units, en.Amount.Neg()),
+				placeDelta(is, en.Earner, en.Units, en.Amount))
 		}
-		en.Adjustment = r.PayoutID != ""
-		deltas[i] = placeDelta(placeOf(r, en.Amount), en.Earner, en.Units, en.Amount)
+		if adjustment := now[i].PayoutID != ""; adjustment != en.Adjustment {
+			en.Adjustment = adjustment
+			flip[adjustment] = append(flip[adjustment], en.ID)
+		}
 	}
-	return deltas, nil
+	for _, adjustment := range []bool{false, true} {
+		if ids := flip[adjustment]; len(ids) > 0 {
+			if err := tx.SetEntriesAdjustment(ctx, ids, adjustment); err != nil {
+				return err
+			}
+		}
+	}
+	if len(moved) == 0 {
+		return nil
+	}
+	return tx.AddCounters(ctx, addUp(moved))
 }
 
 // lockCounters locks the counters keys, in their order (CounterKey.Compare),
@@ -228,7 +282,24 @@ func addSorted(ctx context.Context, tx StoreTx, deltas []CounterDelta) error {
 	if len(deltas) == 0 {
 		return nil
 	}
-	sorted := slices.Clone(deltas)
+	return tx.AddCounters(ctx, addUp(deltas))
+}
+
+// addUp returns deltas in key order, each key once with the sum of its
+// deltas; nil when there are none.
+func addUp(deltas []CounterDelta) []CounterDelta {
+	if len(deltas) == 0 {
+		return nil
+	}
+	return addUpInPlace(slices.Clone(deltas))
+}
+
+// addUpInPlace is addUp reordering and reusing deltas, which the caller
+// no longer needs.
+func addUpInPlace(sorted []CounterDelta) []CounterDelta {
+	if len(sorted) == 0 {
+		return nil
+	}
 	slices.SortStableFunc(sorted, func(a, b CounterDelta) int { return a.Key.Compare(b.Key) })
 	out := sorted[:1]
 	for _, d := range sorted[1:] {
@@ -238,5 +309,5 @@ func addSorted(ctx context.Context, tx StoreTx, deltas []CounterDelta) error {
 		}
 		out = append(out, d)
 	}
-	return tx.AddCounters(ctx, out)
+	return out
 }

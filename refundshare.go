@@ -135,7 +135,8 @@ func (e *Engine) refundEntries(t *Transaction, p *refundPlan, refundKey string, 
 		// A reward rounded down when its sale's rewards were shared out
 		// (largest remainder) may round up alone: a refund never raises
 		// what a reward pays.
-		if d := decimal.Min(payAt(r, left, sold), r.net()).Sub(r.net()); !d.IsZero() {
+		net := r.net()
+		if d := decimal.Min(payAt(r, left, sold), net).Sub(net); !d.IsZero() {
 			en := e.entry(r, d, EntryRefund, now)
 			en.RefundKey = refundKey
 			out = append(out, en)
@@ -150,15 +151,13 @@ func (e *Engine) refundEntries(t *Transaction, p *refundPlan, refundKey string, 
 func (e *Engine) refund(ctx context.Context, tx StoreTx, t *Transaction, p *refundPlan, in *RefundInput, now time.Time) (*Refund, error) {
 	r := &Refund{Key: in.Key, TransactionKey: t.Key, Amount: p.amount, Lines: p.lines, CreatedAt: now}
 	entries := e.refundEntries(t, p, r.Key, now)
-	if err := tx.InsertRefund(ctx, r); err != nil {
-		return nil, err
-	}
-	after := t.Clone()
+	after := *t // read only: a copy whose Refunded is the new one
 	after.Refunded = p.sold.Sub(p.now)
-	if err := tx.SetTransactionRefunded(ctx, t.Key, after.Refunded, t.Qualified && p.now.Sign() > 0); err != nil {
+	left := RefundedSale{Refunded: after.Refunded, Qualified: t.Qualified && p.now.Sign() > 0}
+	if err := tx.InsertRefund(ctx, r, left); err != nil {
 		return nil, err
 	}
-	revenue, err := e.refundMetrics(ctx, tx, t, after, p.now.Sign() == 0)
+	revenue, err := e.refundMetrics(ctx, tx, t, &after, p.now.Sign() == 0)
 	if err != nil {
 		return nil, err
 	}
@@ -186,13 +185,23 @@ func (e *Engine) refundMetrics(ctx context.Context, tx StoreTx, t, after *Transa
 			return nil, err
 		}
 	}
-	was, ok := e.revenue(t)
-	is, _ := e.revenue(after)
-	if d := is.Sub(was); ok && !d.IsZero() {
+	if d, ok := e.revenueGiven(t, after); ok && !d.IsZero() {
 		month := monthBucket(t.CreatedAt)
 		return []CounterDelta{
 			{Key: CounterKey{Name: revenueCounter, Subject: who}, Delta: d},
 			{Key: CounterKey{Name: revenueCounter, Subject: who, Bucket: month}, Delta: d}}, nil
 	}
 	return nil, nil
+}
+
+// revenueGiven is what t's revenue changes by when it is refunded as
+// after is (negative); in the program currency, what was refunded, else
+// the difference of the two conversions, each rounded as revenue is.
+func (e *Engine) revenueGiven(t, after *Transaction) (decimal.Decimal, bool) {
+	if t.AmountUnits == e.prog.Currency {
+		return t.Refunded.Sub(after.Refunded), true
+	}
+	was, ok := e.revenue(t)
+	is, _ := e.revenue(after)
+	return is.Sub(was), ok
 }

@@ -201,8 +201,7 @@ func (e *Engine) round(t *Transaction) {
 // empty); amounts are never negative, so up and down are away from and
 // towards zero.
 func roundRat(q *big.Rat, places int32, mode RoundingMode) decimal.Decimal {
-	scale := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(places)), nil)
-	x := new(big.Rat).Mul(q, new(big.Rat).SetInt(scale))
+	x := new(big.Rat).Mul(q, new(big.Rat).SetInt(pow10(int64(places))))
 	return roundQuo(new(big.Int).Set(x.Num()), x.Denom(), places, mode)
 }
 
@@ -215,13 +214,32 @@ func mulDivRound(a, b, c decimal.Decimal, places int32, mode RoundingMode) decim
 	}
 	n := a.Mul(b)
 	num, den := n.Coefficient(), c.Coefficient()
-	ten := big.NewInt(10)
 	if k := int64(n.Exponent()) - int64(c.Exponent()) + int64(places); k >= 0 {
-		num.Mul(num, new(big.Int).Exp(ten, big.NewInt(k), nil))
+		num.Mul(num, pow10(k))
 	} else {
-		den.Mul(den, new(big.Int).Exp(ten, big.NewInt(-k), nil))
+		den.Mul(den, pow10(-k))
 	}
 	return roundQuo(num, den, places, mode)
+}
+
+// powers10 are 10⁰ to 10⁷⁵, made once: amounts have at most 38 digits
+// and 18 places, so every scale a rounding needs is among them.
+var powers10 = func() []*big.Int {
+	out := make([]*big.Int, 76)
+	out[0] = big.NewInt(1)
+	for i := 1; i < len(out); i++ {
+		out[i] = new(big.Int).Mul(out[i-1], big.NewInt(10))
+	}
+	return out
+}()
+
+// pow10 is 10ᵏ (1 for k < 0, as big.Int.Exp has it), shared: the caller
+// must not modify it.
+func pow10(k int64) *big.Int {
+	if k >= 0 && k < int64(len(powers10)) {
+		return powers10[k]
+	}
+	return new(big.Int).Exp(big.NewInt(10), big.NewInt(k), nil)
 }
 
 // roundQuo is num ÷ den rounded to an integer in mode, as a decimal with
@@ -229,13 +247,13 @@ func mulDivRound(a, b, c decimal.Decimal, places int32, mode RoundingMode) decim
 func roundQuo(num, den *big.Int, places int32, mode RoundingMode) decimal.Decimal {
 	n, rem := num.QuoRem(num, den, new(big.Int)) // n = floor(num/den) for num >= 0
 	if rem.Sign() != 0 {
-		twice := rem.Mul(rem, big.NewInt(2))
+		twice := rem.Lsh(rem, 1)
 		half := twice.Cmp(den) // compare the remainder with a half
 		switch {
 		case mode == Up,
 			mode == HalfEven && (half > 0 || half == 0 && n.Bit(0) == 1),
 			(mode == HalfUp || mode == "") && half >= 0:
-			n.Add(n, big.NewInt(1))
+			n.Add(n, powers10[0])
 		}
 	}
 	return decimal.NewFromBigInt(n, -places)
@@ -246,8 +264,11 @@ func roundQuo(num, den *big.Int, places int32, mode RoundingMode) decimal.Decima
 // no label, to the 18 places of storage, half to even.
 func roundingOf(label string) (int32, RoundingMode) {
 	mode, places, ok := strings.Cut(label, ":")
+	if !ok {
+		return maxScale, HalfEven
+	}
 	n, err := strconv.Atoi(places)
-	if !ok || err != nil {
+	if err != nil {
 		return maxScale, HalfEven
 	}
 	return int32(n), RoundingMode(mode)

@@ -112,14 +112,12 @@ type StoreTx interface {
 	// history, never with the program's.
 	CustomerHistory(ctx context.Context, customerID string, before time.Time) (CustomerHistory, error)
 
-	// SetTransactionRefunded records what was refunded of a stored
-	// transaction in all (Transaction.Refunded) and whether it still
-	// counts as qualified. ErrNotFound if the key is unknown.
-	SetTransactionRefunded(ctx context.Context, key string, refunded decimal.Decimal, qualified bool) error
-	// InsertRefund stores a refund (its Entries are stored with
-	// InsertEntries, not with it). ErrDuplicateKey if its key was used
-	// in the program.
-	InsertRefund(ctx context.Context, r *Refund) error
+	// InsertRefund stores a refund of a stored transaction (its Entries
+	// are stored with InsertEntries, not with it) and what it leaves of
+	// the transaction, as one change. ErrDuplicateKey if the refund's
+	// key was used in the program; ErrNotFound if its transaction is
+	// unknown.
+	InsertRefund(ctx context.Context, r *Refund, left RefundedSale) error
 	// Refund returns the refund with key, with no Entries. ErrNotFound if
 	// unknown.
 	Refund(ctx context.Context, key string) (*Refund, error)
@@ -128,9 +126,12 @@ type StoreTx interface {
 	Refunds(ctx context.Context, transactionKey string) ([]*Refund, error)
 
 	// InsertEntries stores entries against stored rewards, and adds each
-	// entry's amount, negated, to its reward's Reversed. ErrNotFound if a
-	// reward is unknown; ErrDuplicateKey if an entry id is taken.
-	InsertEntries(ctx context.Context, entries []Entry) error
+	// entry's amount, negated, to its reward's Reversed. It returns, for
+	// each entry in order, where its reward sat as the store changed it,
+	// the reward locked: a payout may have taken, paid or released it
+	// since the caller read it. ErrNotFound if a reward is unknown;
+	// ErrDuplicateKey if an entry id is taken.
+	InsertEntries(ctx context.Context, entries []Entry) ([]RewardPlace, error)
 	// Entries returns the entries of a transaction's rewards, in the
 	// order they were stored.
 	Entries(ctx context.Context, transactionKey string) ([]Entry, error)
@@ -268,6 +269,21 @@ func (p Position) Before(q Position) bool {
 		return p.CreatedAt.After(q.CreatedAt)
 	}
 	return p.Seq > q.Seq
+}
+
+// RewardPlace is where a reward's money sits (StoreTx.InsertEntries):
+// the payout that holds it, "" for none, and its status.
+type RewardPlace struct {
+	PayoutID string
+	Status   RewardStatus
+}
+
+// RefundedSale is what a refund leaves of its transaction: how much of
+// it was refunded in all (Transaction.Refunded), and whether it still
+// counts as qualified (Transaction.Qualified).
+type RefundedSale struct {
+	Refunded  decimal.Decimal
+	Qualified bool
 }
 
 // CustomerHistory is what the rules know of a customer's past sales

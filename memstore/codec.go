@@ -108,10 +108,15 @@ var errCorrupt = errors.New("memstore: corrupt record")
 type decoder struct {
 	b   []byte
 	err error
+	// src is the whole encoding b is read from, and whole a copy of it
+	// as a string, made at the first string read: every string decoded is
+	// a part of it, so a record costs one allocation for all its strings.
+	src   []byte
+	whole string
 }
 
 func decodeTransaction(b []byte) (*commission.Transaction, error) {
-	d := &decoder{b: b}
+	d := &decoder{b: b, src: b}
 	t := &commission.Transaction{}
 	t.Key = d.string()
 	t.Seq = d.varint()
@@ -229,12 +234,20 @@ func (d *decoder) strings() []string {
 
 func (d *decoder) string() string {
 	n := d.count()
-	if d.err != nil {
+	if d.err != nil || n == 0 {
 		return ""
 	}
-	s := string(d.b[:n])
+	if d.src == nil { // a decoder of a part alone
+		s := string(d.b[:n])
+		d.b = d.b[n:]
+		return s
+	}
+	if d.whole == "" {
+		d.whole = string(d.src)
+	}
+	at := len(d.src) - len(d.b)
 	d.b = d.b[n:]
-	return s
+	return d.whole[at : at+n]
 }
 
 // count reads a length and checks that that many bytes remain.

@@ -9,14 +9,14 @@ import (
 )
 
 // entryStore holds a program's entries in the order they were stored,
-// found by id, by transaction and, while they are open adjustments (no
-// payout has netted them), by earner and units. Entries are few beside
+// found by id, by transaction (each transaction's record lists its own,
+// recMoney) and, while they are open adjustments (no payout has netted
+// them), by earner and units. Entries are few beside
 // sales, so they are kept as values, not encoded.
 type entryStore struct {
-	list []commission.Entry
+	list chunked[commission.Entry]
 	byID map[string]int32 // id → index in list
-	// byTx and open hold indexes in list, ascending.
-	byTx map[string][]int32
+	// open holds indexes in list, ascending.
 	open map[adjustmentKey][]int32
 }
 
@@ -26,39 +26,42 @@ type adjustmentKey struct {
 }
 
 func newEntryStore() entryStore {
-	return entryStore{byID: make(map[string]int32), byTx: make(map[string][]int32), open: make(map[adjustmentKey][]int32)}
+	return entryStore{byID: make(map[string]int32), open: make(map[adjustmentKey][]int32)}
 }
 
 // isOpen reports whether e is an adjustment that the next payout nets.
 func isOpen(e *commission.Entry) bool { return e.Adjustment && e.PayoutID == "" }
 
-func (t *tx) InsertEntries(_ context.Context, in []commission.Entry) error {
+func (t *tx) InsertEntries(_ context.Context, in []commission.Entry) ([]commission.RewardPlace, error) {
 	if err := t.writable(); err != nil {
-		return err
+		return nil, err
 	}
 	es := &t.p.entries
 	rewardIDs := make([]string, len(in))
 	for k := range in {
 		if err := es.idFree(in[:k], in[k].ID); err != nil {
-			return err
+			return nil, err
 		}
 		rewardIDs[k] = in[k].RewardID
 	}
 	rewards, err := t.readRewards(rewardIDs)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	places := make([]commission.RewardPlace, len(in))
 	for k := range in {
-		es.add(in[k])
+		r := rewards.at(k)
+		places[k] = commission.RewardPlace{PayoutID: r.PayoutID, Status: r.Status}
+		es.add(in[k], t.money(rewards.refs[k].loc.rec))
 	}
 	n := len(in)
 	t.onRollback(func() {
 		for range n {
-			es.pop()
+			es.pop(t.p)
 		}
 	})
 	t.changeRewards(rewards, func(k int, r *commission.Reward) { r.Reversed = r.Reversed.Sub(in[k].Amount) })
-	return nil
+	return places, nil
 }
 
 // idFree is ErrDuplicateKey when id is stored or one of earlier has it.
@@ -73,11 +76,11 @@ func (es *entryStore) idFree(earlier []commission.Entry, id string) error {
 	return nil
 }
 
-func (es *entryStore) add(e commission.Entry) {
-	i := int32(len(es.list))
-	es.list = append(es.list, e)
+// add stores e, listing it in m, its transaction's.
+func (es *entryStore) add(e commission.Entry, m *recMoney) {
+	i := es.list.add(e)
 	es.byID[e.ID] = i
-	es.byTx[e.TransactionKey] = append(es.byTx[e.TransactionKey], i)
+	m.entries = append(m.entries, i)
 	if isOpen(&e) {
 		k := adjustmentKey{e.Earner, e.Units}
 		es.open[k] = append(es.open[k], i)
@@ -86,21 +89,25 @@ func (es *entryStore) add(e commission.Entry) {
 
 // pop removes the entry added last, as it was added: the undo log runs
 // newest first, so any later change of it has been undone.
-func (es *entryStore) pop() {
-	i := int32(len(es.list) - 1)
-	e := &es.list[i]
+func (es *entryStore) pop(p *program) {
+	i := es.list.n - 1
+	e := es.list.at(i)
 	delete(es.byID, e.ID)
-	es.byTx[e.TransactionKey] = dropIndex(es.byTx[e.TransactionKey], i)
+	m := p.recs.at(p.rewards[e.RewardID].rec).money
+	m.entries = dropIndex(m.entries, i)
 	if isOpen(e) {
 		k := adjustmentKey{e.Earner, e.Units}
 		es.open[k] = dropIndex(es.open[k], i)
 	}
-	*e = commission.Entry{}
-	es.list = es.list[:i]
+	es.list.pop()
 }
 
 func (t *tx) Entries(_ context.Context, transactionKey string) ([]commission.Entry, error) {
-	return t.p.entries.copies(t.p.entries.byTx[transactionKey]), nil
+	m := t.p.moneyOf(transactionKey)
+	if m == nil {
+		return nil, nil
+	}
+	return t.p.entries.copies(m.entries), nil
 }
 
 func (t *tx) OpenAdjustments(_ context.Context, e commission.Earner, units string) ([]commission.Entry, error) {
@@ -114,7 +121,7 @@ func (es *entryStore) copies(indexes []int32) []commission.Entry {
 	}
 	out := make([]commission.Entry, len(indexes))
 	for k, i := range indexes {
-		out[k] = es.list[i]
+		out[k] = *es.list.at(i)
 	}
 	return out
 }
@@ -151,12 +158,13 @@ func (es *entryStore) find(ids []string) ([]int32, error) {
 // date, and puts the entry back on rollback.
 func (t *tx) changeEntry(i int32, edit func(*commission.Entry)) {
 	es := &t.p.entries
-	old := es.list[i]
-	edit(&es.list[i])
-	es.reopen(i, &old, &es.list[i])
+	e := es.list.at(i)
+	old := *e
+	edit(e)
+	es.reopen(i, &old, e)
 	t.onRollback(func() {
-		changed := es.list[i]
-		es.list[i] = old
+		changed := *e
+		*e = old
 		es.reopen(i, &changed, &old)
 	})
 }

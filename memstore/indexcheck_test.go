@@ -19,6 +19,7 @@ import (
 // out: a list emptied by a rollback is as good as one never made.
 type snapshot struct {
 	recs                  []txRec
+	withMoney             []int32 // records with a recMoney
 	txs                   map[string]int32
 	all                   []int32
 	byCustomer, byPartner map[string][]int32
@@ -40,20 +41,28 @@ func snapshotOf(p *program) snapshot {
 	s := snapshot{
 		txs: maps.Clone(p.txs), all: nonEmpty(p.all), byCustomer: nonEmptyLists(p.byCustomer), byPartner: nonEmptyLists(p.byPartner),
 		seq: p.seq, rewards: maps.Clone(p.rewards), earners: earnerLists(p.earners),
-		entries: nonEmpty(p.entries.list), entryIDs: maps.Clone(p.entries.byID),
-		entriesByTx: nonEmptyLists(p.entries.byTx), openAdjustments: nonEmptyLists(p.entries.open),
+		entries: nonEmpty(p.entries.list.values()), entryIDs: maps.Clone(p.entries.byID),
+		entriesByTx: map[string][]int32{}, openAdjustments: nonEmptyLists(p.entries.open),
 		refunds: map[string]commission.Refund{}, refundsByTx: map[string][]string{},
 		payouts: map[string]commission.Payout{}, payoutOrder: nonEmpty(p.payouts.all),
 		payoutsByEarner: nonEmptyLists(p.payouts.byEarner),
 	}
 	for i := range p.recs.n {
-		s.recs = append(s.recs, *p.recs.at(i))
+		rec := *p.recs.at(i)
+		if rec.money != nil {
+			s.withMoney = append(s.withMoney, i)
+		}
+		rec.money = nil // compared by what it holds
+		s.recs = append(s.recs, rec)
 	}
 	for k, r := range p.refunds.byKey {
 		s.refunds[k] = *r
 	}
-	for k, l := range p.refunds.byTx {
-		for _, r := range l {
+	for k, m := range recMoneys(p) {
+		if len(m.entries) > 0 {
+			s.entriesByTx[k] = slices.Clone(m.entries)
+		}
+		for _, r := range m.refunds {
 			s.refundsByTx[k] = append(s.refundsByTx[k], r.Key)
 		}
 	}
@@ -132,16 +141,23 @@ func requireIndexesRebuilt(t *rapid.T, p *program) {
 
 func requireEntriesRebuilt(t *rapid.T, p *program) {
 	byID, byTx, open := map[string]int32{}, map[string][]int32{}, map[adjustmentKey][]int32{}
-	for i, e := range p.entries.list {
+	for i, e := range p.entries.list.values() {
 		byID[e.ID] = int32(i)
-		byTx[e.TransactionKey] = append(byTx[e.TransactionKey], int32(i))
+		key := e.TransactionKey
+		byTx[key] = append(byTx[key], int32(i))
 		if isOpen(&e) {
 			k := adjustmentKey{e.Earner, e.Units}
 			open[k] = append(open[k], int32(i))
 		}
 	}
 	require.Equal(t, byID, p.entries.byID, "entries by id")
-	require.Equal(t, byTx, nonEmptyLists(p.entries.byTx), "entries by transaction")
+	held := map[string][]int32{}
+	for key, m := range recMoneys(p) {
+		if len(m.entries) > 0 {
+			held[key] = m.entries
+		}
+	}
+	require.Equal(t, byTx, held, "entries by transaction")
 	require.Equal(t, open, nonEmptyLists(p.entries.open), "open adjustments")
 }
 
@@ -164,7 +180,8 @@ func requirePayoutsRebuilt(t *rapid.T, p *program) {
 // transaction, oldest first.
 func requireRefundsRebuilt(t *rapid.T, p *program) {
 	n := 0
-	for key, l := range p.refunds.byTx {
+	for key, m := range recMoneys(p) {
+		l := m.refunds
 		require.True(t, slices.IsSortedFunc(l, func(a, b *commission.Refund) int { return a.CreatedAt.Compare(b.CreatedAt) }), "refunds of %s in order", key)
 		for _, r := range l {
 			require.Same(t, p.refunds.byKey[r.Key], r)
@@ -250,7 +267,7 @@ func compareCreated(rewards []*commission.Reward, a, b string) int {
 
 func requireMoneyQueries(t *rapid.T, tx commission.StoreTx, p *program, e commission.Earner, u string) {
 	var open []string
-	for _, en := range p.entries.list {
+	for _, en := range p.entries.list.values() {
 		if en.Earner == e && en.Units == u && isOpen(&en) {
 			open = append(open, en.ID)
 		}
@@ -268,6 +285,26 @@ func ids(rewards []*commission.Reward) []string {
 	var out []string
 	for _, r := range rewards {
 		out = append(out, r.ID)
+	}
+	return out
+}
+
+// values is a copy of what c holds, in order.
+func (c *chunked[T]) values() []T {
+	out := make([]T, c.n)
+	for i := range c.n {
+		out[i] = *c.at(i)
+	}
+	return out
+}
+
+// recMoneys is the recMoney of each transaction that has one, by key.
+func recMoneys(p *program) map[string]*recMoney {
+	out := map[string]*recMoney{}
+	for key, ri := range p.txs {
+		if m := p.recs.at(ri).money; m != nil {
+			out[key] = m
+		}
 	}
 	return out
 }

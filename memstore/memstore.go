@@ -36,7 +36,7 @@ type program struct {
 	customers people[commission.Customer]
 
 	txs  map[string]int32 // key → index in recs, deleted included
-	recs records
+	recs chunked[txRec]
 	// all, byCustomer and byPartner hold indexes in recs, oldest first by
 	// (CreatedAt, Seq): listing walks them backwards.
 	all        []int32

@@ -76,7 +76,7 @@ func (es *entryStore) free(ids []string) ([]int32, error) {
 	}
 	seen := make(map[int32]bool, len(ids))
 	for _, i := range indexes {
-		if e := &es.list[i]; e.PayoutID != "" || seen[i] {
+		if e := es.list.at(i); e.PayoutID != "" || seen[i] {
 			return nil, fmt.Errorf("%w: entry %q", commission.ErrInPayout, e.ID)
 		}
 		seen[i] = true
@@ -155,7 +155,7 @@ func (t *tx) cancelPayout(p *commission.Payout) error {
 		}
 	})
 	for _, i := range entries {
-		if t.p.entries.list[i].PayoutID == p.ID {
+		if t.p.entries.list.at(i).PayoutID == p.ID {
 			t.changeEntry(i, func(e *commission.Entry) { e.PayoutID = "" })
 		}
 	}

@@ -17,33 +17,7 @@ type txRec struct {
 	partnerID string
 	state     commission.TransactionState
 	qualified bool
-}
-
-// records is an append-only list of txRec in fixed-size chunks, so that it
-// grows without ever copying what it holds.
-type records struct {
-	chunks []*[recChunk]txRec
-	n      int32
-}
-
-const recChunk = 1024
-
-func (r *records) at(i int32) *txRec { return &r.chunks[i/recChunk][i%recChunk] }
-
-func (r *records) add(rec txRec) int32 {
-	i := r.n
-	if int(i/recChunk) == len(r.chunks) {
-		r.chunks = append(r.chunks, new([recChunk]txRec))
-	}
-	*r.at(i) = rec
-	r.n++
-	return i
-}
-
-// pop removes the last record (a rolled-back insert).
-func (r *records) pop() {
-	r.n--
-	*r.at(r.n) = txRec{}
+	money     *recMoney // its refunds and entries; see refunds.go
 }
 
 // rewardLoc is where a reward is stored.

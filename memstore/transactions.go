@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/commissionkit/commission"
-	"github.com/shopspring/decimal"
 )
 
 func (t *tx) Transaction(_ context.Context, key string) (*commission.Transaction, error) {
@@ -112,23 +111,5 @@ func (t *tx) SetTransactionState(_ context.Context, key string, state commission
 		tr.Rewards[i].DeletedAt = deletedAt
 	}
 	t.rewrite(ri, tr)
-	return nil
-}
-
-func (t *tx) SetTransactionRefunded(_ context.Context, key string, refunded decimal.Decimal, qualified bool) error {
-	if err := t.writable(); err != nil {
-		return err
-	}
-	ri, ok := t.p.txs[key]
-	if !ok {
-		return fmt.Errorf("%w: transaction %q", commission.ErrNotFound, key)
-	}
-	was, err := t.read(ri)
-	if err != nil {
-		return err
-	}
-	tr := *was // its rewards do not change
-	tr.Refunded, tr.Qualified = refunded, qualified
-	t.rewrite(ri, &tr)
 	return nil
 }

@@ -21,24 +21,64 @@ import (
 // MySQL, for a call of one statement a table, two statements that undo
 // the first if the second fails; elsewhere it checks everything before it
 // writes anything (insertEntriesChecked).
-func (t *tx) InsertEntries(ctx context.Context, entries []commission.Entry) error {
+//
+// It returns where each entry's reward sat: on PostgreSQL as the
+// statement's UPDATE of the rewards returns them, elsewhere read once the
+// rewards are written (and so locked).
+func (t *tx) InsertEntries(ctx context.Context, entries []commission.Entry) ([]commission.RewardPlace, error) {
 	if err := t.writable(); err != nil {
-		return err
+		return nil, err
 	}
 	if len(entries) == 0 {
-		return nil
+		return nil, nil
 	}
 	ids, args, err := t.entryRows(entries)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	switch {
-	case t.s.d == Postgres:
+	if t.s.d == Postgres {
 		return t.pgInsertEntries(ctx, entries, args)
-	case t.s.d == MySQL && len(entries) <= batchRows:
-		return t.mysqlInsertEntries(ctx, entries, args)
 	}
-	return t.insertEntriesChecked(ctx, entries, ids, args)
+	if t.s.d == MySQL && len(entries) <= batchRows {
+		err = t.mysqlInsertEntries(ctx, entries, args)
+	} else {
+		err = t.insertEntriesChecked(ctx, entries, ids, args)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return t.rewardPlaces(ctx, entries)
+}
+
+// rewardPlaces reads where the reward of each entry sits.
+func (t *tx) rewardPlaces(ctx context.Context, entries []commission.Entry) ([]commission.RewardPlace, error) {
+	rewards, _, err := rewardSums(entries)
+	if err != nil {
+		return nil, err
+	}
+	found := make(map[string]commission.RewardPlace, len(rewards))
+	query := "SELECT id, payout_id, status FROM commission_rewards WHERE program_id = ?"
+	err = t.eachByID(ctx, query, "id", "", rewards, func(row scanner) error {
+		var id string
+		var at commission.RewardPlace
+		err := row.Scan(&id, &at.PayoutID, &at.Status)
+		found[id] = at
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: rewards of entries: %w", err)
+	}
+	return placesOf(entries, found), nil
+}
+
+// placesOf is where the reward of each entry sits, from where each
+// reward by id sits.
+func placesOf(entries []commission.Entry, byID map[string]commission.RewardPlace) []commission.RewardPlace {
+	out := make([]commission.RewardPlace, len(entries))
+	for i := range entries {
+		out[i] = byID[entries[i].RewardID]
+	}
+	return out
 }
 
 // insertEntriesChecked stores entries, ids their ids and args their

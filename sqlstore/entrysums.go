@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -24,8 +25,9 @@ var pgEntryTypes = []string{"text", "text", "text", "text", "text", "text", "tex
 // the rewards and the sum of the entries of each. It counts the rewards
 // that exist and looks for a taken entry id, and writes (the entries, the
 // rewards' reversed) only if every reward exists and no id is taken. It
-// returns the rewards found, whether an id was taken, and the entries
-// written. An entry id taken concurrently since its snapshot is a unique
+// returns the rewards found, whether an id was taken, the entries
+// written, the rewards written, and where each of those sits, as JSON
+// [[id, payout, status], ...]. An entry id taken concurrently since its snapshot is a unique
 // violation, which fails the whole statement.
 func pgInsertEntriesSQL() string {
 	arrays := make([]string, len(pgEntryTypes))
@@ -40,8 +42,9 @@ func pgInsertEntriesSQL() string {
 		" e AS (INSERT INTO commission_entries (" + entryCols + ") SELECT $1::text, u.* FROM unnest(" + strings.Join(arrays, ", ") + ") AS u, c" +
 		" WHERE " + ok + " RETURNING 1)," +
 		" r AS (UPDATE commission_rewards AS m SET reversed = m.reversed - s.amount FROM unnest(" + r + ", " + sums + ") AS s(id, amount), c" +
-		" WHERE " + ok + " AND m.program_id = $1 AND m.id = s.id RETURNING 1)" +
-		" SELECT c.rewards, c.taken, (SELECT count(*) FROM e), (SELECT count(*) FROM r) FROM c"
+		" WHERE " + ok + " AND m.program_id = $1 AND m.id = s.id RETURNING m.id, m.payout_id, m.status)" +
+		" SELECT c.rewards, c.taken, (SELECT count(*) FROM e), (SELECT count(*) FROM r)," +
+		" (SELECT coalesce(json_agg(json_build_array(id, payout_id, status)), '[]')::text FROM r) FROM c"
 }
 
 // rewardSums returns the rewards of entries, each once in the order first
@@ -70,11 +73,12 @@ func rewardSums(entries []commission.Entry) ([]string, []string, error) {
 }
 
 // pgInsertEntries stores entries, args their rows' values, in one
-// statement (pgInsertEntriesSQL).
-func (t *tx) pgInsertEntries(ctx context.Context, entries []commission.Entry, args []any) error {
+// statement (pgInsertEntriesSQL), and returns where each entry's reward
+// sits.
+func (t *tx) pgInsertEntries(ctx context.Context, entries []commission.Entry, args []any) ([]commission.RewardPlace, error) {
 	rewards, sums, err := rewardSums(entries)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	rows := make([][]any, len(entries))
 	for i := range rows {
@@ -84,21 +88,35 @@ func (t *tx) pgInsertEntries(ctx context.Context, entries []commission.Entry, ar
 	params = append(params, rewards, sums)
 	var found, written, updated int64
 	var taken bool
-	err = t.q.QueryRowContext(ctx, t.s.q.money.insertEntries, params...).Scan(&found, &taken, &written, &updated)
+	var places string
+	err = t.q.QueryRowContext(ctx, t.s.q.money.insertEntries, params...).Scan(&found, &taken, &written, &updated, &places)
 	switch {
 	case err != nil:
-		return inserted(nil, err, "entry id")
+		return nil, inserted(nil, err, "entry id")
 	case found < int64(len(rewards)):
 		if err := t.missingReward(ctx, rewards); err != nil {
-			return err
+			return nil, err
 		}
-		return fmt.Errorf("%w: reward of entries", commission.ErrNotFound)
+		return nil, fmt.Errorf("%w: reward of entries", commission.ErrNotFound)
 	case taken:
-		return fmt.Errorf("%w: entry id", commission.ErrDuplicateKey)
+		return nil, fmt.Errorf("%w: entry id", commission.ErrDuplicateKey)
 	case written != int64(len(entries)) || updated != int64(len(rewards)):
-		return fmt.Errorf("sqlstore: insert entries: %d of %d written, %d of %d rewards", written, len(entries), updated, len(rewards))
+		return nil, fmt.Errorf("sqlstore: insert entries: %d of %d written, %d of %d rewards", written, len(entries), updated, len(rewards))
 	}
-	return nil
+	return pgPlaces(entries, places)
+}
+
+// pgPlaces reads the places pgInsertEntriesSQL returns.
+func pgPlaces(entries []commission.Entry, text string) ([]commission.RewardPlace, error) {
+	var rows [][3]string
+	if err := json.Unmarshal([]byte(text), &rows); err != nil {
+		return nil, fmt.Errorf("sqlstore: rewards of entries: %w", err)
+	}
+	byID := make(map[string]commission.RewardPlace, len(rows))
+	for _, r := range rows {
+		byID[r[0]] = commission.RewardPlace{PayoutID: r[1], Status: commission.RewardStatus(r[2])}
+	}
+	return placesOf(entries, byID), nil
 }
 
 // missingReward returns ErrNotFound naming the first of rewards that

@@ -71,6 +71,9 @@ func (q *queries) moneyQueries() moneyQueries {
 	refunds := "SELECT refund_key, tx_key, " + d.num("amount") + ", products, created_at FROM commission_refunds WHERE program_id = ?"
 	m.insertRefund = r("INSERT INTO commission_refunds (program_id, refund_key, tx_key, amount, products, created_at) VALUES " +
 		placeholders(6) + d.skipDuplicate())
+	if d == Postgres {
+		m.insertRefund = pgInsertRefundSQL
+	}
 	m.refund = r(refunds + " AND refund_key = ?")
 	m.refundsOf = r(refunds + " AND tx_key = ? ORDER BY created_at, seq")
 	m.payoutQueries(d)
@@ -122,3 +125,20 @@ func memberUpdate(d Dialect, table, set, cond string) string {
 	return "UPDATE " + table + " AS m SET " + set + " FROM commission_payout_items AS i WHERE " + items +
 		" AND m.program_id = i.program_id AND m.id = i.item_id AND " + cond
 }
+
+// pgInsertRefundSQL stores a refund ($1 program, $2 key, $3 transaction,
+// $4 amount, $5 lines, $6 time) and what it leaves of its transaction ($7
+// refunded, $8 qualified), as one statement: the refund only if the
+// transaction exists, the transaction only if the refund was stored (its
+// key free). It returns whether the transaction exists and whether it was
+// changed.
+const pgInsertRefundSQL = `WITH r AS (
+	INSERT INTO commission_refunds (program_id, refund_key, tx_key, amount, products, created_at)
+	SELECT $1::text, $2::text, $3::text, $4::numeric, $5::text, $6::bigint
+	WHERE EXISTS (SELECT 1 FROM commission_transactions WHERE program_id = $1 AND tx_key = $3)
+	ON CONFLICT DO NOTHING RETURNING 1
+), u AS (
+	UPDATE commission_transactions SET refunded = $7::numeric, qualified = $8::boolean
+	WHERE program_id = $1 AND tx_key = $3 AND EXISTS (SELECT 1 FROM r) RETURNING 1
+)
+SELECT (SELECT count(*) FROM commission_transactions WHERE program_id = $1 AND tx_key = $3), (SELECT count(*) FROM u)`

@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"github.com/commissionkit/commission"
-	"github.com/shopspring/decimal"
 )
 
 // A refund is a row of its own, its product lines JSON; what it took back
@@ -14,15 +13,7 @@ import (
 // gathers, and what it took back from the sale in all is the
 // transaction's refunded column.
 
-func (t *tx) SetTransactionRefunded(ctx context.Context, key string, refunded decimal.Decimal, qualified bool) error {
-	v, err := money(refunded)
-	if err != nil {
-		return err
-	}
-	return t.updateOne(ctx, t.s.q.setTransactionRefund, t.s.q.transactionExists, "transaction", key, v, qualified, t.program, key)
-}
-
-func (t *tx) InsertRefund(ctx context.Context, r *commission.Refund) error {
+func (t *tx) InsertRefund(ctx context.Context, r *commission.Refund, left commission.RefundedSale) error {
 	if err := t.writable(); err != nil {
 		return err
 	}
@@ -30,12 +21,43 @@ func (t *tx) InsertRefund(ctx context.Context, r *commission.Refund) error {
 	if err != nil {
 		return err
 	}
+	refunded, err := money(left.Refunded)
+	if err != nil {
+		return err
+	}
 	lines, err := toJSON(r.Lines)
 	if err != nil {
 		return err
 	}
+	what := fmt.Sprintf("refund %q", r.Key)
+	if t.s.d == Postgres {
+		return t.pgInsertRefund(ctx, what, r, amount, lines, refunded, left.Qualified)
+	}
+	// The transaction first: a refund of an unknown one is ErrNotFound
+	// before its key is looked at, as on PostgreSQL.
+	if err := t.updateOne(ctx, t.s.q.setTransactionRefund, t.s.q.transactionExists, "transaction", r.TransactionKey,
+		refunded, left.Qualified, t.program, r.TransactionKey); err != nil {
+		return err
+	}
 	res, err := t.q.ExecContext(ctx, t.s.q.money.insertRefund, t.program, r.Key, r.TransactionKey, amount, lines, micros(r.CreatedAt))
-	return inserted(res, err, fmt.Sprintf("refund %q", r.Key))
+	return inserted(res, err, what)
+}
+
+// pgInsertRefund stores a refund and what it leaves of its transaction
+// in one statement (pgInsertRefundSQL), one round trip.
+func (t *tx) pgInsertRefund(ctx context.Context, what string, r *commission.Refund, amount, lines, refunded string, qualified bool) error {
+	var found, updated int
+	err := t.q.QueryRowContext(ctx, t.s.q.money.insertRefund, t.program, r.Key, r.TransactionKey, amount, lines,
+		micros(r.CreatedAt), refunded, qualified).Scan(&found, &updated)
+	switch {
+	case err != nil:
+		return inserted(nil, err, what)
+	case found == 0:
+		return fmt.Errorf("%w: transaction %q", commission.ErrNotFound, r.TransactionKey)
+	case updated == 0:
+		return fmt.Errorf("%w: %s", commission.ErrDuplicateKey, what)
+	}
+	return nil
 }
 
 func (t *tx) Refund(ctx context.Context, key string) (*commission.Refund, error) {

@@ -94,7 +94,7 @@ func decideAndPay(t *testing.T, s commission.Store, b5 *commission.Transaction) 
 		canceled := payoutOf("po-canceled", partnerP1, decided, []string{"canceled"}, nil)
 		canceled.State, canceled.CanceledAt = commission.PayoutCanceled, &decided
 		require.NoError(t, tx.UpdatePayout(ctx, canceled))
-		require.NoError(t, tx.InsertEntries(ctx, []commission.Entry{
+		require.NoError(t, insertEntries(tx, []commission.Entry{
 			entryOf("e-full", &b5.Rewards[0], "-"+b5.Rewards[0].Amount.String(), decided),
 			entryOf("e-part", &b5.Rewards[1], "-4", decided),
 			entryOf("e-review", &b5.Rewards[2], "-1", decided),

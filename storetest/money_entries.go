@@ -16,6 +16,7 @@ import (
 func entryTests() []subtest {
 	return []subtest{
 		{"Reversed moves by each entry's amount negated", testEntriesReverse},
+		{"InsertEntries returns where each entry's reward sits", testEntryPlaces},
 		{"an entry of an unknown reward is ErrNotFound", testEntryUnknownReward},
 		{"an entry id taken is ErrDuplicateKey", testEntryIDTaken},
 		{"an entry id repeated within one call is ErrDuplicateKey", testEntryIDRepeated},
@@ -37,6 +38,49 @@ func entrySale(t *testing.T, s commission.Store) (s1, s2 *commission.Transaction
 	return s1, s2
 }
 
+// insertEntries stores entries, dropping where their rewards sit.
+func insertEntries(tx commission.StoreTx, entries []commission.Entry) error {
+	_, err := tx.InsertEntries(ctx, entries)
+	return err
+}
+
+// InsertEntries returns, for each entry in order, the payout and status
+// of its reward as it stands when the entry is stored: in no payout, in a
+// pending one, in a paid one, and as a payout changed it earlier in the
+// same unit of work.
+func testEntryPlaces(t *testing.T, h Harness) {
+	s := h.New(t)
+	s1, s2 := entrySale(t, s)
+	r1, r2, r3 := &s1.Rewards[0], &s1.Rewards[1], &s2.Rewards[0]
+	paid := payoutOf("po2", partnerP1, t0, []string{"r3"}, nil)
+	update(t, s, "a", func(tx commission.StoreTx) {
+		require.NoError(t, tx.InsertPayout(ctx, payoutOf("po1", partnerP1, t0, []string{"r2"}, nil)))
+		require.NoError(t, tx.InsertPayout(ctx, paid))
+		paidAt := t0.Add(time.Hour)
+		paid.State, paid.PaidAt = commission.PayoutPaid, &paidAt
+		require.NoError(t, tx.UpdatePayout(ctx, paid))
+	})
+	none := commission.RewardPlace{Status: commission.RewardOK}
+	inPayout := commission.RewardPlace{PayoutID: "po1", Status: commission.RewardOK}
+	isPaid := commission.RewardPlace{PayoutID: "po2", Status: commission.RewardPaid}
+	update(t, s, "a", func(tx commission.StoreTx) {
+		got, err := tx.InsertEntries(ctx, []commission.Entry{
+			entryOf("e1", r3, "-1", t0), entryOf("e2", r1, "-1", t0), entryOf("e3", r2, "-1", t0), entryOf("e4", r1, "-1", t0),
+		})
+		require.NoError(t, err)
+		require.Equal(t, []commission.RewardPlace{isPaid, none, inPayout, none}, got)
+
+		canceled := payoutOf("po1", partnerP1, t0, []string{"r2"}, nil)
+		canceledAt := t0.Add(2 * time.Hour)
+		canceled.State, canceled.CanceledAt = commission.PayoutCanceled, &canceledAt
+		require.NoError(t, tx.UpdatePayout(ctx, canceled))
+		require.NoError(t, tx.InsertPayout(ctx, payoutOf("po3", partnerP1, t0, []string{"r1"}, nil)))
+		got, err = tx.InsertEntries(ctx, []commission.Entry{entryOf("e5", r2, "-1", t0), entryOf("e6", r1, "-1", t0)})
+		require.NoError(t, err)
+		require.Equal(t, []commission.RewardPlace{none, {PayoutID: "po3", Status: commission.RewardOK}}, got)
+	})
+}
+
 // InsertEntries subtracts each entry's amount from its reward's Reversed,
 // in one call and over several, also twice in one unit of work, which
 // reads its own writes; every read of the reward sees it.
@@ -45,7 +89,7 @@ func testEntriesReverse(t *testing.T, h Harness) {
 	s1, _ := entrySale(t, s)
 	r1, r2 := &s1.Rewards[0], &s1.Rewards[1]
 	update(t, s, "a", func(tx commission.StoreTx) {
-		require.NoError(t, tx.InsertEntries(ctx, []commission.Entry{
+		require.NoError(t, insertEntries(tx, []commission.Entry{
 			entryOf("e1", r1, "-3", t0), entryOf("e2", r1, "-0.000000000000000001", t0), entryOf("e3", r2, "-1", t0),
 		}))
 	})
@@ -53,13 +97,13 @@ func testEntriesReverse(t *testing.T, h Harness) {
 	requireReversed(t, s, "a", "r2", "1")
 
 	update(t, s, "a", func(tx commission.StoreTx) {
-		require.NoError(t, tx.InsertEntries(ctx, []commission.Entry{entryOf("e4", r1, "2", t0)}))
+		require.NoError(t, insertEntries(tx, []commission.Entry{entryOf("e4", r1, "2", t0)}))
 	})
 	requireReversed(t, s, "a", "r1", "1.500000000000000001")
 
 	update(t, s, "a", func(tx commission.StoreTx) {
-		require.NoError(t, tx.InsertEntries(ctx, []commission.Entry{entryOf("e5", r2, "-4", t0)}))
-		require.NoError(t, tx.InsertEntries(ctx, []commission.Entry{entryOf("e6", r2, "-0.5", t0)}))
+		require.NoError(t, insertEntries(tx, []commission.Entry{entryOf("e5", r2, "-4", t0)}))
+		require.NoError(t, insertEntries(tx, []commission.Entry{entryOf("e6", r2, "-0.5", t0)}))
 		got, err := tx.Reward(ctx, "r2")
 		require.NoError(t, err)
 		requireDecimal(t, dec("5.5"), got.Reversed, "r2 Reversed inside the unit of work")
@@ -81,7 +125,7 @@ func testEntryUnknownReward(t *testing.T, h Harness) {
 	err := s.Update(ctx, "a", func(tx commission.StoreTx) error {
 		unknown := entryOf("e2", &s1.Rewards[1], "-1", t0)
 		unknown.RewardID = "nope"
-		return tx.InsertEntries(ctx, []commission.Entry{entryOf("e1", &s1.Rewards[0], "-1", t0), unknown})
+		return insertEntries(tx, []commission.Entry{entryOf("e1", &s1.Rewards[0], "-1", t0), unknown})
 	})
 	requireNotFound(t, err, "entry of an unknown reward")
 	require.Empty(t, entriesOf(t, s, "a", "s1"))
@@ -96,11 +140,11 @@ func testEntryIDTaken(t *testing.T, h Harness) {
 	s := h.New(t)
 	s1, s2 := entrySale(t, s)
 	update(t, s, "a", func(tx commission.StoreTx) {
-		require.NoError(t, tx.InsertEntries(ctx, []commission.Entry{entryOf("e1", &s1.Rewards[0], "-1", t0)}))
+		require.NoError(t, insertEntries(tx, []commission.Entry{entryOf("e1", &s1.Rewards[0], "-1", t0)}))
 	})
 	for _, r := range []*commission.Reward{&s1.Rewards[1], &s2.Rewards[0]} {
 		err := s.Update(ctx, "a", func(tx commission.StoreTx) error {
-			return tx.InsertEntries(ctx, []commission.Entry{entryOf("e2", r, "-1", t0), entryOf("e1", r, "-1", t0)})
+			return insertEntries(tx, []commission.Entry{entryOf("e2", r, "-1", t0), entryOf("e1", r, "-1", t0)})
 		})
 		requireDuplicate(t, err, "entry id e1 on reward "+r.ID)
 	}
@@ -116,7 +160,7 @@ func testEntryIDRepeated(t *testing.T, h Harness) {
 	s := h.New(t)
 	s1, _ := entrySale(t, s)
 	err := s.Update(ctx, "a", func(tx commission.StoreTx) error {
-		return tx.InsertEntries(ctx, []commission.Entry{
+		return insertEntries(tx, []commission.Entry{
 			entryOf("e1", &s1.Rewards[0], "-1", t0), entryOf("e1", &s1.Rewards[1], "-2", t0),
 		})
 	})
@@ -141,11 +185,11 @@ func testEntriesOrder(t *testing.T, h Harness) {
 	}
 	require.Empty(t, entriesOf(t, s, "a", "s1"), "no entries yet")
 	update(t, s, "a", func(tx commission.StoreTx) {
-		require.NoError(t, tx.InsertEntries(ctx, want[:3]))
-		require.NoError(t, tx.InsertEntries(ctx, []commission.Entry{entryOf("other", r3, "-1", at)}))
-		require.NoError(t, tx.InsertEntries(ctx, want[3:4]))
+		require.NoError(t, insertEntries(tx, want[:3]))
+		require.NoError(t, insertEntries(tx, []commission.Entry{entryOf("other", r3, "-1", at)}))
+		require.NoError(t, insertEntries(tx, want[3:4]))
 	})
-	update(t, s, "a", func(tx commission.StoreTx) { require.NoError(t, tx.InsertEntries(ctx, want[4:])) })
+	update(t, s, "a", func(tx commission.StoreTx) { require.NoError(t, insertEntries(tx, want[4:])) })
 	requireSameEntries(t, want, entriesOf(t, s, "a", "s1"))
 	require.Equal(t, []string{"other"}, entryIDs(entriesOf(t, s, "a", "s2")))
 }
@@ -159,7 +203,7 @@ func testSetEntriesAdjustment(t *testing.T, h Harness) {
 	want := []commission.Entry{
 		entryOf("e1", &s1.Rewards[0], "-1", t0), entryOf("e2", &s1.Rewards[1], "-1", t0), entryOf("e3", &s1.Rewards[0], "-1", t0),
 	}
-	update(t, s, "a", func(tx commission.StoreTx) { require.NoError(t, tx.InsertEntries(ctx, want)) })
+	update(t, s, "a", func(tx commission.StoreTx) { require.NoError(t, insertEntries(tx, want)) })
 	require.Empty(t, openAdjustments(t, s, "a", partnerP1, "USD"))
 
 	update(t, s, "a", func(tx commission.StoreTx) {
@@ -200,7 +244,7 @@ func testOpenAdjustments(t *testing.T, h Harness) {
 		adjustmentOf("a-1", r1, "-1", t0), adjustmentOf("a-6", r1, "-1", t0), entryOf("a-0", r2, "-1", t0),
 	}
 	update(t, s, "a", func(tx commission.StoreTx) {
-		require.NoError(t, tx.InsertEntries(ctx, all))
+		require.NoError(t, insertEntries(tx, all))
 		require.NoError(t, tx.SetEntriesAdjustment(ctx, []string{"a-0"}, true))
 	})
 	all[7].Adjustment = true

@@ -71,11 +71,11 @@ func requireMoneyWritesNotFound(t *testing.T, s commission.Store, prog string) {
 	minimum := dec("1")
 	for what, write := range map[string]func(tx commission.StoreTx) error{
 		"SetPartnerPayoutMinimum": func(tx commission.StoreTx) error { return tx.SetPartnerPayoutMinimum(ctx, "p1", &minimum) },
-		"SetTransactionRefunded": func(tx commission.StoreTx) error {
-			return tx.SetTransactionRefunded(ctx, "s1", dec("1"), false)
+		"InsertRefund": func(tx commission.StoreTx) error {
+			return tx.InsertRefund(ctx, refundOf("f9", "s1", "1", t0), commission.RefundedSale{Refunded: dec("1")})
 		},
 		"InsertEntries": func(tx commission.StoreTx) error {
-			return tx.InsertEntries(ctx, []commission.Entry{entryOf("e9", &s1.Rewards[3], "-1", t0)})
+			return insertEntries(tx, []commission.Entry{entryOf("e9", &s1.Rewards[3], "-1", t0)})
 		},
 		"SetEntriesAdjustment": func(tx commission.StoreTx) error { return tx.SetEntriesAdjustment(ctx, []string{"e1"}, true) },
 		"InsertPayout": func(tx commission.StoreTx) error {

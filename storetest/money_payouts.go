@@ -41,7 +41,7 @@ func payoutFixture(t *testing.T, s commission.Store) (*commission.Transaction, [
 		adjustmentOf("a1", &s1.Rewards[3], "-1", t0.Add(time.Hour)),
 		adjustmentOf("a2", &s1.Rewards[3], "-2", t0.Add(time.Hour)),
 	}
-	update(t, s, "a", func(tx commission.StoreTx) { require.NoError(t, tx.InsertEntries(ctx, adjustments)) })
+	update(t, s, "a", func(tx commission.StoreTx) { require.NoError(t, insertEntries(tx, adjustments)) })
 	s1.Rewards[3].Reversed = dec("3")
 	return s1, adjustments
 }
@@ -282,7 +282,7 @@ func payoutRaceFixture(t *testing.T, s commission.Store) [][2]*commission.Payout
 				}
 			}
 		}
-		require.NoError(t, tx.InsertEntries(ctx, adjustments))
+		require.NoError(t, insertEntries(tx, adjustments))
 	})
 	return rounds
 }

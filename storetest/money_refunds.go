@@ -24,22 +24,28 @@ func refundOf(key, txKey, amount string, at time.Time) *commission.Refund {
 	return &commission.Refund{Key: key, TransactionKey: txKey, Amount: dec(amount), CreatedAt: at}
 }
 
+// insertRefund stores r, leaving its transaction refunded by r's amount
+// and qualified.
+func insertRefund(tx commission.StoreTx, r *commission.Refund) error {
+	return tx.InsertRefund(ctx, r, commission.RefundedSale{Refunded: r.Amount, Qualified: true})
+}
+
 // A refund key taken, in its own transaction or another, is
 // ErrDuplicateKey, and nothing of the rejected refund is stored.
 func testRefundKeyTaken(t *testing.T, h Harness) {
 	s := h.New(t)
 	insert(t, s, "a", saleFixture("s1", "c1", "p1", t0, "r1"), saleFixture("s2", "c1", "p1", t0, "r2"))
 	first := refundOf("f1", "s1", "1", t0)
-	update(t, s, "a", func(tx commission.StoreTx) { require.NoError(t, tx.InsertRefund(ctx, first)) })
+	update(t, s, "a", func(tx commission.StoreTx) { require.NoError(t, insertRefund(tx, first)) })
 	for _, txKey := range []string{"s1", "s2"} {
 		err := s.Update(ctx, "a", func(tx commission.StoreTx) error {
-			return tx.InsertRefund(ctx, refundOf("f1", txKey, "2", t0.Add(time.Hour)))
+			return insertRefund(tx, refundOf("f1", txKey, "2", t0.Add(time.Hour)))
 		})
 		requireDuplicate(t, err, "refund key f1 again, of "+txKey)
 	}
 	err := s.Update(ctx, "a", func(tx commission.StoreTx) error {
-		require.NoError(t, tx.InsertRefund(ctx, refundOf("f2", "s2", "3", t0)))
-		return tx.InsertRefund(ctx, refundOf("f2", "s1", "3", t0))
+		require.NoError(t, insertRefund(tx, refundOf("f2", "s2", "3", t0)))
+		return insertRefund(tx, refundOf("f2", "s1", "3", t0))
 	})
 	requireDuplicate(t, err, "refund key f2 taken earlier in the unit of work")
 
@@ -74,11 +80,11 @@ func testRefundsOrder(t *testing.T, h Harness) {
 		refundOf("f-c", "s1", "3", t0.Add(3*time.Hour)),
 	}
 	update(t, s, "a", func(tx commission.StoreTx) {
-		require.NoError(t, tx.InsertRefund(ctx, want[0]))
-		require.NoError(t, tx.InsertRefund(ctx, refundOf("f-0", "s2", "4", t0.Add(time.Hour+time.Minute))))
-		require.NoError(t, tx.InsertRefund(ctx, want[1]))
+		require.NoError(t, insertRefund(tx, want[0]))
+		require.NoError(t, insertRefund(tx, refundOf("f-0", "s2", "4", t0.Add(time.Hour+time.Minute))))
+		require.NoError(t, insertRefund(tx, want[1]))
 	})
-	update(t, s, "a", func(tx commission.StoreTx) { require.NoError(t, tx.InsertRefund(ctx, want[2])) })
+	update(t, s, "a", func(tx commission.StoreTx) { require.NoError(t, insertRefund(tx, want[2])) })
 	got := refundsOf(t, s, "a", "s1")
 	require.Len(t, got, len(want))
 	for i := range want {

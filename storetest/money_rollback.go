@@ -53,11 +53,12 @@ func storeMoneyBase(t *testing.T, s commission.Store, prog string) moneyBase {
 		require.NoError(t, tx.InsertPartner(ctx, p1))
 		require.NoError(t, tx.InsertCustomer(ctx, c1))
 		require.NoError(t, tx.InsertTransaction(ctx, s1.Clone()))
-		require.NoError(t, tx.InsertEntries(ctx, b.entries))
-		require.NoError(t, tx.InsertRefund(ctx, b.refund))
+		require.NoError(t, insertEntries(tx, b.entries))
+		require.NoError(t, tx.InsertRefund(ctx, b.refund, commission.RefundedSale{Refunded: b.refund.Amount, Qualified: s1.Qualified}))
 		require.NoError(t, tx.InsertPayout(ctx, b.payouts[1]))
 		require.NoError(t, tx.InsertPayout(ctx, b.payouts[0]))
 	})
+	s1.Refunded = b.refund.Amount
 	s1.Rewards[0].Reversed = dec("1")
 	s1.Rewards[1].PayoutID, s1.Rewards[2].PayoutID = "po1", "po2"
 	return b
@@ -70,8 +71,8 @@ type moneyWrite struct {
 }
 
 // moneyWrites are every kind of money write on storeMoneyBase's records:
-// a payout minimum changed and a partner inserted with one; s1 refunded
-// and no longer qualified, a refund f2, entries e2 and e3 and e1 made an
+// a payout minimum changed and a partner inserted with one; a refund f2
+// leaving s1 refunded by 50 and no longer qualified, entries e2 and e3 and e1 made an
 // adjustment; a payout po3 of r1, r4 and e1, po1 paid and po2 canceled;
 // and a sale s2 with an entry and a payout po4 of its reward r5.
 func moneyWrites() []moneyWrite {
@@ -87,12 +88,11 @@ func moneyWrites() []moneyWrite {
 	return []moneyWrite{
 		{"SetPartnerPayoutMinimum", func(tx commission.StoreTx) error { return tx.SetPartnerPayoutMinimum(ctx, "p1", nil) }},
 		{"InsertPartner", func(tx commission.StoreTx) error { return tx.InsertPartner(ctx, p2) }},
-		{"SetTransactionRefunded", func(tx commission.StoreTx) error {
-			return tx.SetTransactionRefunded(ctx, "s1", dec("50"), false)
+		{"InsertRefund", func(tx commission.StoreTx) error {
+			return tx.InsertRefund(ctx, refundOf("f2", "s1", "40", at), commission.RefundedSale{Refunded: dec("50")})
 		}},
-		{"InsertRefund", func(tx commission.StoreTx) error { return tx.InsertRefund(ctx, refundOf("f2", "s1", "40", at)) }},
 		{"InsertEntries", func(tx commission.StoreTx) error {
-			return tx.InsertEntries(ctx, []commission.Entry{
+			return insertEntries(tx, []commission.Entry{
 				entryOf("e2", &s1.Rewards[0], "-2", at), adjustmentOf("e3", &s1.Rewards[1], "-1", at)})
 		}},
 		{"SetEntriesAdjustment", func(tx commission.StoreTx) error { return tx.SetEntriesAdjustment(ctx, []string{"e1"}, true) }},
@@ -103,7 +103,7 @@ func moneyWrites() []moneyWrite {
 		{"UpdatePayout to canceled", func(tx commission.StoreTx) error { return tx.UpdatePayout(ctx, canceled) }},
 		{"InsertTransaction", func(tx commission.StoreTx) error { return tx.InsertTransaction(ctx, s2) }},
 		{"InsertEntries of a new reward", func(tx commission.StoreTx) error {
-			return tx.InsertEntries(ctx, []commission.Entry{entryOf("e4", &s2.Rewards[0], "-1", at)})
+			return insertEntries(tx, []commission.Entry{entryOf("e4", &s2.Rewards[0], "-1", at)})
 		}},
 		{"InsertPayout of a new reward", func(tx commission.StoreTx) error {
 			return tx.InsertPayout(ctx, payoutOf("po4", partnerP1, at, []string{"r5"}, nil))

@@ -17,7 +17,7 @@ import (
 func moneyValueTests() []subtest {
 	return []subtest{
 		{"reward Line, Reversed and PayoutID read back everywhere", testEarnedFields},
-		{"transaction Refunded and Qualified after SetTransactionRefunded", testRefundedFields},
+		{"transaction Refunded and Qualified after InsertRefund", testRefundedFields},
 		{"partner PayoutMinimum through Partner and Buyer", testPayoutMinimum},
 		{"every field of an entry", testEntryFields},
 		{"every field of a refund", testRefundFields},
@@ -63,7 +63,7 @@ func testEarnedFields(t *testing.T, h Harness) {
 	update(t, s, "a", func(tx commission.StoreTx) { require.NoError(t, tx.AddRewards(ctx, want1.Clone(), 3)) })
 	paidAt := moneyAt.Add(time.Hour + time.Microsecond)
 	update(t, s, "a", func(tx commission.StoreTx) {
-		require.NoError(t, tx.InsertEntries(ctx, []commission.Entry{entryOf("e1", &want1.Rewards[0], "-1.000000000000000001", moneyAt)}))
+		require.NoError(t, insertEntries(tx, []commission.Entry{entryOf("e1", &want1.Rewards[0], "-1.000000000000000001", moneyAt)}))
 		po := payoutOf("po1", partnerP1, moneyAt, []string{"r3"}, nil)
 		require.NoError(t, tx.InsertPayout(ctx, po))
 		po.State, po.PaidAt = commission.PayoutPaid, &paidAt
@@ -108,8 +108,9 @@ func requireEarnedEverywhere(t *testing.T, s commission.Store, prog string, want
 	}
 }
 
-// InsertTransaction stores Refunded as given; SetTransactionRefunded
-// changes it and Qualified, which CustomerHistory counts by.
+// InsertTransaction stores Refunded as given; InsertRefund changes it and
+// Qualified, which CustomerHistory counts by. A refund that fails changes
+// neither.
 func testRefundedFields(t *testing.T, h Harness) {
 	s := h.New(t)
 	s1 := saleFixture("s1", "c1", "p1", moneyAt, "r1")
@@ -124,7 +125,8 @@ func testRefundedFields(t *testing.T, h Harness) {
 	require.EqualValues(t, 2, history(t, s, "a", "c1", before).Count)
 
 	update(t, s, "a", func(tx commission.StoreTx) {
-		require.NoError(t, tx.SetTransactionRefunded(ctx, "s1", dec("100.099999999999999999"), false))
+		left := commission.RefundedSale{Refunded: dec("100.099999999999999999")}
+		require.NoError(t, tx.InsertRefund(ctx, refundOf("f1", "s1", "100.099999999999999998", moneyAt), left))
 	})
 	s1.Refunded, s1.Qualified = dec("100.099999999999999999"), false
 	requireSalesRead(t, s, s2, s1)
@@ -132,17 +134,25 @@ func testRefundedFields(t *testing.T, h Harness) {
 	require.EqualValues(t, 1, h1.Count, "s1 no longer qualified")
 	requireTime(t, s2.CreatedAt, h1.First, "history First")
 
+	big := dec("12345678901234567890.123456789012345678")
 	update(t, s, "a", func(tx commission.StoreTx) {
-		require.NoError(t, tx.SetTransactionRefunded(ctx, "s2", dec("12345678901234567890.123456789012345678"), true))
+		require.NoError(t, tx.InsertRefund(ctx, refundOf("f2", "s2", "1", moneyAt), commission.RefundedSale{Refunded: big, Qualified: true}))
 	})
-	s2.Refunded = dec("12345678901234567890.123456789012345678")
+	s2.Refunded = big
 	requireSalesRead(t, s, s2, s1)
 	require.EqualValues(t, 1, history(t, s, "a", "c1", before).Count)
 
 	err := s.Update(ctx, "a", func(tx commission.StoreTx) error {
-		return tx.SetTransactionRefunded(ctx, "nope", dec("1"), true)
+		return tx.InsertRefund(ctx, refundOf("f3", "nope", "1", moneyAt), commission.RefundedSale{Refunded: dec("1"), Qualified: true})
 	})
-	requireNotFound(t, err, "SetTransactionRefunded of an unknown key")
+	requireNotFound(t, err, "InsertRefund of an unknown transaction")
+	_, err = getRefund(t, s, "a", "f3")
+	requireNotFound(t, err, "the refund of an unknown transaction")
+	err = s.Update(ctx, "a", func(tx commission.StoreTx) error {
+		return tx.InsertRefund(ctx, refundOf("f1", "s2", "1", moneyAt), commission.RefundedSale{Refunded: dec("7")})
+	})
+	requireDuplicate(t, err, "InsertRefund of a key taken")
+	requireSalesRead(t, s, s2, s1)
 }
 
 // requireSalesRead requires program "a" to hold want, newest first, by
@@ -242,7 +252,7 @@ func testEntryFields(t *testing.T, h Harness) {
 	s := h.New(t)
 	s1, s2, entries := entryFixtures()
 	insert(t, s, "a", s1, s2)
-	update(t, s, "a", func(tx commission.StoreTx) { require.NoError(t, tx.InsertEntries(ctx, entries)) })
+	update(t, s, "a", func(tx commission.StoreTx) { require.NoError(t, insertEntries(tx, entries)) })
 	requireSameEntries(t, []commission.Entry{entries[0], entries[2]}, entriesOf(t, s, "a", "s1"))
 	requireSameEntries(t, []commission.Entry{entries[1], entries[3]}, entriesOf(t, s, "a", "s2"))
 	requireSameEntries(t, entries[2:3], openAdjustments(t, s, "a", partnerP1, "USD"))
@@ -272,8 +282,8 @@ func testRefundFields(t *testing.T, h Harness) {
 	whole := &commission.Refund{Key: "refund-2", TransactionKey: "s1",
 		Amount: dec("12345678901234567890.123456789012345678"), CreatedAt: moneyAt.Add(time.Microsecond)}
 	update(t, s, "a", func(tx commission.StoreTx) {
-		require.NoError(t, tx.InsertRefund(ctx, byLine))
-		require.NoError(t, tx.InsertRefund(ctx, whole))
+		require.NoError(t, insertRefund(tx, byLine))
+		require.NoError(t, insertRefund(tx, whole))
 	})
 	for _, want := range []*commission.Refund{byLine, whole} {
 		got, err := getRefund(t, s, "a", want.Key)
@@ -298,7 +308,7 @@ func testPayoutFields(t *testing.T, h Harness) {
 	}
 	insert(t, s, "a", s1)
 	update(t, s, "a", func(tx commission.StoreTx) {
-		require.NoError(t, tx.InsertEntries(ctx, []commission.Entry{
+		require.NoError(t, insertEntries(tx, []commission.Entry{
 			adjustmentOf("e1", &s1.Rewards[0], "-1", moneyAt), adjustmentOf("e2", &s1.Rewards[0], "-2", moneyAt),
 		}))
 	})
