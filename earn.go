@@ -135,6 +135,9 @@ func (e *Engine) gather(ctx context.Context, w *work, s *earning) error {
 
 // history is the customer's history as of the sale, read once.
 func (s *earning) history(ctx context.Context, w *work) (CustomerHistory, error) {
+	if h, ok := s.m.historyAt(s.t.CreatedAt); ok && !s.hRead {
+		s.h, s.hRead = h, true
+	}
 	if !s.hRead {
 		h, err := w.history(ctx, s.t.CustomerID, s.t.CreatedAt)
 		if err != nil {

@@ -210,9 +210,7 @@ func (e *Engine) changeState(ctx context.Context, key string, next func(*Transac
 func (e *Engine) lockForState(ctx context.Context, tx StoreTx, t *Transaction) error {
 	var keys []CounterKey
 	if who := e.beneficiaryOf(t); t.Qualified && who != "" && !t.signup() {
-		vals, err := tx.Counters(ctx, []CounterKey{
-			{Name: customerSalesCounter, Subject: t.CustomerID},
-			{Name: customerMonthCounter, Subject: t.CustomerID}})
+		vals, err := tx.Counters(ctx, customerKeys(t.CustomerID))
 		if err != nil {
 			return err
 		}

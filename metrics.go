@@ -120,11 +120,13 @@ type slot struct {
 type measures struct {
 	beneficiary string
 	// sales is the buyer's count of qualified sales; month the month it
-	// is counted in as a customer (202505), zero when it is not.
-	sales, month decimal.Decimal
+	// is counted in as a customer (202505), zero when it is not; first
+	// and latest its span (customerhistory.go).
+	sales, month, first, latest decimal.Decimal
 	// earliest is, when a sale of the counted month leaves, the month of
-	// the customer's earliest qualified sale left (zero for unknown).
-	earliest decimal.Decimal
+	// the customer's earliest qualified sale left (zero for unknown), and
+	// firstLeft that sale's time in Unix microseconds.
+	earliest, firstLeft decimal.Decimal
 	// slots hold the rules' slots' values, in e.rules.slots' order; goals
 	// the thresholds each goal has paid, in e.rules.goals' order;
 	// occurrences the counters of the referral rewards the sale counts
@@ -151,10 +153,7 @@ func (e *Engine) measure(ctx context.Context, w *work, t *Transaction) (*measure
 	if who == "" {
 		return nil, nil
 	}
-	keys := make([]CounterKey, 0, 2+len(e.rules.slots)+len(e.rules.goals))
-	keys = append(keys,
-		CounterKey{Name: customerSalesCounter, Subject: t.CustomerID},
-		CounterKey{Name: customerMonthCounter, Subject: t.CustomerID})
+	keys := append(make([]CounterKey, 0, customerCounters+len(e.rules.slots)+len(e.rules.goals)), customerKeys(t.CustomerID)...)
 	for _, s := range e.rules.slots {
 		keys = append(keys, s.key(who, t.CreatedAt))
 	}
@@ -166,8 +165,10 @@ func (e *Engine) measure(ctx context.Context, w *work, t *Transaction) (*measure
 	if err != nil {
 		return nil, err
 	}
-	n, g := len(e.rules.slots), 2+len(e.rules.slots)+len(e.rules.goals)
-	return &measures{beneficiary: who, sales: vals[0], month: vals[1], slots: vals[2 : 2+n], goals: vals[2+n : g], occurrences: vals[g:]}, nil
+	m := customerMeasures(who, vals)
+	n, g := customerCounters+len(e.rules.slots), customerCounters+len(e.rules.slots)+len(e.rules.goals)
+	m.slots, m.goals, m.occurrences = vals[customerCounters:n], vals[n:g], vals[g:]
+	return m, nil
 }
 
 func (s slot) key(who string, at time.Time) CounterKey {
@@ -256,8 +257,9 @@ func (e *Engine) countSale(t *Transaction, m *measures, sign int64) ([]CounterDe
 	}
 	var a added
 	month := monthBucket(t.CreatedAt)
-	deltas := make([]CounterDelta, 1, 6)
+	deltas := make([]CounterDelta, 1, 8)
 	deltas[0] = CounterDelta{Key: CounterKey{Name: customerSalesCounter, Subject: t.CustomerID}, Delta: unit}
+	deltas = spanDeltas(deltas, t, m, sign)
 	if amount, ok := e.revenue(t); ok && !amount.IsZero() {
 		if sign < 0 {
 			amount = amount.Neg()
@@ -311,22 +313,21 @@ func (e *Engine) recount(ctx context.Context, tx StoreTx, t *Transaction, sign i
 	if !t.Qualified || who == "" || t.signup() {
 		return nil
 	}
-	vals, err := tx.Counters(ctx, []CounterKey{
-		{Name: customerSalesCounter, Subject: t.CustomerID},
-		{Name: customerMonthCounter, Subject: t.CustomerID}})
+	vals, err := tx.Counters(ctx, customerKeys(t.CustomerID))
 	if err != nil {
 		return err
 	}
-	m := &measures{beneficiary: who, sales: vals[0], month: vals[1]}
-	if sign < 0 && m.sales.Cmp(one) > 0 && monthNumber(t.CreatedAt).Equal(m.month) {
+	m := customerMeasures(who, vals)
+	if sign < 0 && m.sales.Cmp(one) > 0 && (monthNumber(t.CreatedAt).Equal(m.month) || micros(t.CreatedAt).Equal(m.first)) {
 		// The customer keeps counting, from the month of its earliest
-		// qualified sale left, which may be later than this one's.
+		// qualified sale left, which may be later than this one's, and
+		// its first sale is that one.
 		h, err := tx.CustomerHistory(ctx, t.CustomerID, endOfTime)
 		if err != nil {
 			return err
 		}
 		if h.Count > 0 {
-			m.earliest = monthNumber(h.First)
+			m.earliest, m.firstLeft = monthNumber(h.First), micros(h.First)
 		}
 	}
 	deltas, _ := e.countSale(t, m, sign)

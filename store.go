@@ -109,7 +109,9 @@ type StoreTx interface {
 	// CustomerHistory summarises the customer's qualified transactions
 	// (Transaction.Qualified, not deleted or archived) created strictly
 	// before the given time. Its cost may grow with the customer's own
-	// history, never with the program's.
+	// history, never with the program's: the engine reads it only for a
+	// sale backdated among the customer's others, and for a deletion of
+	// its first sale.
 	CustomerHistory(ctx context.Context, customerID string, before time.Time) (CustomerHistory, error)
 
 	// InsertRefund stores a refund of a stored transaction (its Entries
