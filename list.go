@@ -60,8 +60,10 @@ func (e *Engine) presentReward(r *Reward, now time.Time) {
 const (
 	DefaultLimit = 15
 	MaxLimit     = 250
-	// MaxPage bounds Page; walk further with Cursor.
-	MaxPage = 1_000_000
+	// MaxPage bounds Page: a page by number skips the rows before it,
+	// at a cost that grows with them. Walk further with Cursor, which
+	// costs the same at any depth.
+	MaxPage = 1_000
 )
 
 // ListOptions selects a page of transactions.

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/commissionkit/commission"
@@ -38,7 +39,13 @@ func (t *tx) Transactions(ctx context.Context, q commission.TransactionQuery) ([
 func (t *tx) listQuery(q commission.TransactionQuery) (string, []any) {
 	var b strings.Builder
 	args := []any{t.program}
-	b.WriteString("SELECT " + t.s.q.transactionSelectList + " FROM commission_transactions WHERE program_id = ?")
+	b.WriteString("SELECT " + t.s.q.transactionSelectList + " FROM commission_transactions")
+	if t.s.d == MySQL && q.After != nil {
+		// Left to itself, MariaDB reads a cursor page by program alone,
+		// newest first, filtering every row newer than the cursor.
+		b.WriteString(" FORCE INDEX (" + listingIndex(q) + ")")
+	}
+	b.WriteString(" WHERE program_id = ?")
 	if len(q.States) > 0 {
 		b.WriteString(" AND state IN " + placeholders(len(q.States)))
 		for _, s := range q.States {
@@ -54,14 +61,56 @@ func (t *tx) listQuery(q commission.TransactionQuery) (string, []any) {
 		args = append(args, q.CustomerID)
 	}
 	if q.After != nil {
-		at := q.After.CreatedAt.UnixMicro()
-		// created_at <= ? first, so that the index's range ends there.
-		b.WriteString(" AND created_at <= ? AND (created_at < ? OR seq < ?)")
-		args = append(args, at, at, q.After.Seq)
+		b.WriteString(" AND " + t.s.d.olderThan("created_at", "seq"))
+		args = t.s.d.olderArgs(args, q.After.CreatedAt.UnixMicro(), q.After.Seq)
 	}
-	b.WriteString(" ORDER BY created_at DESC, seq DESC LIMIT ? OFFSET ?")
-	args = append(args, q.Limit, q.Offset)
+	b.WriteString(" ORDER BY created_at DESC, seq DESC" + limitOffset(q.Limit, q.Offset))
 	return t.s.d.rebind(b.String()), args
+}
+
+// listingIndex is the index that lists q's transactions in order.
+func listingIndex(q commission.TransactionQuery) string {
+	switch {
+	case q.CustomerID != "":
+		return "commission_transactions_customer"
+	case q.PartnerID != "":
+		return "commission_transactions_partner"
+	}
+	return "commission_transactions_listing"
+}
+
+// limitOffset is a page's LIMIT and OFFSET, written as numbers: as
+// parameters, PostgreSQL's cached plan of the statement would be made
+// for any offset, and after a few deep pages it scans and sorts every
+// row for the first page too. The engine bounds both.
+func limitOffset(limit, offset int) string {
+	s := " LIMIT " + strconv.Itoa(limit)
+	if offset > 0 {
+		s += " OFFSET " + strconv.Itoa(offset)
+	}
+	return s
+}
+
+// olderThan is the condition that a row's (at, tie) comes strictly after
+// a cursor's in newest-first order, at and tie its columns, written so
+// that the listing's index seeks to the cursor instead of reading every
+// row that shares its time (a bulk's sales share one): a row value on
+// PostgreSQL and SQLite; spelt out on MySQL, whose optimizer reads a row
+// value as a filter. olderArgs gives its arguments.
+func (d Dialect) olderThan(at, tie string) string {
+	if d == MySQL {
+		return "(" + at + " < ? OR (" + at + " = ? AND " + tie + " < ?))"
+	}
+	return "(" + at + ", " + tie + ") < (?, ?)"
+}
+
+// olderArgs appends the arguments of olderThan for a cursor at (Unix
+// microseconds) and tie.
+func (d Dialect) olderArgs(args []any, at int64, tie any) []any {
+	if d == MySQL {
+		return append(args, at, at, tie)
+	}
+	return append(args, at, tie)
 }
 
 // attachRewards loads the rewards of a page of transactions in one query.
@@ -99,11 +148,9 @@ func (t *tx) attachRewards(ctx context.Context, txs []*commission.Transaction) e
 func (d Dialect) newestFirst(b *strings.Builder, args []any, after *commission.RewardPosition, limit int) []any {
 	id := d.bytewise("id")
 	if after != nil {
-		at := micros(after.CreatedAt)
-		// created_at <= ? first, so that the index's range ends there.
-		b.WriteString(" AND created_at <= ? AND (created_at < ? OR " + id + " < ?)")
-		args = append(args, at, at, after.ID)
+		b.WriteString(" AND " + d.olderThan("created_at", id))
+		args = d.olderArgs(args, micros(after.CreatedAt), after.ID)
 	}
-	b.WriteString(" ORDER BY created_at DESC, " + id + " DESC LIMIT ?")
-	return append(args, limit)
+	b.WriteString(" ORDER BY created_at DESC, " + id + " DESC" + limitOffset(limit, 0))
+	return args
 }
