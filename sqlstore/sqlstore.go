@@ -41,7 +41,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -59,8 +58,10 @@ type Store struct {
 	d  Dialect
 	q  *queries
 	// writer lets one Update at a time of this process hold SQLite's
-	// write lock; other processes wait on busy_timeout.
+	// write lock; other processes wait on busy_timeout. It guards stmts,
+	// the statements SQLite writes have prepared (sqlitewrite.go).
 	writer sync.Mutex
+	stmts  map[string]*sql.Stmt
 	now    func() time.Time
 	// sessionReadCommitted: MySQL connections start at READ COMMITTED.
 	sessionReadCommitted bool
@@ -219,43 +220,6 @@ func (s *Store) once(ctx context.Context, programID string, write bool, fn func(
 		return err
 	}
 	if err := sqlTx.Commit(); err != nil {
-		return commitFailed(err)
-	}
-	committed = true
-	return nil
-}
-
-// sqliteWrite runs fn holding SQLite's write lock, taken at BEGIN so that
-// the reads fn decides on cannot change before it commits.
-func (s *Store) sqliteWrite(ctx context.Context, programID string, fn func(commission.StoreTx) error) (err error) {
-	s.writer.Lock()
-	defer s.writer.Unlock()
-	conn, err := s.db.Conn(ctx)
-	if err != nil {
-		return fmt.Errorf("sqlstore: connection: %w", err)
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
-		return fmt.Errorf("sqlstore: begin: %w", err)
-	}
-	committed := false
-	defer func() {
-		if committed {
-			return
-		}
-		if _, rerr := conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK"); rerr != nil {
-			// Never hand a connection with an open transaction back to
-			// the pool: this one is closed instead.
-			conn.Raw(func(any) error { return driver.ErrBadConn })
-			if err == nil {
-				err = fmt.Errorf("sqlstore: rollback: %w", rerr)
-			}
-		}
-	}()
-	if err := fn(&tx{s: s, q: conn, program: programID, write: true}); err != nil {
-		return err
-	}
-	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
 		return commitFailed(err)
 	}
 	committed = true
