@@ -33,7 +33,7 @@ func BenchmarkLoyalCustomer(b *testing.B) {
 	}
 	for _, name := range stores {
 		b.Run(name, func(sub *testing.B) {
-			l := loyalSeed(sub, b, name)
+			l := loyalSeed(sub, name)
 			ctx := context.Background()
 			sale := func(customer func(int) string) func(int) {
 				return func(i int) {
@@ -78,9 +78,9 @@ var loyalCache = map[string]*loyal{}
 // loyalSeed returns the engine on store name, seeded on first use
 // (skipping b when the database is not configured): a partner, loyalPool
 // customers with 10 sales each, one with 1,000 and one with 30,000, all
-// dated in the last 60 days in order. The database lasts until parent
-// ends.
-func loyalSeed(b, parent *testing.B, name string) *loyal {
+// dated in the last 60 days in order. The database lasts until the
+// process ends.
+func loyalSeed(b *testing.B, name string) *loyal {
 	b.Helper()
 	if l := loyalCache[name]; l != nil {
 		return l
@@ -90,7 +90,7 @@ func loyalSeed(b, parent *testing.B, name string) *loyal {
 	var db *sqlstore.Store
 	for _, d := range dialects {
 		if d.String() == name {
-			tb := lastingTB{TB: b, parent: parent}
+			tb := lastingTB{TB: b}
 			db = newDatabase(tb, d).open(tb)
 			store = db
 		}
@@ -117,7 +117,6 @@ func loyalSeed(b, parent *testing.B, name string) *loyal {
 	b.Logf("seeded %s in %v", name, time.Since(start).Round(time.Millisecond))
 	l := &loyal{eng: eng}
 	loyalCache[name] = l
-	parent.Cleanup(func() { delete(loyalCache, name) })
 	return l
 }
 

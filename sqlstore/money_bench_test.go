@@ -39,7 +39,7 @@ func BenchmarkBalance(b *testing.B) {
 			if testing.Short() {
 				sub.Skip("seeds 1,000,000 rewards")
 			}
-			small, large := moneySeed(sub, b, d, 1_000), moneySeed(sub, b, d, 1_000_000)
+			small, large := moneySeed(sub, d, 1_000), moneySeed(sub, d, 1_000_000)
 			ctx := context.Background()
 			who := commission.Beneficiary{Key: benchPartner}
 			read := func(eng *commission.Engine) func(int) {
@@ -119,7 +119,7 @@ func BenchmarkRefund(b *testing.B) {
 func BenchmarkPayout(b *testing.B) {
 	for _, d := range dialects {
 		b.Run(d.String()+"-10000rewards", func(sub *testing.B) {
-			eng := moneySeed(sub, b, d, 10_000)
+			eng := moneySeed(sub, d, 10_000)
 			ctx := context.Background()
 			in := commission.PayoutInput{Beneficiary: commission.Beneficiary{Key: benchPartner}}
 			var cancel time.Duration
@@ -155,8 +155,8 @@ var moneyCache struct {
 // has n rewards of 29.997 USD, earned (no review period) and unpaid: n
 // sales of 99.99 by its customer, recorded in bulks of bulkSize. It is
 // seeded on first use (skipping b when the database is not configured)
-// and lasts until parent ends.
-func moneySeed(b, parent *testing.B, d sqlstore.Dialect, n int) *commission.Engine {
+// and lasts until the process ends.
+func moneySeed(b *testing.B, d sqlstore.Dialect, n int) *commission.Engine {
 	b.Helper()
 	moneyCache.Lock()
 	defer moneyCache.Unlock()
@@ -166,7 +166,7 @@ func moneySeed(b, parent *testing.B, d sqlstore.Dialect, n int) *commission.Engi
 	}
 	ctx := context.Background()
 	start := time.Now()
-	tb := lastingTB{TB: b, parent: parent}
+	tb := lastingTB{TB: b}
 	store := newDatabase(tb, d).open(tb)
 	eng := benchEngine(b, store)
 	benchSetup(b, eng)
@@ -198,11 +198,6 @@ func moneySeed(b, parent *testing.B, d sqlstore.Dialect, n int) *commission.Engi
 		moneyCache.m = map[string]*commission.Engine{}
 	}
 	moneyCache.m[name] = eng
-	parent.Cleanup(func() {
-		moneyCache.Lock()
-		defer moneyCache.Unlock()
-		delete(moneyCache.m, name)
-	})
 	return eng
 }
 

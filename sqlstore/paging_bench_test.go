@@ -31,7 +31,7 @@ func BenchmarkListPaging(b *testing.B) {
 	}
 	for _, name := range stores {
 		b.Run(name, func(sub *testing.B) {
-			p := pagingSeed(sub, b, name)
+			p := pagingSeed(sub, name)
 			ctx := context.Background()
 			list := func(opts commission.ListOptions) func(int) {
 				return func(int) {
@@ -71,8 +71,8 @@ var pagingCache = map[string]*paging{}
 
 // pagingSeed returns the engine on store name with pagingSales sales,
 // seeded on first use (skipping b when the database is not configured);
-// the database lasts until parent ends.
-func pagingSeed(b, parent *testing.B, name string) *paging {
+// the database lasts until the process ends.
+func pagingSeed(b *testing.B, name string) *paging {
 	b.Helper()
 	if p := pagingCache[name]; p != nil {
 		return p
@@ -82,7 +82,7 @@ func pagingSeed(b, parent *testing.B, name string) *paging {
 	var db *sqlstore.Store
 	for _, d := range dialects {
 		if d.String() == name {
-			tb := lastingTB{TB: b, parent: parent}
+			tb := lastingTB{TB: b}
 			db = newDatabase(tb, d).open(tb)
 			store = db
 		}
@@ -106,6 +106,5 @@ func pagingSeed(b, parent *testing.B, name string) *paging {
 	b.Logf("seeded %s in %v", name, time.Since(start).Round(time.Millisecond))
 	p := &paging{eng: eng, cursor: deep.NextCursor}
 	pagingCache[name] = p
-	parent.Cleanup(func() { delete(pagingCache, name) })
 	return p
 }
