@@ -3,7 +3,6 @@ package sqlstore_test
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -64,9 +63,6 @@ func BenchmarkSale(b *testing.B) {
 	for _, d := range dialects {
 		b.Run(d.String(), func(b *testing.B) { benchmarkSale(b, d) })
 	}
-	name := sqlstore.Postgres.String() + "-" + strconv.Itoa(concurrentWriters)
-	b.Run(name, func(b *testing.B) { benchmarkConcurrentSale(b, false) })
-	b.Run(name+"-raw", func(b *testing.B) { benchmarkConcurrentSale(b, true) })
 }
 
 func BenchmarkBulk(b *testing.B) {
@@ -106,52 +102,6 @@ func benchmarkSale(b *testing.B, d sqlstore.Dialect) {
 	b.ReportMetric(ns[0], "ns/op-engine")
 	b.ReportMetric(ns[1], "ns/op-raw")
 	b.ReportMetric(ns[1]/ns[0], "engine/raw")
-}
-
-// benchmarkConcurrentSale records b.N sales on PostgreSQL from
-// concurrentWriters goroutines, each with an engine (or, raw, a *sql.DB)
-// on its own connection pool, as separate processes would.
-func benchmarkConcurrentSale(b *testing.B, raw bool) {
-	ctx := context.Background()
-	db := newDatabase(b, sqlstore.Postgres)
-	parties := benchSetup(b, benchEngine(b, db.open(b)))
-	keys := benchKeys("sale_", b.N)
-	rewardIDs := benchKeys("", b.N)
-	sales := make([]func(i int) error, concurrentWriters)
-	for w := range sales {
-		store := db.open(b)
-		if raw {
-			rawDB := store.DB()
-			sales[w] = func(i int) error { return parties.rawSale(ctx, rawDB, sqlstore.Postgres, keys[i], rewardIDs[i]) }
-			require.NoError(b, parties.rawSale(ctx, rawDB, sqlstore.Postgres, "warmup_"+strconv.Itoa(w), uuid.NewString()))
-		} else {
-			eng := benchEngine(b, store)
-			sales[w] = func(i int) error { return engineSale(ctx, eng, keys[i]) }
-			require.NoError(b, engineSale(ctx, eng, "warmup_"+strconv.Itoa(w)))
-		}
-	}
-	errs := make([]error, concurrentWriters)
-	var wg sync.WaitGroup
-	b.ReportAllocs()
-	b.ResetTimer()
-	for w := range sales {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := w; i < b.N; i += concurrentWriters {
-				if err := sales[w](i); err != nil {
-					errs[w] = err
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	b.StopTimer()
-	if err := errors.Join(errs...); err != nil {
-		b.Fatal(err)
-	}
-	reportSales(b, b.N)
 }
 
 // benchmarkBulk records b.N batches of bulkSize sales, one database
