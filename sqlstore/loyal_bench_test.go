@@ -10,7 +10,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/commissionkit/commission"
-	"github.com/commissionkit/commission/memstore"
 	"github.com/commissionkit/commission/sqlstore"
 )
 
@@ -27,11 +26,7 @@ import (
 // its own. Seeding (51,000 sales through the engine's bulks) happens once
 // per store and process.
 func BenchmarkLoyalCustomer(b *testing.B) {
-	stores := []string{"memstore"}
-	for _, d := range dialects {
-		stores = append(stores, d.String())
-	}
-	for _, name := range stores {
+	for _, name := range benchStores() {
 		b.Run(name, func(sub *testing.B) {
 			l := loyalSeed(sub, name)
 			ctx := context.Background()
@@ -86,15 +81,7 @@ func loyalSeed(b *testing.B, name string) *loyal {
 		return l
 	}
 	start := time.Now()
-	var store commission.Store = memstore.New()
-	var db *sqlstore.Store
-	for _, d := range dialects {
-		if d.String() == name {
-			tb := lastingTB{TB: b}
-			db = newDatabase(tb, d).open(tb)
-			store = db
-		}
-	}
+	store, db := openBenchStore(b, name)
 	eng, err := commission.New(store, commission.Program{ID: benchProgram, Kind: commission.Affiliate, Currency: benchUnits,
 		Rules: commission.RuleSet{Default: commission.Percent(decimal.NewFromInt(40)).For(commission.Times(2)).
 			Then(commission.Percent(decimal.NewFromInt(20)))}})

@@ -9,7 +9,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/commissionkit/commission"
-	"github.com/commissionkit/commission/memstore"
 	"github.com/commissionkit/commission/sqlstore"
 )
 
@@ -25,11 +24,7 @@ import (
 //
 // Seeding runs once per store and process: a few minutes on a database.
 func BenchmarkListPaging(b *testing.B) {
-	stores := []string{"memstore"}
-	for _, d := range dialects {
-		stores = append(stores, d.String())
-	}
-	for _, name := range stores {
+	for _, name := range benchStores() {
 		b.Run(name, func(sub *testing.B) {
 			p := pagingSeed(sub, name)
 			ctx := context.Background()
@@ -78,15 +73,7 @@ func pagingSeed(b *testing.B, name string) *paging {
 		return p
 	}
 	start := time.Now()
-	var store commission.Store = memstore.New()
-	var db *sqlstore.Store
-	for _, d := range dialects {
-		if d.String() == name {
-			tb := lastingTB{TB: b}
-			db = newDatabase(tb, d).open(tb)
-			store = db
-		}
-	}
+	store, db := openBenchStore(b, name)
 	eng := benchEngine(b, store)
 	benchSetup(b, eng)
 	ctx := context.Background()

@@ -4,6 +4,10 @@ import (
 	"os"
 	"sync"
 	"testing"
+
+	"github.com/commissionkit/commission"
+	"github.com/commissionkit/commission/memstore"
+	"github.com/commissionkit/commission/sqlstore"
 )
 
 // processCleanups run once every test and benchmark of the process has:
@@ -44,4 +48,28 @@ func (t lastingTB) TempDir() string {
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	return dir
+}
+
+// benchStores names the stores the store-wide benchmarks run on: the
+// memory store, then each dialect.
+func benchStores() []string {
+	stores := []string{"memstore"}
+	for _, d := range dialects {
+		stores = append(stores, d.String())
+	}
+	return stores
+}
+
+// openBenchStore opens a new store named as benchStores names it, on a
+// database that lasts until the process ends (skipping b when it is not
+// configured), and returns it, with the SQL store when it is one.
+func openBenchStore(b *testing.B, name string) (commission.Store, *sqlstore.Store) {
+	for _, d := range dialects {
+		if d.String() == name {
+			tb := lastingTB{TB: b}
+			db := newDatabase(tb, d).open(tb)
+			return db, db
+		}
+	}
+	return memstore.New(), nil
 }
