@@ -239,7 +239,7 @@ func post(ctx context.Context, tx StoreTx, t *Transaction, entries []Entry, more
 // balances post locked, so the lock order holds.
 func settle(ctx context.Context, tx StoreTx, entries []Entry, read, now []RewardPlace) error {
 	var moved []CounterDelta
-	flip := map[bool][]string{}
+	var unmarked, marked []string // entries no longer, and now, adjustments
 	for i := range entries {
 		en := &entries[i]
 		was, is := placeOf(read[i], en.Amount), placeOf(now[i], en.Amount)
@@ -247,14 +247,20 @@ func settle(ctx context.Context, tx StoreTx, entries []Entry, read, now []Reward
 			moved = append(moved, placeDelta(was, en.Earner, en.Units, en.Amount.Neg()),
 				placeDelta(is, en.Earner, en.Units, en.Amount))
 		}
-		if adjustment := now[i].PayoutID != ""; adjustment != en.Adjustment {
-			en.Adjustment = adjustment
-			flip[adjustment] = append(flip[adjustment], en.ID)
+		switch adjustment := now[i].PayoutID != ""; {
+		case adjustment && !en.Adjustment:
+			marked = append(marked, en.ID)
+		case !adjustment && en.Adjustment:
+			unmarked = append(unmarked, en.ID)
 		}
+		en.Adjustment = now[i].PayoutID != ""
 	}
-	for _, adjustment := range []bool{false, true} {
-		if ids := flip[adjustment]; len(ids) > 0 {
-			if err := tx.SetEntriesAdjustment(ctx, ids, adjustment); err != nil {
+	for _, set := range []struct {
+		ids        []string
+		adjustment bool
+	}{{unmarked, false}, {marked, true}} {
+		if len(set.ids) > 0 {
+			if err := tx.SetEntriesAdjustment(ctx, set.ids, set.adjustment); err != nil {
 				return err
 			}
 		}
