@@ -37,13 +37,13 @@ func (s *Store) sqliteWrite(ctx context.Context, programID string, fn func(commi
 		return fmt.Errorf("sqlstore: begin: %w", err)
 	}
 	committed := false
+	q := &preparedTx{s: s, tx: sqlTx}
 	defer func() {
 		if !committed {
 			sqlTx.Rollback()
 		}
+		q.prepareMissing(ctx) // once the connection is back in the pool
 	}()
-	q := &preparedTx{s: s, tx: sqlTx}
-	defer q.prepareMissing(ctx)
 	if _, err := q.ExecContext(ctx, lockSQLite); err != nil {
 		return fmt.Errorf("sqlstore: begin: %w", err)
 	}
