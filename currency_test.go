@@ -198,6 +198,34 @@ func TestSetRewardConvertedIsRoundedForStorage(t *testing.T) {
 	require.Equal(t, commission.StorageRounding, r.Explanation.Rounding)
 }
 
+// The levels above a reward set directly on a converted sale are computed
+// on the converted amount, and rounded half to even to the 18 places
+// storage holds when they are finer (found by the cross-store property:
+// SQL stores refused them).
+func TestLevelsOfASetRewardAreRoundedForStorage(t *testing.T) {
+	ctx := context.Background()
+	src := &rates{table: map[string]decimal.Decimal{"EURUSD": dec("1.080000000000000001")}}
+	p := percentProgram(commission.Affiliate, "10")
+	p.Rules.Levels = []commission.Commission{commission.Percent(dec("0.25"))}
+	eng, err := commission.New(memstore.New(), p, commission.WithClock(newClock(t0).Now), commission.WithRates(src))
+	require.NoError(t, err)
+	_, err = eng.CreatePartner(ctx, commission.PartnerInput{Key: "top"})
+	require.NoError(t, err)
+	_, err = eng.CreatePartner(ctx, commission.PartnerInput{Key: "partner_123", ReferringPartner: &commission.PartnerRef{Key: "top"}})
+	require.NoError(t, err)
+	_, err = eng.CreateCustomer(ctx, commission.CustomerInput{Key: "customer_123", Partner: &commission.PartnerRef{Key: "partner_123"}})
+	require.NoError(t, err)
+	in := sale("set", "customer_123", "0.01")
+	in.AmountUnits, in.Reward = "EUR", decp("200")
+	tx, err := eng.CreateTransaction(ctx, in)
+	require.NoError(t, err)
+	require.Len(t, tx.Rewards, 2)
+	level := tx.Rewards[1]
+	exact := dec("0.01080000000000000001").Mul(dec("0.0025")) // 24 places
+	requireDecimal(t, exact.RoundBank(18).String(), level.Amount)
+	require.Equal(t, commission.StorageRounding, level.Explanation.Rounding)
+}
+
 // Rewards in custom units (points, free months) have is_currency false;
 // no currency rounding and no cap applies to them. Credit marks rewards
 // paid as account credit.

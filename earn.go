@@ -226,6 +226,12 @@ func (e *Engine) reward(s *earning) {
 	}
 	if t.Reward == nil {
 		e.round(t)
+	} else {
+		// The set reward is kept as set; the levels above it, computed on
+		// a converted amount, may be finer than storage holds.
+		for i := range t.Rewards {
+			roundForStorage(&t.Rewards[i])
+		}
 	}
 	t.Qualified = len(t.Rewards) > 0
 }
