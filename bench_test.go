@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/commissionkit/commission"
 	"github.com/commissionkit/commission/memstore"
@@ -171,4 +172,38 @@ func richSeeded(b *testing.B, prior int) *rich {
 	}
 	richCache[prior] = r
 	return r
+}
+
+// alternate runs b.N iterations of two operations, a and b, in blocks of
+// block iterations of each, swapping which runs first from one block to
+// the next, and returns each one's time per iteration.
+func alternate(b *testing.B, block int, opA, opB func(i int)) [2]float64 {
+	var spent [2]time.Duration
+	ops := [2]func(int){opA, opB}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for lo, turn := 0, 0; lo < b.N; lo, turn = lo+block, 1-turn {
+		hi := min(lo+block, b.N)
+		for k := range 2 {
+			w := k ^ turn
+			op := ops[w]
+			start := time.Now()
+			for i := lo; i < hi; i++ {
+				op(i)
+			}
+			spent[w] += time.Since(start)
+		}
+	}
+	b.StopTimer()
+	return [2]float64{float64(spent[0].Nanoseconds()) / float64(b.N), float64(spent[1].Nanoseconds()) / float64(b.N)}
+}
+
+// reportTwins reports the two times per operation, as ns/op-<a> and
+// ns/op-<b>, and b's over a's as <b>/<a>.
+func reportTwins(b *testing.B, ns [2]float64, a, bName string) {
+	b.ReportMetric(ns[0], "ns/op-"+a)
+	b.ReportMetric(ns[1], "ns/op-"+bName)
+	if ns[0] > 0 {
+		b.ReportMetric(ns[1]/ns[0], bName+"/"+a)
+	}
 }

@@ -90,7 +90,7 @@ func benchmarkSale(b *testing.B, d sqlstore.Dialect) {
 	// Warm the pool and the statement caches of both.
 	require.NoError(b, parties.rawSale(ctx, rawDB, d, "raw_warmup", uuid.NewString()))
 	require.NoError(b, engineSale(ctx, eng, "warmup"))
-	ns := moneyAlternate(b, func(i int) {
+	ns := alternateN(b, func(i int) {
 		if err := engineSale(ctx, eng, keys[i]); err != nil {
 			b.Fatal(err)
 		}

@@ -130,25 +130,3 @@ func loyalSales(b *testing.B, eng *commission.Engine, counts map[string]int) {
 		}
 	}
 }
-
-// alternateN runs b.N iterations of each of ops, starting each iteration
-// with the next op in turn, and returns each one's time per iteration.
-func alternateN(b *testing.B, ops ...func(i int)) []float64 {
-	spent := make([]time.Duration, len(ops))
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		for k := range ops {
-			w := (i + k) % len(ops)
-			start := time.Now()
-			ops[w](i)
-			spent[w] += time.Since(start)
-		}
-	}
-	b.StopTimer()
-	out := make([]float64, len(ops))
-	for w := range spent {
-		out[w] = float64(spent[w].Nanoseconds()) / float64(b.N)
-	}
-	return out
-}

@@ -13,12 +13,13 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// The money lifecycle's benchmarks on the SQL stores. Each compares two
+// The money lifecycle's benchmarks on every store, the memory store too. Each compares two
 // operations within one run, alternating them one by one, and reports
 // each one's time per operation and their ratio: a machine whose speed
 // swings between runs then slows both alike, and the ratio holds.
 //
 //	go test -run '^$' -bench 'Refund' -benchtime 1000x -count 5 ./sqlstore
+//	go test -run '^$' -bench 'Refund/memstore' -benchtime 20000x -count 20 ./sqlstore
 //	go test -run '^$' -bench 'Balance/postgres' -benchtime 3000x -count 5 -timeout 90m ./sqlstore
 //	go test -run '^$' -bench 'Payout' -benchtime 5x -count 5 ./sqlstore
 //
@@ -30,16 +31,16 @@ import (
 // without -bench, and under -short the 1,000,000 is skipped.
 
 // BenchmarkBalance reads the balance of a partner with 1,000 rewards and
-// of one with 1,000,000, alternately, from two databases of the dialect: a
+// of one with 1,000,000, alternately, from two stores of a kind: a
 // balance is read from counters and the rewards still in review, so the
 // two must cost the same (ns/op-1M within 1.5× of ns/op-1k).
 func BenchmarkBalance(b *testing.B) {
-	for _, d := range []sqlstore.Dialect{sqlstore.Postgres, sqlstore.SQLite, sqlstore.MySQL} {
-		b.Run(d.String(), func(sub *testing.B) {
+	for _, name := range benchStores() {
+		b.Run(name, func(sub *testing.B) {
 			if testing.Short() {
 				sub.Skip("seeds 1,000,000 rewards")
 			}
-			small, large := moneySeed(sub, d, 1_000), moneySeed(sub, d, 1_000_000)
+			small, large := moneySeed(sub, name, 1_000), moneySeed(sub, name, 1_000_000)
 			ctx := context.Background()
 			who := commission.Beneficiary{Key: benchPartner}
 			read := func(eng *commission.Engine) func(int) {
@@ -52,8 +53,8 @@ func BenchmarkBalance(b *testing.B) {
 			// Warm both pools and statement caches.
 			read(small)(0)
 			read(large)(0)
-			ns := moneyAlternate(sub, read(small), read(large))
-			moneyReport(sub, ns, "1k", "1M")
+			ns := alternateN(sub, read(small), read(large))
+			reportTwins(sub, ns, "1k", "1M")
 		})
 	}
 }
@@ -63,10 +64,10 @@ func BenchmarkBalance(b *testing.B) {
 // 1,000 sales already: a refund must cost within 1.5× of a sale
 // (ns/op-refund against ns/op-sale).
 func BenchmarkRefund(b *testing.B) {
-	for _, d := range dialects {
-		b.Run(d.String(), func(b *testing.B) {
+	for _, name := range benchStores() {
+		b.Run(name, func(b *testing.B) {
 			ctx := context.Background()
-			store := newDatabase(b, d).open(b)
+			store, db := openBenchStore(b, name)
 			eng := benchEngine(b, store)
 			benchSetup(b, eng)
 			prior := make([]commission.TransactionInput, bulkSize)
@@ -74,8 +75,8 @@ func BenchmarkRefund(b *testing.B) {
 				prior[i] = benchInput("prior_" + strconv.Itoa(i))
 			}
 			require.NoError(b, engineBulk(ctx, eng, prior))
-			if d == sqlstore.Postgres {
-				richAnalyze(b, store)
+			if name == sqlstore.Postgres.String() {
+				richAnalyze(b, db)
 			}
 			part := decimal.RequireFromString("10.00")
 			refundOf := func(key, refundKey string) error {
@@ -107,8 +108,8 @@ func BenchmarkRefund(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			ns := moneyAlternate(b, sale, refund)
-			moneyReport(b, ns, "sale", "refund")
+			ns := alternateN(b, sale, refund)
+			reportTwins(b, ns, "sale", "refund")
 		})
 	}
 }
@@ -117,9 +118,9 @@ func BenchmarkRefund(b *testing.B) {
 // (ns/op); each is canceled, untimed, so that the next gathers them again
 // (ns/cancel).
 func BenchmarkPayout(b *testing.B) {
-	for _, d := range dialects {
-		b.Run(d.String()+"-10000rewards", func(sub *testing.B) {
-			eng := moneySeed(sub, d, 10_000)
+	for _, name := range benchStores() {
+		b.Run(name+"-10000rewards", func(sub *testing.B) {
+			eng := moneySeed(sub, name, 10_000)
 			ctx := context.Background()
 			in := commission.PayoutInput{Beneficiary: commission.Beneficiary{Key: benchPartner}}
 			var cancel time.Duration
@@ -151,23 +152,24 @@ var moneyCache struct {
 	m map[string]*commission.Engine
 }
 
-// moneySeed returns an engine on a database of dialect d whose partner
+// moneySeed returns an engine on a new store named as benchStores names
+// it whose partner
 // has n rewards of 29.997 USD, earned (no review period) and unpaid: n
 // sales of 99.99 by its customer, recorded in bulks of bulkSize. It is
 // seeded on first use (skipping b when the database is not configured)
 // and lasts until the process ends.
-func moneySeed(b *testing.B, d sqlstore.Dialect, n int) *commission.Engine {
+func moneySeed(b *testing.B, name string, n int) *commission.Engine {
 	b.Helper()
 	moneyCache.Lock()
 	defer moneyCache.Unlock()
-	name := d.String() + "-" + strconv.Itoa(n)
-	if eng := moneyCache.m[name]; eng != nil {
+	cached := name + "-" + strconv.Itoa(n)
+	if eng := moneyCache.m[cached]; eng != nil {
 		return eng
 	}
 	ctx := context.Background()
 	start := time.Now()
-	tb := lastingTB{TB: b}
-	store := newDatabase(tb, d).open(tb)
+	store, db := openBenchStore(b, name)
+	pg := name == sqlstore.Postgres.String()
 	eng := benchEngine(b, store)
 	benchSetup(b, eng)
 	ins := make([]commission.TransactionInput, 0, bulkSize)
@@ -180,12 +182,12 @@ func moneySeed(b *testing.B, d sqlstore.Dialect, n int) *commission.Engine {
 		require.NoError(b, engineBulk(ctx, eng, ins))
 		ins = ins[:0]
 		// On PostgreSQL, statistics as the tables grow (see richSeed).
-		if bulks++; d == sqlstore.Postgres && bulks&(bulks-1) == 0 {
-			richAnalyze(b, store)
+		if bulks++; pg && bulks&(bulks-1) == 0 {
+			richAnalyze(b, db)
 		}
 	}
-	if d == sqlstore.Postgres {
-		richAnalyze(b, store)
+	if pg {
+		richAnalyze(b, db)
 	}
 	bal, err := eng.Balance(ctx, commission.Beneficiary{Key: benchPartner}, "")
 	require.NoError(b, err)
@@ -193,40 +195,10 @@ func moneySeed(b *testing.B, d sqlstore.Dialect, n int) *commission.Engine {
 	if !bal.NotPaid.Equal(want) || !bal.Pending.IsZero() {
 		b.Fatalf("seeded balance: not paid %s, pending %s; want %s, 0", bal.NotPaid, bal.Pending, want)
 	}
-	b.Logf("seeded %d rewards on %s in %v", n, d, time.Since(start).Round(time.Millisecond))
+	b.Logf("seeded %d rewards on %s in %v", n, name, time.Since(start).Round(time.Millisecond))
 	if moneyCache.m == nil {
 		moneyCache.m = map[string]*commission.Engine{}
 	}
-	moneyCache.m[name] = eng
+	moneyCache.m[cached] = eng
 	return eng
-}
-
-// moneyAlternate runs b.N iterations of two operations, a and b, one of
-// each an iteration, swapping which runs first from one iteration to the
-// next, and returns each one's time per iteration.
-func moneyAlternate(b *testing.B, opA, opB func(i int)) [2]float64 {
-	var spent [2]time.Duration
-	ops := [2]func(int){opA, opB}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		for k := range 2 {
-			w := k ^ i&1
-			start := time.Now()
-			ops[w](i)
-			spent[w] += time.Since(start)
-		}
-	}
-	b.StopTimer()
-	return [2]float64{float64(spent[0].Nanoseconds()) / float64(b.N), float64(spent[1].Nanoseconds()) / float64(b.N)}
-}
-
-// moneyReport reports the two times per operation, as ns/op-<a> and
-// ns/op-<b>, and b's over a's as <b>/<a>.
-func moneyReport(b *testing.B, ns [2]float64, a, bName string) {
-	b.ReportMetric(ns[0], "ns/op-"+a)
-	b.ReportMetric(ns[1], "ns/op-"+bName)
-	if ns[0] > 0 {
-		b.ReportMetric(ns[1]/ns[0], bName+"/"+a)
-	}
 }

@@ -30,8 +30,8 @@ func BenchmarkRichProgram(b *testing.B) {
 	for _, d := range dialects {
 		b.Run(d.String(), func(sub *testing.B) {
 			small, large := richSeed(sub, d, 1_000), richSeed(sub, d, 1_000_000)
-			ns := moneyAlternate(sub, small.sale(sub), large.sale(sub))
-			moneyReport(sub, ns, "1k", "1M")
+			ns := alternateN(sub, small.sale(sub), large.sale(sub))
+			reportTwins(sub, ns, "1k", "1M")
 		})
 	}
 }
