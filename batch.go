@@ -62,6 +62,34 @@ func (w *work) counters(ctx context.Context, keys []CounterKey) ([]decimal.Decim
 	return out, nil
 }
 
+// buyerCounters reads keys, which begin with the customer's counters
+// (customerKeys), taking those from b when the store read them with it.
+// They are taken once: a bulk keeps b for its customer's later sales, and
+// its batch keeps the counters, with what it adds to them.
+func (w *work) buyerCounters(ctx context.Context, keys []CounterKey, b *Buyer) ([]decimal.Decimal, error) {
+	have := b.Counters
+	if len(have) != customerCounters || b.Customer.ID != keys[0].Subject {
+		return w.counters(ctx, keys)
+	}
+	b.Counters = nil
+	if bt := w.batch; bt != nil {
+		for i, k := range keys[:customerCounters] {
+			if _, ok := bt.values[k]; !ok {
+				bt.values[k] = have[i].Add(bt.pending[k])
+			}
+		}
+		return w.counters(ctx, keys)
+	}
+	if len(keys) == customerCounters {
+		return have, nil
+	}
+	rest, err := w.counters(ctx, keys[customerCounters:])
+	if err != nil {
+		return nil, err
+	}
+	return append(have, rest...), nil
+}
+
 // addCounters adds deltas: to the store at once, in a batch when it is
 // flushed (a dry unit of work keeps them in its batch, and never does).
 func (w *work) addCounters(ctx context.Context, deltas []CounterDelta) error {

@@ -38,6 +38,10 @@ func customerKeys(customerID string) []CounterKey {
 	}
 }
 
+// customerCounterNames are the names of customerKeys, which a sale asks
+// for with its buyer (StoreTx.Buyer).
+var customerCounterNames = []string{customerSalesCounter, customerMonthCounter, customerFirstCounter, customerLatestCounter}
+
 // customerMeasures are the measures of a customer's counters read in
 // customerKeys' order.
 func customerMeasures(who string, vals []decimal.Decimal) *measures {

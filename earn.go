@@ -114,7 +114,7 @@ func (e *Engine) gather(ctx context.Context, w *work, s *earning) error {
 		}
 	}
 	var err error
-	if s.m, err = e.measure(ctx, w, t); err != nil {
+	if s.m, err = e.measure(ctx, w, t, s.b); err != nil {
 		return err
 	}
 	if s.m != nil && t.signup() && s.stored {

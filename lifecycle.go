@@ -45,7 +45,7 @@ func (e *Engine) MakeRewardable(ctx context.Context, key string) (*Transaction, 
 		if err := canMakeRewardable(t); err != nil {
 			return err
 		}
-		b, err := w.tx.Buyer(ctx, CustomerRef{ID: t.CustomerID})
+		b, err := w.tx.Buyer(ctx, CustomerRef{ID: t.CustomerID}, nil)
 		if err != nil {
 			return err
 		}

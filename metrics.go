@@ -148,7 +148,7 @@ func (m *measures) uncountSignup(slots []slot) {
 
 // measure reads the counters t's rules and bookkeeping need; nil when t
 // has no beneficiary.
-func (e *Engine) measure(ctx context.Context, w *work, t *Transaction) (*measures, error) {
+func (e *Engine) measure(ctx context.Context, w *work, t *Transaction, b *Buyer) (*measures, error) {
 	who := e.beneficiaryOf(t)
 	if who == "" {
 		return nil, nil
@@ -161,7 +161,7 @@ func (e *Engine) measure(ctx context.Context, w *work, t *Transaction) (*measure
 		keys = append(keys, g.counter(who))
 	}
 	keys = e.rules.referralKeys(keys, who, t)
-	vals, err := w.counters(ctx, keys)
+	vals, err := w.buyerCounters(ctx, keys, b)
 	if err != nil {
 		return nil, err
 	}

@@ -270,7 +270,7 @@ func (e *Engine) buyer(ctx context.Context, w *work, in *TransactionInput) (*Buy
 	if b, ok := w.knownBuyer(ref); ok {
 		return b, nil
 	}
-	b, err := w.tx.Buyer(ctx, ref)
+	b, err := w.tx.Buyer(ctx, ref, customerCounterNames)
 	switch {
 	case errors.Is(err, ErrNotFound) && in.Options.CreateCustomer:
 		ci := in.Customer

@@ -61,8 +61,12 @@ type StoreTx interface {
 	Customer(ctx context.Context, ref CustomerRef) (*Customer, error)
 	// Buyer returns the customer named by ref together with its partner
 	// and its referring customer, in one read. ErrNotFound if there is no
-	// such customer.
-	Buyer(ctx context.Context, ref CustomerRef) (*Buyer, error)
+	// such customer. counters names counters of the customer (subject its
+	// ID, no bucket) that the caller reads next: a store may read them
+	// with the buyer, saving a round trip, into Buyer.Counters, as
+	// Counters would read them (locked, in a unit of work that writes),
+	// or leave Buyer.Counters nil.
+	Buyer(ctx context.Context, ref CustomerRef, counters []string) (*Buyer, error)
 	// InsertCustomer stores a new customer. ErrDuplicateKey if its ID, Key
 	// or (non-empty) Email is taken.
 	InsertCustomer(ctx context.Context, c *Customer) error
@@ -197,6 +201,10 @@ type Buyer struct {
 	// Referrer is the customer's referring customer (refer-a-friend), nil
 	// if it has none.
 	Referrer *Customer
+	// Counters are the values of the counters StoreTx.Buyer was asked
+	// for, in its order, when the store read them with the buyer; nil
+	// when it did not.
+	Counters []decimal.Decimal
 }
 
 // TransactionQuery selects a page of transactions for StoreTx.Transactions.

@@ -43,8 +43,12 @@ func (t *tx) AddCounters(ctx context.Context, deltas []commission.CounterDelta) 
 	// cannot deadlock on counters.
 	deltas = slices.Clone(deltas)
 	slices.SortStableFunc(deltas, func(a, b commission.CounterDelta) int { return a.Key.Compare(b.Key) })
-	if t.s.d == Postgres {
-		return t.pgAddCounters(ctx, deltas)
+	switch {
+	case t.adds != nil:
+		t.adds.keep(deltas)
+		return nil
+	case t.s.d == Postgres:
+		return t.pgAddCounters(ctx, t.q, deltas)
 	}
 	return t.sqlAddCounters(ctx, deltas)
 }

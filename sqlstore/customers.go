@@ -16,15 +16,27 @@ func (t *tx) Customer(ctx context.Context, ref commission.CustomerRef) (*commiss
 }
 
 // Buyer reads the customer, its partner and its referrer in one statement.
-func (t *tx) Buyer(ctx context.Context, ref commission.CustomerRef) (*commission.Buyer, error) {
+// Buyer reads the counters asked for with the buyer on PostgreSQL
+// (pgbuyer.go), and leaves them to Counters elsewhere: MySQL's locks take
+// two statements anyway, and SQLite has no round trip to save.
+func (t *tx) Buyer(ctx context.Context, ref commission.CustomerRef, counters []string) (*commission.Buyer, error) {
 	var c, r customerRow
 	var p partnerRow
-	dest := r.dest(p.dest(c.dest(make([]any, 0, 37))))
-	if err := t.findBy(ctx, t.s.q.buyerBy, "customer", ref.ID, ref.Key, ref.Email, dest); err != nil {
+	var read []byte
+	dest := r.dest(p.dest(c.dest(make([]any, 0, 38))))
+	by, more := t.s.q.buyerBy, []any(nil)
+	if t.s.d == Postgres && len(counters) > 0 {
+		by, more = t.s.q.pgBuyerCounters[boolIndex(t.write)], []any{counters}
+		dest = append(dest, &read)
+	}
+	if err := t.findBy(ctx, by, "customer", ref.ID, ref.Key, ref.Email, dest, more...); err != nil {
 		return nil, err
 	}
 	var b commission.Buyer
 	var err error
+	if b.Counters, err = buyerCounters(counters, read); err != nil {
+		return nil, err
+	}
 	if b.Customer, err = c.customer(); err != nil {
 		return nil, err
 	}

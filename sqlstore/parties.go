@@ -15,7 +15,7 @@ import (
 
 // findBy scans into dest the what ("partner" or "customer") named by id if
 // set, else key, else email, reading it with by, its statements by column.
-func (t *tx) findBy(ctx context.Context, by map[string]string, what, id, key, email string, dest []any) error {
+func (t *tx) findBy(ctx context.Context, by map[string]string, what, id, key, email string, dest []any, more ...any) error {
 	col, v := "email", email
 	switch {
 	case id != "":
@@ -26,7 +26,8 @@ func (t *tx) findBy(ctx context.Context, by map[string]string, what, id, key, em
 	if v == "" {
 		return fmt.Errorf("%w: empty %s reference", commission.ErrNotFound, what)
 	}
-	if err := t.q.QueryRowContext(ctx, by[col], t.program, v).Scan(dest...); err != nil {
+	args := append([]any{t.program, v}, more...)
+	if err := t.q.QueryRowContext(ctx, by[col], args...).Scan(dest...); err != nil {
 		return notFound(err, what+" "+col+" "+v)
 	}
 	return nil

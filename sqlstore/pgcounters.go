@@ -21,10 +21,17 @@ const (
 	// Rows are locked in the order they are returned: byte order, as Go
 	// sorts the keys elsewhere.
 	pgCountersForUpdateSQL = pgCountersSQL + ` ORDER BY c.name COLLATE "C", c.subject COLLATE "C", c.bucket COLLATE "C" FOR UPDATE OF c`
-	pgAddCountersSQL       = "INSERT INTO commission_counters (program_id, name, subject, bucket, value)" +
-		" SELECT $1, u.name, u.subject, u.bucket, u.value FROM unnest($2::text[], $3::text[], $4::text[], $5::numeric[]) AS u(name, subject, bucket, value)" +
-		" ON CONFLICT (program_id, name, subject, bucket) DO UPDATE SET value = commission_counters.value + EXCLUDED.value"
 )
+
+var pgAddCountersSQL = pgCounterAdd("$1", "$2::text[], $3::text[], $4::text[], $5::numeric[]")
+
+// pgCounterAdd is the statement adding to counters, given the program's
+// parameter and the four arrays' (names, subjects, buckets, values).
+func pgCounterAdd(program, arrays string) string {
+	return "INSERT INTO commission_counters (program_id, name, subject, bucket, value)" +
+		" SELECT " + program + ", u.name, u.subject, u.bucket, u.value FROM unnest(" + arrays + ") AS u(name, subject, bucket, value)" +
+		" ON CONFLICT (program_id, name, subject, bucket) DO UPDATE SET value = commission_counters.value + EXCLUDED.value"
+}
 
 // keyColumns returns keys as three columns.
 func keyColumns(keys []commission.CounterKey) (names, subjects, buckets []string) {
@@ -86,19 +93,29 @@ func (t *tx) pgReadCounters(ctx context.Context, query string, names, subjects, 
 }
 
 // pgAddCounters adds deltas, sorted and with repeated keys summed, in one
-// statement.
-func (t *tx) pgAddCounters(ctx context.Context, deltas []commission.CounterDelta) error {
+// statement on q.
+func (t *tx) pgAddCounters(ctx context.Context, q queryer, deltas []commission.CounterDelta) error {
+	args, err := pgAddArgs(deltas)
+	if err != nil {
+		return err
+	}
+	if _, err := q.ExecContext(ctx, pgAddCountersSQL, append([]any{t.program}, args...)...); err != nil {
+		return fmt.Errorf("sqlstore: counters: %w", err)
+	}
+	return nil
+}
+
+// pgAddArgs are the arrays of names, subjects, buckets and sums that add
+// deltas, sorted by key, with repeated keys summed.
+func pgAddArgs(deltas []commission.CounterDelta) ([]any, error) {
 	keys, sums := sumByKey(deltas)
 	values := make([]string, len(sums))
 	for i, s := range sums {
 		var err error
 		if values[i], err = money(s); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	names, subjects, buckets := keyColumns(keys)
-	if _, err := t.q.ExecContext(ctx, pgAddCountersSQL, t.program, names, subjects, buckets, values); err != nil {
-		return fmt.Errorf("sqlstore: counters: %w", err)
-	}
-	return nil
+	return []any{names, subjects, buckets, values}, nil
 }

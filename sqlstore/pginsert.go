@@ -22,14 +22,23 @@ func (t *tx) pgInsertOne(ctx context.Context, in *commission.Transaction, args [
 	if err != nil {
 		return err
 	}
+	q, adds := t.q, 0
+	if t.adds != nil && t.adds.err == nil && len(t.adds.deltas) > 0 {
+		more, err := pgAddArgs(t.adds.take())
+		if err != nil {
+			return err
+		}
+		q, adds = t.adds.q, 1
+		args = append(append(args, t.program), more...)
+	}
 	query := ""
-	if n := len(in.Rewards); n < len(t.s.q.pgSale) {
-		query = t.s.q.pgSale[n]
+	if n := len(in.Rewards); n < len(t.s.q.pgSale[adds]) {
+		query = t.s.q.pgSale[adds][n]
 	} else {
-		query = pgSaleSQL(n)
+		query = pgSaleSQL(n, adds == 1)
 	}
 	var seq, rewards int64
-	if err := t.q.QueryRowContext(ctx, query, args...).Scan(&seq, &rewards); err != nil {
+	if err := q.QueryRowContext(ctx, query, args...).Scan(&seq, &rewards); err != nil {
 		return insertedRow(err, what)
 	}
 	if rewards != int64(len(in.Rewards)) {
@@ -181,8 +190,10 @@ func (t *tx) pgInsert(ctx context.Context, ts []*commission.Transaction) error {
 }
 
 // pgSaleSQL is the statement writing one transaction with n rewards on
-// PostgreSQL: the rewards are written only when the transaction was.
-func pgSaleSQL(n int) string {
+// PostgreSQL: the rewards are written only when the transaction was. With
+// adds, it also adds to counters, as pgAddCounters does, its last five
+// parameters the program and pgAddArgs.
+func pgSaleSQL(n int, adds bool) string {
 	var b strings.Builder
 	b.WriteString("WITH t AS (INSERT INTO commission_transactions (" + txInsertCols + ") VALUES " + placeholders(txArity) +
 		" ON CONFLICT DO NOTHING RETURNING seq)")
@@ -200,6 +211,12 @@ func pgSaleSQL(n int) string {
 			b.WriteString(")")
 		}
 		b.WriteString(") AS v WHERE EXISTS (SELECT 1 FROM t) ON CONFLICT DO NOTHING RETURNING 1)")
+	}
+	if adds {
+		// Run to completion whether or not the SELECT reads it.
+		b.WriteString(", c AS (" + pgCounterAdd("?::text", "?::text[], ?::text[], ?::text[], ?::numeric[]") + ")")
+	}
+	if n > 0 {
 		b.WriteString(" SELECT seq, (SELECT count(*) FROM r) FROM t")
 	} else {
 		b.WriteString(" SELECT seq, 0 FROM t")

@@ -13,7 +13,8 @@ type queries struct {
 	setPartnerMinimum     string
 	partnerExists         string
 	customerBy            map[string]string
-	buyerBy               map[string]string // customer with partner and referrer
+	buyerBy               map[string]string    // customer with partner and referrer
+	pgBuyerCounters       [2]map[string]string // and counters, by whether they are locked (pgbuyer.go)
 	insertCustomer        string
 	setCustomerStatus     string
 	customerExists        string
@@ -24,8 +25,8 @@ type queries struct {
 	deleteTransaction     string
 	rewardsOf             string
 	deleteRewards         string
-	insertRewards         [9]string // by number of rows; [0] unused
-	pgSale                [9]string // by number of rewards
+	insertRewards         [9]string    // by number of rows; [0] unused
+	pgSale                [2][9]string // by whether it adds to counters, and number of rewards
 	reward                string
 	setTransactionState   string
 	setTransactionRefund  string
@@ -105,13 +106,21 @@ func (q *queries) customerQueries() {
 	q.customerBy = byColumn("customer_key", func(col string) string {
 		return r("SELECT " + customerCols + " FROM commission_customers WHERE program_id = ? AND " + col + " = ?")
 	})
-	q.buyerBy = byColumn("customer_key", func(col string) string {
-		return r("SELECT " + prefixed("c.", customerCols) + ", " + prefixed("p.", partnerCols) + ", " + prefixed("r.", customerCols) +
-			" FROM commission_customers c" +
-			" LEFT JOIN commission_partners p ON p.program_id = c.program_id AND p.id = c.partner_id" +
-			" LEFT JOIN commission_customers r ON r.program_id = c.program_id AND r.id = c.referring_customer_id" +
-			" WHERE c.program_id = ? AND c." + col + " = ?")
-	})
+	buyer := func(more string) func(col string) string {
+		return func(col string) string {
+			return r("SELECT " + prefixed("c.", customerCols) + ", " + prefixed("p.", partnerCols) + ", " + prefixed("r.", customerCols) + more +
+				" FROM commission_customers c" +
+				" LEFT JOIN commission_partners p ON p.program_id = c.program_id AND p.id = c.partner_id" +
+				" LEFT JOIN commission_customers r ON r.program_id = c.program_id AND r.id = c.referring_customer_id" +
+				" WHERE c.program_id = ? AND c." + col + " = ?")
+		}
+	}
+	q.buyerBy = byColumn("customer_key", buyer(""))
+	if q.d == Postgres {
+		for i, lock := range []bool{false, true} {
+			q.pgBuyerCounters[i] = byColumn("customer_key", buyer(", "+pgBuyerCounters(lock)))
+		}
+	}
 	q.insertCustomer = r("INSERT INTO commission_customers (program_id, " + customerCols + ") VALUES " + placeholders(14) + q.d.skipDuplicate())
 	q.setCustomerStatus = r("UPDATE commission_customers SET status = ? WHERE program_id = ? AND id = ?")
 	q.customerExists = r("SELECT COUNT(*) FROM commission_customers WHERE program_id = ? AND id = ?")
@@ -144,7 +153,8 @@ func (q *queries) rewardQueries() {
 	for n := range q.insertRewards {
 		q.insertRewards[n] = q.rewardInsert(n)
 		if d == Postgres {
-			q.pgSale[n] = pgSaleSQL(n)
+			q.pgSale[0][n] = pgSaleSQL(n, false)
+			q.pgSale[1][n] = pgSaleSQL(n, true)
 		}
 	}
 	q.deleteRewards = r("DELETE FROM commission_rewards WHERE program_id = ? AND tx_key = ?")

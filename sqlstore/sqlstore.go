@@ -29,7 +29,12 @@
 // and planned from table statistics. Keep autovacuum on (the default), or
 // run ANALYZE after loading many rows into nearly empty tables: a plan
 // made while the tables were empty scans them whole until statistics are
-// refreshed, so each sale would cost more as the program grows.
+// refreshed, so each sale would cost more as the program grows. A sale
+// there is four round trips: BEGIN, its buyer read with the buyer's
+// counters locked, its rows written with its counter additions, COMMIT.
+// Counter additions are sent with the next statement of their Update
+// (whichever it is, so that every read sees them); one that fails fails
+// the Update with its own error.
 //
 // On MySQL, a DSN that starts sessions at READ COMMITTED
 // (tx_isolation='READ-COMMITTED' on MariaDB before 11.1,
@@ -216,7 +221,11 @@ func (s *Store) once(ctx context.Context, programID string, write bool, fn func(
 			sqlTx.Rollback()
 		}
 	}()
-	if err := fn(&tx{s: s, q: sqlTx, program: programID, write: write}); err != nil {
+	t := &tx{s: s, q: sqlTx, program: programID, write: write}
+	if s.d == Postgres && write {
+		t.keepAdds(sqlTx)
+	}
+	if err := t.settleAdds(ctx, fn(t)); err != nil {
 		return err
 	}
 	if err := sqlTx.Commit(); err != nil {

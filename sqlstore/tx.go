@@ -14,6 +14,7 @@ type tx struct {
 	q       queryer
 	program string
 	write   bool
+	adds    *deferredAdds // PostgreSQL's counter additions not yet sent
 }
 
 var _ commission.StoreTx = (*tx)(nil)

@@ -25,6 +25,7 @@ func concurrencyTests() []subtest {
 	return []subtest{
 		{"updates and views", testConcurrentUpdatesAndViews},
 		{"a counter check is race-free", testCounterCheckRaceFree},
+		{"a counter read with its buyer is race-free", testBuyerCounterCheckRaceFree},
 		{"engines race for keys and a new customer", testEnginesRace},
 		{"spend limit reached exactly", testSpendLimitRace},
 		{"first times rewarded exactly", testFirstTimesRace},
@@ -225,14 +226,53 @@ var errFull = errors.New("full")
 // under a limit: with race-free reads, exactly the limit pass, however
 // many race.
 func testCounterCheckRaceFree(t *testing.T, h Harness) {
+	capKey := commission.CounterKey{Name: "partner.rewards", Subject: "p1", Bucket: "2025-05"}
+	counterCheckRace(t, h, capKey, func(tx commission.StoreTx) (decimal.Decimal, error) {
+		vals, err := tx.Counters(ctx, []commission.CounterKey{capKey})
+		if err != nil {
+			return decimal.Zero, err
+		}
+		return vals[0], nil
+	})
+}
+
+// The same, reading the counter with its customer (StoreTx.Buyer), or
+// after it when the store does not read it there.
+func testBuyerCounterCheckRaceFree(t *testing.T, h Harness) {
+	capKey := commission.CounterKey{Name: "customer.limited", Subject: "c1"}
+	counterCheckRace(t, h, capKey, func(tx commission.StoreTx) (decimal.Decimal, error) {
+		b, err := tx.Buyer(ctx, commission.CustomerRef{Key: "key-c1"}, []string{capKey.Name})
+		switch {
+		case err != nil:
+			return decimal.Zero, err
+		case b.Counters != nil:
+			return b.Counters[0], nil
+		}
+		vals, err := tx.Counters(ctx, []commission.CounterKey{capKey})
+		if err != nil {
+			return decimal.Zero, err
+		}
+		return vals[0], nil
+	})
+}
+
+// counterCheckRace runs units of work that read capKey with read and add
+// 1 to it while it is under a limit.
+func counterCheckRace(t *testing.T, h Harness, capKey commission.CounterKey, read func(commission.StoreTx) (decimal.Decimal, error)) {
 	const (
 		workers  = 8
 		attempts = 6
 		limit    = 20
 	)
 	s := h.New(t)
+	update(t, s, "a", func(tx commission.StoreTx) {
+		require.NoError(t, tx.InsertPartner(ctx, partnerFixture("p1")))
+		require.NoError(t, tx.InsertCustomer(ctx, customerFixture("c1", "p1")))
+		// The counter exists: a store may lock only existing rows with
+		// the buyer.
+		require.NoError(t, tx.AddCounters(ctx, []commission.CounterDelta{{Key: capKey, Delta: decimal.Zero}}))
+	})
 	all := stores(t, h, s, workers)
-	capKey := commission.CounterKey{Name: "partner.rewards", Subject: "p1", Bucket: "2025-05"}
 
 	var (
 		mu         sync.Mutex
@@ -246,11 +286,11 @@ func testCounterCheckRaceFree(t *testing.T, h Harness) {
 			for i := 0; i < attempts; i++ {
 				key := fmt.Sprintf("w%d-%d", w, i)
 				err := ws.Update(ctx, "a", func(tx commission.StoreTx) error {
-					vals, err := tx.Counters(ctx, []commission.CounterKey{capKey})
+					v, err := read(tx)
 					if err != nil {
 						return err
 					}
-					if vals[0].Cmp(decimal.NewFromInt(limit)) >= 0 {
+					if v.Cmp(decimal.NewFromInt(limit)) >= 0 {
 						return errFull
 					}
 					if err := tx.AddCounters(ctx, []commission.CounterDelta{{Key: capKey, Delta: dec("1")}}); err != nil {

@@ -18,6 +18,7 @@ func counterTests() []subtest {
 		{"adds exactly", testCountersAdd},
 		{"keys are independent", testCountersIndependent},
 		{"programs are isolated", testCountersPrograms},
+		{"read with the buyer", testBuyerCounters},
 	}
 }
 
@@ -104,4 +105,41 @@ func testCountersPrograms(t *testing.T, h Harness) {
 	addCounters(t, s, "b", commission.CounterDelta{Key: counterK, Delta: dec("100")})
 	requireDecimal(t, dec("100"), counters(t, s, "b", counterK)[0], "program b")
 	requireDecimal(t, dec("1"), counters(t, s, "a", counterK)[0], "program a")
+}
+
+// Counters a store reads with a buyer (StoreTx.Buyer) are the customer's
+// (its ID the subject, no bucket), as Counters reads them: with what the
+// unit of work added, in the order asked.
+func testBuyerCounters(t *testing.T, h Harness) {
+	s := h.New(t)
+	sales := commission.CounterKey{Name: "customer.sales", Subject: "c1"}
+	first := commission.CounterKey{Name: "customer.first", Subject: "c1"}
+	update(t, s, "a", func(tx commission.StoreTx) {
+		require.NoError(t, tx.InsertPartner(ctx, partnerFixture("p1")))
+		require.NoError(t, tx.InsertCustomer(ctx, customerFixture("c1", "p1")))
+		require.NoError(t, tx.InsertCustomer(ctx, customerFixture("c2", "p1")))
+		require.NoError(t, tx.AddCounters(ctx, []commission.CounterDelta{
+			{Key: sales, Delta: dec("3")}, {Key: first, Delta: dec("1748736000000000.5")},
+			{Key: commission.CounterKey{Name: "customer.sales", Subject: "c2"}, Delta: dec("9")},
+			{Key: commission.CounterKey{Name: "customer.sales", Subject: "c1", Bucket: "2025-05"}, Delta: dec("8")},
+		}))
+	})
+	addCounters(t, s, "b", commission.CounterDelta{Key: sales, Delta: dec("7")})
+	update(t, s, "a", func(tx commission.StoreTx) {
+		require.NoError(t, tx.AddCounters(ctx, []commission.CounterDelta{{Key: sales, Delta: dec("0.25")}}))
+		b, err := tx.Buyer(ctx, commission.CustomerRef{Key: "key-c1"}, []string{first.Name, sales.Name})
+		require.NoError(t, err)
+		if b.Counters != nil {
+			require.Len(t, b.Counters, 2)
+			requireDecimal(t, dec("1748736000000000.5"), b.Counters[0], "first")
+			requireDecimal(t, dec("3.25"), b.Counters[1], "sales, with this unit's addition")
+		}
+		b, err = tx.Buyer(ctx, commission.CustomerRef{ID: "c1"}, []string{sales.Name, "customer.none"})
+		require.NoError(t, err)
+		if b.Counters != nil {
+			require.Len(t, b.Counters, 2)
+			requireDecimal(t, dec("3.25"), b.Counters[0], "sales")
+			requireDecimal(t, decimal.Zero, b.Counters[1], "a counter never added to")
+		}
+	})
 }

@@ -211,7 +211,7 @@ func requirePayoutMinimum(t *testing.T, s commission.Store, partnerID, customerI
 		got = append(got, p)
 	}
 	b, err := read(t, s, "a", func(tx commission.StoreTx) (*commission.Buyer, error) {
-		return tx.Buyer(ctx, commission.CustomerRef{ID: customerID})
+		return tx.Buyer(ctx, commission.CustomerRef{ID: customerID}, nil)
 	})
 	require.NoError(t, err)
 	require.NotNil(t, b.Partner, "buyer's partner")

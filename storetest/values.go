@@ -200,19 +200,20 @@ func testBuyer(t *testing.T, h Harness) {
 		require.NoError(t, tx.InsertCustomer(ctx, friend))
 	})
 	require.NoError(t, s.View(ctx, "a", func(tx commission.StoreTx) error {
-		b, err := tx.Buyer(ctx, commission.CustomerRef{Key: "key-c1"})
+		b, err := tx.Buyer(ctx, commission.CustomerRef{Key: "key-c1"}, nil)
 		require.NoError(t, err)
 		requireSameCustomer(t, customerFixture("c1", "p1"), b.Customer)
 		requireSamePartner(t, partnerFixture("p1"), b.Partner)
 		require.Nil(t, b.Referrer)
+		require.Nil(t, b.Counters, "counters not asked for")
 
-		b, err = tx.Buyer(ctx, commission.CustomerRef{ID: "c2"})
+		b, err = tx.Buyer(ctx, commission.CustomerRef{ID: "c2"}, nil)
 		require.NoError(t, err)
 		require.Nil(t, b.Partner)
 		require.NotNil(t, b.Referrer)
 		require.Equal(t, "c1", b.Referrer.ID)
 
-		_, err = tx.Buyer(ctx, commission.CustomerRef{Email: "nobody@customers.test"})
+		_, err = tx.Buyer(ctx, commission.CustomerRef{Email: "nobody@customers.test"}, nil)
 		requireNotFound(t, err, "unknown buyer")
 		return nil
 	}))
