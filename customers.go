@@ -116,7 +116,8 @@ func (c *Customer) Clone() *Customer {
 // in.Partner or in.ReferralURL) or to its referring customer
 // (refer-a-friend). ErrDuplicateKey if its id, key or email is taken;
 // ErrPartnerNotFound or ErrCustomerNotFound if attribution names nobody.
-func (e *Engine) CreateCustomer(ctx context.Context, in CustomerInput) (*Customer, error) {
+func (e *Engine) CreateCustomer(ctx context.Context, in CustomerInput) (_ *Customer, err error) {
+	defer e.logOp(ctx, "CreateCustomer", &err, "customer", in.Key)
 	now := e.clock()
 	in.foldEmails() // checked as they are stored
 	v := &validator{}
@@ -128,7 +129,7 @@ func (e *Engine) CreateCustomer(ctx context.Context, in CustomerInput) (*Custome
 		return nil, err
 	}
 	var b *Buyer
-	err := e.update(ctx, func(tx StoreTx) error {
+	err = e.update(ctx, func(tx StoreTx) error {
 		w := &work{tx: tx, now: now}
 		var err error
 		b, err = e.newCustomer(ctx, w, in, "")
@@ -160,6 +161,7 @@ func (e *Engine) newCustomer(ctx context.Context, w *work, in CustomerInput, fie
 		if err := w.tx.InsertCustomer(ctx, c); err != nil {
 			return nil, taken(err, "customer", c.ID, c.Key, c.Email)
 		}
+		record(w.tx, EventCustomerCreated, c)
 	}
 	if err := e.signedUp(ctx, w, b); err != nil {
 		return nil, err
@@ -188,7 +190,8 @@ func customerNotFound(err error, ref CustomerRef) error {
 
 // SetCustomerStatus suspends a customer (later sales earn nothing) or
 // approves it again. ErrNotFound if there is no such customer.
-func (e *Engine) SetCustomerStatus(ctx context.Context, ref CustomerRef, status CustomerStatus) (*Customer, error) {
+func (e *Engine) SetCustomerStatus(ctx context.Context, ref CustomerRef, status CustomerStatus) (_ *Customer, err error) {
+	defer e.logOp(ctx, "SetCustomerStatus", &err, "customer", ref, "status", status)
 	if !status.valid() {
 		return nil, fieldError("status", fmt.Sprintf("unknown customer status %q", brief(string(status))))
 	}
@@ -199,6 +202,7 @@ func (e *Engine) SetCustomerStatus(ctx context.Context, ref CustomerRef, status 
 	c, err := amend(ctx, e, func(tx StoreTx) (*Customer, error) { return tx.Customer(ctx, ref) },
 		func(tx StoreTx, c *Customer) error {
 			c.Status = status
+			record(tx, customerStatusEvent(status), c)
 			return tx.SetCustomerStatus(ctx, c.ID, status)
 		})
 	return c, customerNotFound(err, ref)

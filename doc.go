@@ -50,6 +50,16 @@
 // CancelPayout settle it. Rewards, Payouts and Earnings list money by
 // beneficiary.
 //
+// # Events
+//
+// Every change writes its events (an Event of an EventType, such as
+// transaction.created or payout.paid, with the changed resource's JSON)
+// in the same unit of work as the change, so that an event exists if and
+// only if its change committed. Events reads them in one order, by
+// position: a reader that passes the last position it read sees each
+// event once, in order, even when many engines write and one commits
+// late. WithoutEvents turns them off.
+//
 // # Model
 //
 // In an affiliate program partners refer customers, and a customer is
@@ -92,6 +102,7 @@
 // the Engine's, so every store behaves the same, and the storetest package
 // proves it. Only a store's author needs the rest of the contract: Store
 // and StoreTx, and the values they exchange with the engine, Buyer,
-// TransactionQuery and Position (listing), CustomerHistory, and CounterKey
-// and CounterDelta (the counters that keep the rules' aggregates).
+// TransactionQuery and Position (listing), CustomerHistory, CounterKey
+// and CounterDelta (the counters that keep the rules' aggregates), and
+// Event (the log).
 package commission

@@ -63,6 +63,9 @@ var (
 	// was settled the other way already (a paid payout cannot be
 	// canceled, nor a canceled one paid), or paid with another reference.
 	ErrPayoutSettled = errors.New("commission: payout already settled")
+	// ErrNotFailed reports retrying a webhook delivery that has not
+	// failed: it is pending, or was delivered.
+	ErrNotFailed = errors.New("commission: delivery not failed")
 
 	// ErrRefunded reports making rewardable a sale that was refunded in
 	// part or in all.

@@ -26,7 +26,8 @@ var ErrRewarded = errors.New("commission: transaction already rewarded")
 // nothing, nothing changes. ErrRewarded if the sale earned rewards, even
 // ones since rejected by RejectReward: that rejection is a decision on the
 // reward, which this does not override.
-func (e *Engine) MakeRewardable(ctx context.Context, key string) (*Transaction, error) {
+func (e *Engine) MakeRewardable(ctx context.Context, key string) (_ *Transaction, err error) {
+	defer e.logOp(ctx, "MakeRewardable", &err, "key", key)
 	if err := checkKey("key", key); err != nil {
 		return nil, err
 	}
@@ -60,6 +61,8 @@ func (e *Engine) MakeRewardable(ctx context.Context, key string) (*Transaction, 
 		}
 		out.Rewards = append(out.Rewards, nt.Rewards...)
 		out.Rewardable, out.Qualified = nt.Rewardable, nt.Qualified
+		record(w.tx, EventTransactionUpdated, out)
+		recordAll(w.tx, EventRewardCreated, out.Rewards[len(t.Rewards):])
 		return w.tx.AddRewards(ctx, out, len(t.Rewards))
 	})
 	if err != nil {
@@ -121,7 +124,8 @@ func canMakeRewardable(t *Transaction) error {
 // stays reserved, so a retried create can never pay twice.
 // ErrAlreadyDeleted if it is deleted already (a retry whose first
 // attempt committed), ErrNotFound if the key was never used.
-func (e *Engine) DeleteTransaction(ctx context.Context, key string) error {
+func (e *Engine) DeleteTransaction(ctx context.Context, key string) (err error) {
+	defer e.logOp(ctx, "DeleteTransaction", &err, "key", key)
 	return e.changeState(ctx, key, func(t *Transaction, now time.Time) (TransactionState, *time.Time, error) {
 		return TransactionDeleted, &now, nil
 	})
@@ -129,7 +133,8 @@ func (e *Engine) DeleteTransaction(ctx context.Context, key string) error {
 
 // ArchiveTransaction soft-deletes a transaction: its rewards are reversed
 // until it is restored. ErrAlreadyArchived if it is archived.
-func (e *Engine) ArchiveTransaction(ctx context.Context, key string) error {
+func (e *Engine) ArchiveTransaction(ctx context.Context, key string) (err error) {
+	defer e.logOp(ctx, "ArchiveTransaction", &err, "key", key)
 	return e.changeState(ctx, key, func(t *Transaction, now time.Time) (TransactionState, *time.Time, error) {
 		if t.State == TransactionArchived {
 			return "", nil, fmt.Errorf("%w: %q", ErrAlreadyArchived, key)
@@ -140,7 +145,8 @@ func (e *Engine) ArchiveTransaction(ctx context.Context, key string) error {
 
 // RestoreTransaction returns an archived transaction and its rewards to
 // their former state. ErrNotArchived if it is not archived.
-func (e *Engine) RestoreTransaction(ctx context.Context, key string) error {
+func (e *Engine) RestoreTransaction(ctx context.Context, key string) (err error) {
+	defer e.logOp(ctx, "RestoreTransaction", &err, "key", key)
 	return e.changeState(ctx, key, func(t *Transaction, now time.Time) (TransactionState, *time.Time, error) {
 		if t.State != TransactionArchived {
 			return "", nil, fmt.Errorf("%w: %q", ErrNotArchived, key)
@@ -174,6 +180,7 @@ func (e *Engine) changeState(ctx context.Context, key string, next func(*Transac
 		if err := tx.SetTransactionState(ctx, key, state, at); err != nil {
 			return err
 		}
+		recordState(tx, t, state, at)
 		// The metrics after the state is stored, so that the customer's
 		// history they may read no longer holds (or holds again) t. Then
 		// the entries that take its rewards' money back (leaving the
@@ -286,7 +293,8 @@ func lastArchived(stored []Entry, id string) *Entry {
 
 // ApproveReward releases a reward held in its review period before the
 // period ends. ErrNotInReview if it is not held.
-func (e *Engine) ApproveReward(ctx context.Context, id string) error {
+func (e *Engine) ApproveReward(ctx context.Context, id string) (err error) {
+	defer e.logOp(ctx, "ApproveReward", &err, "reward", id)
 	return e.decide(ctx, id, RewardOK, "")
 }
 
@@ -294,7 +302,8 @@ func (e *Engine) ApproveReward(ctx context.Context, id string) error {
 // ErrNotInReview if it is not held. The rejected amount no longer counts
 // towards spend limits; the sale itself still counts towards commission
 // periods, tiers and goals (to reverse a sale, delete or archive it).
-func (e *Engine) RejectReward(ctx context.Context, id, reason string) error {
+func (e *Engine) RejectReward(ctx context.Context, id, reason string) (err error) {
+	defer e.logOp(ctx, "RejectReward", &err, "reward", id)
 	v := &validator{}
 	validateText(v, "reason", reason, maxReasonLen)
 	if err := v.err(); err != nil {
@@ -332,6 +341,7 @@ func (e *Engine) decide(ctx context.Context, id string, status RewardStatus, rea
 		if err := e.settleDecision(ctx, tx, r, status); err != nil {
 			return err
 		}
+		recordDecision(tx, r, status, reason, now)
 		return tx.SetRewardStatus(ctx, id, status, reason, now)
 	})
 }

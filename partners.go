@@ -112,7 +112,8 @@ func (p *Partner) Clone() *Partner {
 
 // CreatePartner creates a partner. ErrDuplicateKey if its id, key or email
 // is taken; ErrPartnerNotFound if its referring partner does not exist.
-func (e *Engine) CreatePartner(ctx context.Context, in PartnerInput) (*Partner, error) {
+func (e *Engine) CreatePartner(ctx context.Context, in PartnerInput) (_ *Partner, err error) {
+	defer e.logOp(ctx, "CreatePartner", &err, "partner", in.Key)
 	in.Email = foldEmail(in.Email) // checked as it is stored
 	if in.ReferringPartner != nil {
 		ref := in.ReferringPartner.folded()
@@ -132,7 +133,7 @@ func (e *Engine) CreatePartner(ctx context.Context, in PartnerInput) (*Partner, 
 	if p.Status == "" {
 		p.Status = PartnerActive
 	}
-	err := e.update(ctx, func(tx StoreTx) error {
+	err = e.update(ctx, func(tx StoreTx) error {
 		if in.ReferringPartner != nil {
 			rp, err := tx.Partner(ctx, *in.ReferringPartner)
 			if err != nil {
@@ -140,6 +141,7 @@ func (e *Engine) CreatePartner(ctx context.Context, in PartnerInput) (*Partner, 
 			}
 			p.ReferringPartnerID = rp.ID
 		}
+		record(tx, EventPartnerCreated, p)
 		return taken(tx.InsertPartner(ctx, p), "partner", p.ID, p.Key, p.Email)
 	})
 	if err != nil {
@@ -169,7 +171,8 @@ func partnerNotFound(err error, ref PartnerRef) error {
 
 // SetPartnerStatus changes a partner's status; an archived partner earns
 // nothing on later sales. ErrNotFound if there is no such partner.
-func (e *Engine) SetPartnerStatus(ctx context.Context, ref PartnerRef, status PartnerStatus) (*Partner, error) {
+func (e *Engine) SetPartnerStatus(ctx context.Context, ref PartnerRef, status PartnerStatus) (_ *Partner, err error) {
+	defer e.logOp(ctx, "SetPartnerStatus", &err, "partner", ref, "status", status)
 	if !status.valid() {
 		return nil, fieldError("status", fmt.Sprintf("unknown partner status %q", brief(string(status))))
 	}
@@ -180,6 +183,7 @@ func (e *Engine) SetPartnerStatus(ctx context.Context, ref PartnerRef, status Pa
 	p, err := amend(ctx, e, func(tx StoreTx) (*Partner, error) { return tx.Partner(ctx, ref) },
 		func(tx StoreTx, p *Partner) error {
 			p.Status = status
+			record(tx, partnerStatusEvent(status), p)
 			return tx.SetPartnerStatus(ctx, p.ID, status)
 		})
 	return p, partnerNotFound(err, ref)
@@ -187,7 +191,8 @@ func (e *Engine) SetPartnerStatus(ctx context.Context, ref PartnerRef, status Pa
 
 // SetPartnerCommission sets a partner's custom commission, or with nil
 // removes it. Later sales use it; stored rewards never change.
-func (e *Engine) SetPartnerCommission(ctx context.Context, ref PartnerRef, c *Commission) (*Partner, error) {
+func (e *Engine) SetPartnerCommission(ctx context.Context, ref PartnerRef, c *Commission) (_ *Partner, err error) {
+	defer e.logOp(ctx, "SetPartnerCommission", &err, "partner", ref)
 	if c != nil {
 		v := &validator{}
 		steps(*c, v, "commission", &e.prog)
@@ -202,6 +207,7 @@ func (e *Engine) SetPartnerCommission(ctx context.Context, ref PartnerRef, c *Co
 	p, err := amend(ctx, e, func(tx StoreTx) (*Partner, error) { return tx.Partner(ctx, ref) },
 		func(tx StoreTx, p *Partner) error {
 			p.Commission = c.clone()
+			record(tx, EventPartnerUpdated, p)
 			return tx.SetPartnerCommission(ctx, p.ID, p.Commission)
 		})
 	return p, partnerNotFound(err, ref)
@@ -211,7 +217,8 @@ func (e *Engine) SetPartnerCommission(ctx context.Context, ref PartnerRef, c *Co
 // in the program currency, replacing the program's Rules.Payouts.Minimum
 // for it, or with nil removes it. ErrNotFound if there is no such
 // partner.
-func (e *Engine) SetPartnerPayoutMinimum(ctx context.Context, ref PartnerRef, minimum *decimal.Decimal) (*Partner, error) {
+func (e *Engine) SetPartnerPayoutMinimum(ctx context.Context, ref PartnerRef, minimum *decimal.Decimal) (_ *Partner, err error) {
+	defer e.logOp(ctx, "SetPartnerPayoutMinimum", &err, "partner", ref)
 	if minimum != nil {
 		v := &validator{}
 		validateAmount(v, "payout_minimum", *minimum)
@@ -226,6 +233,7 @@ func (e *Engine) SetPartnerPayoutMinimum(ctx context.Context, ref PartnerRef, mi
 	p, err := amend(ctx, e, func(tx StoreTx) (*Partner, error) { return tx.Partner(ctx, ref) },
 		func(tx StoreTx, p *Partner) error {
 			p.PayoutMinimum = copyDecimal(minimum)
+			record(tx, EventPartnerUpdated, p)
 			return tx.SetPartnerPayoutMinimum(ctx, p.ID, p.PayoutMinimum)
 		})
 	return p, partnerNotFound(err, ref)

@@ -102,7 +102,8 @@ func (in *PayoutInput) validate(v *validator, e *Engine) {
 //
 // If the store reports ErrCommitUnknown, list the beneficiary's pending
 // payouts (Payouts) to see whether the payout was made.
-func (e *Engine) CreatePayout(ctx context.Context, in PayoutInput) (*Payout, error) {
+func (e *Engine) CreatePayout(ctx context.Context, in PayoutInput) (_ *Payout, err error) {
+	defer e.logOp(ctx, "CreatePayout", &err, "beneficiary", in.Beneficiary, "amount_units", in.Units)
 	v := &validator{}
 	in.validate(v, e)
 	if err := v.err(); err != nil {
@@ -128,6 +129,7 @@ func (e *Engine) CreatePayout(ctx context.Context, in PayoutInput) (*Payout, err
 		if err := e.threshold(p, po, customers); err != nil {
 			return nil, err
 		}
+		record(tx, EventPayoutCreated, po)
 		return po, storePayout(ctx, tx, po, clawback)
 	})
 }

@@ -22,7 +22,8 @@ const maxReferenceLen = 255
 // nets. Marking it paid again with the same reference returns it
 // unchanged; ErrPayoutSettled if it was canceled or paid with another
 // reference. ErrNotFound if there is no such payout.
-func (e *Engine) MarkPayoutPaid(ctx context.Context, id, reference string) (*Payout, error) {
+func (e *Engine) MarkPayoutPaid(ctx context.Context, id, reference string) (_ *Payout, err error) {
+	defer e.logOp(ctx, "MarkPayoutPaid", &err, "payout", id, "reference", reference)
 	v := &validator{}
 	validateKey(v, "id", id, true)
 	validateText(v, "reference", reference, maxReferenceLen)
@@ -41,6 +42,7 @@ func (e *Engine) MarkPayoutPaid(ctx context.Context, id, reference string) (*Pay
 			return fmt.Errorf("%w: payout %q is %s", ErrPayoutSettled, id, settledAs(po))
 		}
 		po.State, po.PaidAt, po.Reference = PayoutPaid, &now, reference
+		record(tx, EventPayoutPaid, po)
 		if err := tx.AddCounters(ctx, paidDeltas(po, open)); err != nil {
 			return err
 		}
@@ -53,7 +55,8 @@ func (e *Engine) MarkPayoutPaid(ctx context.Context, id, reference string) (*Pay
 // place, and the clawbacks and credits it netted are open again.
 // Canceling it again returns it unchanged; ErrPayoutSettled if it was
 // paid. ErrNotFound if there is no such payout.
-func (e *Engine) CancelPayout(ctx context.Context, id string) (*Payout, error) {
+func (e *Engine) CancelPayout(ctx context.Context, id string) (_ *Payout, err error) {
+	defer e.logOp(ctx, "CancelPayout", &err, "payout", id)
 	if err := checkKey("id", id); err != nil {
 		return nil, err
 	}
@@ -66,6 +69,7 @@ func (e *Engine) CancelPayout(ctx context.Context, id string) (*Payout, error) {
 			return fmt.Errorf("%w: payout %q is %s", ErrPayoutSettled, id, settledAs(po))
 		}
 		po.State, po.CanceledAt = PayoutCanceled, &now
+		record(tx, EventPayoutCanceled, po)
 		return cancel(ctx, tx, po, open)
 	})
 }

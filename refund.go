@@ -69,7 +69,8 @@ type Refund struct {
 // return the stored refund; another body is ErrDuplicateKey. Errors:
 // *ValidationError (more than is left, a line that names no single line
 // of the sale, ...), ErrNotFound, ErrAlreadyDeleted, ErrAlreadyArchived.
-func (e *Engine) RefundTransaction(ctx context.Context, key string, in RefundInput) (*Refund, error) {
+func (e *Engine) RefundTransaction(ctx context.Context, key string, in RefundInput) (_ *Refund, err error) {
+	defer e.logOp(ctx, "RefundTransaction", &err, "key", key, "refund", in.Key)
 	v := &validator{}
 	validateKey(v, "transaction", key, true)
 	in.validate(v)

@@ -157,6 +157,7 @@ func (e *Engine) refund(ctx context.Context, tx StoreTx, t *Transaction, p *refu
 	if err := tx.InsertRefund(ctx, r, left); err != nil {
 		return nil, err
 	}
+	recordRefund(tx, t, left)
 	revenue, err := e.refundMetrics(ctx, tx, t, &after, p.now.Sign() == 0)
 	if err != nil {
 		return nil, err

@@ -13,16 +13,21 @@ import (
 // ErrPartnerNotFound, and *DuplicateError (ErrDuplicateKey) when the key
 // was ever used in the program, deleted transactions included; it carries
 // the stored transaction and whether the input is identical to it.
-func (e *Engine) CreateTransaction(ctx context.Context, in TransactionInput) (*Transaction, error) {
+func (e *Engine) CreateTransaction(ctx context.Context, in TransactionInput) (_ *Transaction, err error) {
+	defer func() { e.logOp(ctx, "CreateTransaction", &err, "key", in.Key) }()
 	now := e.clock()
 	if err := e.prepare(ctx, &in, now); err != nil {
 		return nil, err
 	}
 	var t *Transaction
-	err := e.update(ctx, func(tx StoreTx) error {
+	err = e.update(ctx, func(tx StoreTx) error {
 		w := &work{tx: tx, now: now}
 		var err error
 		if t, err = e.build(ctx, w, &in); err != nil {
+			return err
+		}
+		recordSale(w.tx, t)
+		if err := writeEvents(ctx, w.tx); err != nil {
 			return err
 		}
 		if err := w.tx.InsertTransaction(ctx, t); err != nil {
@@ -91,9 +96,10 @@ const MaxBulk = 1000
 // with their rewards or none is. A failure of one item is an *ItemError
 // carrying its index. More than MaxBulk sales are refused, with a
 // *ValidationError naming transactions.
-func (e *Engine) CreateTransactions(ctx context.Context, ins []TransactionInput) ([]*Transaction, error) {
+func (e *Engine) CreateTransactions(ctx context.Context, ins []TransactionInput) (_ []*Transaction, err error) {
+	defer e.logOp(ctx, "CreateTransactions", &err, "sales", len(ins))
 	now := e.clock()
-	ins, err := e.prepareBulk(ctx, ins, now)
+	ins, err = e.prepareBulk(ctx, ins, now)
 	if err != nil {
 		return nil, err
 	}
@@ -166,6 +172,9 @@ func (e *Engine) storeBulk(ctx context.Context, w *work, ins []TransactionInput)
 	}
 	if err := w.flush(ctx); err != nil {
 		return nil, err
+	}
+	for _, t := range out {
+		recordSale(w.tx, t)
 	}
 	if err := w.tx.InsertTransactions(ctx, out); err != nil {
 		if errors.Is(err, ErrDuplicateKey) {

@@ -190,6 +190,45 @@ type StoreTx interface {
 	Counters(ctx context.Context, keys []CounterKey) ([]decimal.Decimal, error)
 	// AddCounters adds each delta to its counter, creating it at zero.
 	AddCounters(ctx context.Context, deltas []CounterDelta) error
+
+	// InsertEvents appends events, with Position 0, to the program's log.
+	// They are positioned after their unit of work commits, by
+	// PositionEvents. ErrDuplicateKey if an ID is taken.
+	InsertEvents(ctx context.Context, events []Event) error
+	// PositionEvents gives the next positions of the program's log to
+	// every event committed and not positioned yet, in one order, and
+	// returns the log's last position then (0 for none). Positions start
+	// at 1 and have no gaps. Two units of work never position the same
+	// event: one waits for the other. It takes a unit of work that
+	// writes.
+	PositionEvents(ctx context.Context) (int64, error)
+	// Events returns up to limit positioned events of the program with a
+	// position above after, in position order.
+	Events(ctx context.Context, after int64, limit int) ([]Event, error)
+
+	// InsertEndpoint stores a new webhook endpoint. ErrDuplicateKey if its
+	// ID or Key is taken.
+	InsertEndpoint(ctx context.Context, ep *Endpoint) error
+	// Endpoint returns the endpoint with id. ErrNotFound if unknown.
+	Endpoint(ctx context.Context, id string) (*Endpoint, error)
+	// Endpoints returns every endpoint, oldest first by (CreatedAt, ID).
+	Endpoints(ctx context.Context) ([]*Endpoint, error)
+	// UpdateEndpoint stores an endpoint's URL, Secret, Events, Disabled
+	// and Cursor. ErrNotFound if unknown.
+	UpdateEndpoint(ctx context.Context, ep *Endpoint) error
+	// DeleteEndpoint deletes an endpoint with its deliveries. ErrNotFound
+	// if unknown.
+	DeleteEndpoint(ctx context.Context, id string) error
+	// InsertDeliveries stores new deliveries. ErrDuplicateKey if an
+	// endpoint has one of the position already; ErrNotFound if the
+	// endpoint is unknown.
+	InsertDeliveries(ctx context.Context, ds []Delivery) error
+	// UpdateDelivery stores a delivery's State, Attempts, NextAttemptAt,
+	// LastStatus, LastError and UpdatedAt. ErrNotFound if unknown.
+	UpdateDelivery(ctx context.Context, d *Delivery) error
+	// Deliveries returns up to q.Limit deliveries of q.EndpointID after
+	// q.After in one of q.States (any when empty), by position.
+	Deliveries(ctx context.Context, q DeliveryQuery) ([]Delivery, error)
 }
 
 // Buyer is a customer with the parties its sales may reward, read in one

@@ -48,6 +48,8 @@ type program struct {
 	refunds    refundStore
 	payouts    payoutStore
 	counters   map[commission.CounterKey]decimal.Decimal
+	events     eventLog
+	webhooks   webhookStore
 	seq        int64
 	scratch    []byte // encoding buffer, used under the write lock
 
@@ -102,6 +104,7 @@ func (s *Store) Update(ctx context.Context, programID string, fn func(commission
 		return err
 	}
 	t.commit()
+	p.events.mine = 0
 	committed = true
 	return nil
 }

@@ -172,12 +172,12 @@ func benchKeys(prefix string, n int) []string {
 // ---------------------------------------------------------------------------
 // The engine
 
-func benchEngine(tb testing.TB, store commission.Store) *commission.Engine {
+func benchEngine(tb testing.TB, store commission.Store, opts ...commission.Option) *commission.Engine {
 	tb.Helper()
 	eng, err := commission.New(store, commission.Program{
 		ID: benchProgram, Kind: commission.Affiliate, Currency: benchUnits,
 		Rules: commission.RuleSet{Default: commission.Percent(decimal.RequireFromString("30"))},
-	})
+	}, opts...)
 	require.NoError(tb, err)
 	return eng
 }

@@ -17,11 +17,13 @@ import (
 // fails is reported as the unit of work's error (adds.err), whichever
 // statement sent it: the database transaction is aborted by then.
 
-// deferredAdds is a unit of work's counter additions not yet sent, and
-// the statements they go before.
+// deferredAdds is a unit of work's counter additions and events not yet
+// sent, and the statements they go before. Events are kept the same way:
+// a sale's ride on its insert too.
 type deferredAdds struct {
 	q      queryer
 	deltas []commission.CounterDelta
+	events []commission.Event
 	err    error
 }
 
@@ -39,12 +41,16 @@ func (a *deferredAdds) take() []commission.CounterDelta {
 	return d
 }
 
-// flush sends the additions kept, if any.
+// flush sends the additions and events kept, if any.
 func (a *deferredAdds) flush(ctx context.Context, t *tx) error {
-	if a.err != nil || len(a.deltas) == 0 {
-		return a.err
+	if a.err == nil && len(a.deltas) > 0 {
+		a.err = t.pgAddCounters(ctx, a.q, a.take())
 	}
-	a.err = t.pgAddCounters(ctx, a.q, a.take())
+	if a.err == nil && len(a.events) > 0 {
+		events := a.events
+		a.events = nil
+		a.err = t.insertEvents(ctx, a.q, events)
+	}
 	return a.err
 }
 

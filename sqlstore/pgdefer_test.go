@@ -57,8 +57,9 @@ func tracedPostgres(t *testing.T) (*sqlstore.Store, *statementLog) {
 
 // A sale on PostgreSQL is four round trips, as many as its raw twin's:
 // begin, its buyer with its counters read and locked, its rows written
-// with its counter additions, commit. Reading the counters on their own
-// would be a fifth, sending the additions on their own a sixth.
+// with its counter additions and its events, commit. Reading the counters
+// on their own would be a fifth, sending the additions or the events on
+// their own a sixth or a seventh.
 func TestPostgresSaleRoundTrips(t *testing.T) {
 	ctx := context.Background()
 	store, log := tracedPostgres(t)
@@ -71,11 +72,17 @@ func TestPostgresSaleRoundTrips(t *testing.T) {
 	require.Len(t, sent, 4, strings.Join(sent, "\n"))
 	require.Contains(t, sent[1], "FOR UPDATE OF k", "the buyer's read locks its counters")
 	require.Contains(t, sent[2], "commission_counters", "the insert carries the counter additions")
+	require.Contains(t, sent[2], "commission_events", "the insert carries the events")
 
 	// The additions are in the counters: the partner's revenue is both
 	// sales.
 	revenue := commission.CounterKey{Name: "metric.revenue", Subject: parties.partnerID}
 	requireCounter(t, store, benchProgram, revenue, "199.98")
+	events, err := eng.Events(ctx, 0, 0)
+	require.NoError(t, err)
+	require.Len(t, events, 2*2+2, "partner, customer, and each sale with its reward")
+	require.Equal(t, commission.EventTransactionCreated, events[4].Type)
+	require.Contains(t, string(events[4].Data), `"sale_1"`)
 }
 
 // Counter additions kept for the next statement are read by it, and when

@@ -22,31 +22,72 @@ func (t *tx) pgInsertOne(ctx context.Context, in *commission.Transaction, args [
 	if err != nil {
 		return err
 	}
-	q, adds := t.q, 0
-	if t.adds != nil && t.adds.err == nil && len(t.adds.deltas) > 0 {
-		more, err := pgAddArgs(t.adds.take())
-		if err != nil {
-			return err
-		}
-		q, adds = t.adds.q, 1
-		args = append(append(args, t.program), more...)
+	q, riders, events, err := t.saleRiders(&args)
+	if err != nil {
+		return err
 	}
 	query := ""
-	if n := len(in.Rewards); n < len(t.s.q.pgSale[adds]) {
-		query = t.s.q.pgSale[adds][n]
+	if n := len(in.Rewards); n < len(t.s.q.pgSale[riders]) {
+		query = t.s.q.pgSale[riders][n]
 	} else {
-		query = pgSaleSQL(n, adds == 1)
+		query = pgSaleSQL(n, riders)
 	}
-	var seq, rewards int64
-	if err := q.QueryRowContext(ctx, query, args...).Scan(&seq, &rewards); err != nil {
+	var seq, rewards, stored int64
+	if err := q.QueryRowContext(ctx, query, args...).Scan(&seq, &rewards, &stored); err != nil {
 		return insertedRow(err, what)
 	}
-	if rewards != int64(len(in.Rewards)) {
+	switch {
+	case stored != int64(events):
+		return fmt.Errorf("%w: event id, with %s", commission.ErrDuplicateKey, what)
+	case rewards != int64(len(in.Rewards)):
 		t.undoInsert(ctx, in.Key, seq)
 		return fmt.Errorf("%w: reward id of %s", commission.ErrDuplicateKey, what)
 	}
 	in.Seq = seq
 	return nil
+}
+
+// What a sale's statement also writes on PostgreSQL: the counter
+// additions and the events its unit of work kept (pgdefer.go).
+const (
+	ridesAdds   = 1 << iota // pgAddArgs' five parameters after the rewards'
+	ridesEvents             // pgEventArgs' five after those
+)
+
+// saleRiders appends to args what the sale's statement takes of the
+// additions and events kept, and returns the queryer to send it on, which
+// of them ride, and how many events.
+func (t *tx) saleRiders(args *[]any) (queryer, int, int, error) {
+	a := t.adds
+	if a == nil || a.err != nil || len(a.deltas)+len(a.events) == 0 {
+		return t.q, 0, 0, nil
+	}
+	riders := 0
+	if len(a.deltas) > 0 {
+		more, err := pgAddArgs(a.take())
+		if err != nil {
+			return nil, 0, 0, err
+		}
+		riders |= ridesAdds
+		*args = append(append(*args, t.program), more...)
+	}
+	events := len(a.events)
+	if events > 0 {
+		riders |= ridesEvents
+		*args = append(append(*args, t.program), pgEventArgs(a.events)...)
+		a.events = nil
+	}
+	return a.q, riders, events, nil
+}
+
+// pgEventArgs are events' ids, types, times and data as four arrays.
+func pgEventArgs(events []commission.Event) []any {
+	ids, types, data := make([]string, len(events)), make([]string, len(events)), make([]string, len(events))
+	times := make([]int64, len(events))
+	for i, e := range events {
+		ids[i], types[i], times[i], data[i] = e.ID, string(e.Type), micros(e.CreatedAt), string(e.Data)
+	}
+	return []any{ids, types, times, data}
 }
 
 // Column types, in txInsertCols and rewardCols order after program_id.
@@ -190,10 +231,12 @@ func (t *tx) pgInsert(ctx context.Context, ts []*commission.Transaction) error {
 }
 
 // pgSaleSQL is the statement writing one transaction with n rewards on
-// PostgreSQL: the rewards are written only when the transaction was. With
-// adds, it also adds to counters, as pgAddCounters does, its last five
-// parameters the program and pgAddArgs.
-func pgSaleSQL(n int, adds bool) string {
+// PostgreSQL: the rewards are written only when the transaction was. It
+// returns the transaction's seq, how many rewards and how many events it
+// wrote. The riders say what else it writes: counter additions, as
+// pgAddCounters does (the program and pgAddArgs), and events (the program
+// and pgEventArgs).
+func pgSaleSQL(n int, riders int) string {
 	var b strings.Builder
 	b.WriteString("WITH t AS (INSERT INTO commission_transactions (" + txInsertCols + ") VALUES " + placeholders(txArity) +
 		" ON CONFLICT DO NOTHING RETURNING seq)")
@@ -212,14 +255,20 @@ func pgSaleSQL(n int, adds bool) string {
 		}
 		b.WriteString(") AS v WHERE EXISTS (SELECT 1 FROM t) ON CONFLICT DO NOTHING RETURNING 1)")
 	}
-	if adds {
+	if riders&ridesAdds != 0 {
 		// Run to completion whether or not the SELECT reads it.
 		b.WriteString(", c AS (" + pgCounterAdd("?::text", "?::text[], ?::text[], ?::text[], ?::numeric[]") + ")")
 	}
-	if n > 0 {
-		b.WriteString(" SELECT seq, (SELECT count(*) FROM r) FROM t")
-	} else {
-		b.WriteString(" SELECT seq, 0 FROM t")
+	events := "0"
+	if riders&ridesEvents != 0 {
+		b.WriteString(", ev AS (INSERT INTO commission_events (" + eventCols + ") SELECT ?::text, u.* FROM unnest(?::text[], ?::text[], ?::bigint[], ?::text[]) AS u" +
+			" ON CONFLICT DO NOTHING RETURNING 1)")
+		events = "(SELECT count(*) FROM ev)"
 	}
+	rewards := "0"
+	if n > 0 {
+		rewards = "(SELECT count(*) FROM r)"
+	}
+	b.WriteString(" SELECT seq, " + rewards + ", " + events + " FROM t")
 	return Postgres.rebind(b.String())
 }

@@ -26,7 +26,7 @@ type queries struct {
 	rewardsOf             string
 	deleteRewards         string
 	insertRewards         [9]string    // by number of rows; [0] unused
-	pgSale                [2][9]string // by whether it adds to counters, and number of rewards
+	pgSale                [4][9]string // by riders (ridesAdds, ridesEvents) and number of rewards
 	reward                string
 	setTransactionState   string
 	setTransactionRefund  string
@@ -38,6 +38,8 @@ type queries struct {
 	history               string
 	counters              counterQueries // MySQL and SQLite; see counters.go
 	money                 moneyQueries   // entries, refunds, payouts; see moneyqueries.go
+	events                eventQueries   // the event log; see events.go
+	webhooks              webhookQueries // endpoints and deliveries; see webhooks.go
 	transactionSelectList string
 	rewardSelectList      string
 }
@@ -73,6 +75,8 @@ func newQueries(d Dialect) *queries {
 	q.transactionQueries()
 	q.rewardQueries()
 	q.money = q.moneyQueries()
+	q.events = newEventQueries(d)
+	q.webhooks = newWebhookQueries(d)
 	if d != Postgres { // see pgcounters.go
 		q.counters = newCounterQueries(d)
 	}
@@ -153,8 +157,9 @@ func (q *queries) rewardQueries() {
 	for n := range q.insertRewards {
 		q.insertRewards[n] = q.rewardInsert(n)
 		if d == Postgres {
-			q.pgSale[0][n] = pgSaleSQL(n, false)
-			q.pgSale[1][n] = pgSaleSQL(n, true)
+			for riders := range q.pgSale {
+				q.pgSale[riders][n] = pgSaleSQL(n, riders)
+			}
 		}
 	}
 	q.deleteRewards = r("DELETE FROM commission_rewards WHERE program_id = ? AND tx_key = ?")

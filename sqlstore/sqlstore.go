@@ -41,6 +41,21 @@
 // transaction_isolation on MySQL) saves the statement that would otherwise
 // set it before every write; interpolateParams=true saves a round trip per
 // statement.
+//
+// A program's event log is a transactional outbox. A unit of work stores
+// its events without taking any lock the others share: each row gets an
+// insertion id (seq, from an auto-increment or a sequence) and no
+// position. Insertion ids commit out of order, so a reader following
+// them would skip an event whose unit of work commits late; positions
+// are given after commit instead. PositionEvents, in a unit of work that
+// writes, locks the program's row of commission_event_heads (the last
+// position given), reads the committed events with no position in seq
+// order, gives them the next positions and stores the new last one. At
+// READ COMMITTED each statement sees every event committed before it
+// (on SQLite writes take turns), so an event that commits later gets a
+// later position from a later call: a reader that follows positions
+// never skips an event and never sees one twice. Positioning costs the
+// new events, not the log.
 package sqlstore
 
 import (

@@ -1,0 +1,182 @@
+package commission_test
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/commissionkit/commission"
+)
+
+// newEvents reads every event after cursor and returns the new cursor.
+func newEvents(t *testing.T, eng *commission.Engine, cursor *int64) []commission.Event {
+	t.Helper()
+	events, err := eng.Events(context.Background(), *cursor, 0)
+	require.NoError(t, err)
+	if n := len(events); n > 0 {
+		*cursor = events[n-1].Position
+	}
+	return events
+}
+
+func eventTypes(events []commission.Event) []commission.EventType {
+	var out []commission.EventType
+	for _, e := range events {
+		out = append(out, e.Type)
+	}
+	return out
+}
+
+// Each operation writes exactly its documented events, in the order of
+// its changes, with the changed resource's JSON; an operation that fails
+// writes none.
+func TestEachOperationWritesItsEvents(t *testing.T) {
+	ctx := context.Background()
+	p := percentProgram(commission.Affiliate, "30")
+	p.Rules.ReviewPeriod = 24 * time.Hour
+	eng, clock := newEngine(t, p)
+	var cursor int64
+	partner := commission.PartnerRef{Key: "partner_123"}
+	who := commission.Beneficiary{Key: "partner_123"}
+	var payoutID string
+	steps := []struct {
+		name string
+		run  func() error
+		want []commission.EventType
+	}{
+		{"create partner", func() error {
+			_, err := eng.CreatePartner(ctx, commission.PartnerInput{Key: "partner_123"})
+			return err
+		}, []commission.EventType{commission.EventPartnerCreated}},
+		{"create customer", func() error {
+			_, err := eng.CreateCustomer(ctx, commission.CustomerInput{Key: "customer_123", Partner: &partner})
+			return err
+		}, []commission.EventType{commission.EventCustomerCreated}},
+		{"a sale creating its customer", func() error {
+			in := sale("s1", "customer_new", "100")
+			in.Options.CreateCustomer = true
+			in.Customer.Partner = &partner
+			_, err := eng.CreateTransaction(ctx, in)
+			return err
+		}, []commission.EventType{commission.EventCustomerCreated, commission.EventTransactionCreated, commission.EventRewardCreated}},
+		{"a bulk", func() error {
+			_, err := eng.CreateTransactions(ctx, []commission.TransactionInput{sale("s2", "customer_123", "10"), sale("s3", "customer_123", "20")})
+			return err
+		}, []commission.EventType{commission.EventTransactionCreated, commission.EventRewardCreated, commission.EventTransactionCreated, commission.EventRewardCreated}},
+		{"a duplicate sale", func() error {
+			_, err := eng.CreateTransaction(ctx, sale("s1", "customer_123", "100"))
+			return err
+		}, nil},
+		{"a refund", func() error {
+			_, err := eng.RefundTransaction(ctx, "s1", commission.RefundInput{Key: "rf1", Amount: decp("40")})
+			return err
+		}, []commission.EventType{commission.EventTransactionUpdated}},
+		{"approve", func() error { return eng.ApproveReward(ctx, firstRewardID(t, eng, "s1")) }, []commission.EventType{commission.EventRewardApproved}},
+		{"reject", func() error { return eng.RejectReward(ctx, firstRewardID(t, eng, "s2"), "fraud") }, []commission.EventType{commission.EventRewardRejected}},
+		{"approve again", func() error { return eng.ApproveReward(ctx, firstRewardID(t, eng, "s1")) }, nil},
+		{"archive", func() error { return eng.ArchiveTransaction(ctx, "s3") }, []commission.EventType{commission.EventTransactionArchived, commission.EventRewardReversed}},
+		{"restore", func() error { return eng.RestoreTransaction(ctx, "s3") }, []commission.EventType{commission.EventTransactionRestored}},
+		{"delete", func() error { return eng.DeleteTransaction(ctx, "s3") }, []commission.EventType{commission.EventTransactionDeleted, commission.EventRewardReversed}},
+		{"delete again", func() error { return eng.DeleteTransaction(ctx, "s3") }, nil},
+		{"payout", func() error {
+			clock.Advance(48 * time.Hour)
+			po, err := eng.CreatePayout(ctx, commission.PayoutInput{Beneficiary: who})
+			if err == nil {
+				payoutID = po.ID
+			}
+			return err
+		}, []commission.EventType{commission.EventPayoutCreated}},
+		{"payout paid", func() error {
+			_, err := eng.MarkPayoutPaid(ctx, payoutID, "wire-1")
+			return err
+		}, []commission.EventType{commission.EventPayoutPaid}},
+		{"payout below threshold", func() error {
+			_, err := eng.CreatePayout(ctx, commission.PayoutInput{Beneficiary: who})
+			return err
+		}, nil},
+		{"partner commission", func() error {
+			c := commission.Percent(dec("40"))
+			_, err := eng.SetPartnerCommission(ctx, partner, &c)
+			return err
+		}, []commission.EventType{commission.EventPartnerUpdated}},
+		{"partner archived", func() error {
+			_, err := eng.SetPartnerStatus(ctx, partner, commission.PartnerArchived)
+			return err
+		}, []commission.EventType{commission.EventPartnerArchived}},
+		{"customer suspended", func() error {
+			_, err := eng.SetCustomerStatus(ctx, commission.CustomerRef{Key: "customer_123"}, commission.CustomerSuspended)
+			return err
+		}, []commission.EventType{commission.EventCustomerSuspended}},
+		{"customer active again", func() error {
+			_, err := eng.SetCustomerStatus(ctx, commission.CustomerRef{Key: "customer_123"}, commission.CustomerActive)
+			return err
+		}, []commission.EventType{commission.EventCustomerUpdated}},
+	}
+	for _, st := range steps {
+		err := st.run()
+		if st.want == nil {
+			require.Error(t, err, st.name)
+		} else {
+			require.NoError(t, err, st.name)
+		}
+		got := newEvents(t, eng, &cursor)
+		require.Equal(t, st.want, eventTypes(got), st.name)
+		require.Len(t, got, len(st.want), st.name)
+		for _, e := range got {
+			require.True(t, json.Valid(e.Data), "%s: %s", st.name, e.Data)
+			require.Equal(t, clock.Now().UTC(), e.CreatedAt.UTC(), st.name)
+		}
+	}
+}
+
+// firstRewardID is the id of the first reward of the sale with key.
+func firstRewardID(t *testing.T, eng *commission.Engine, key string) string {
+	tx, err := eng.Transaction(context.Background(), key)
+	require.NoError(t, err)
+	require.NotEmpty(t, tx.Rewards)
+	return tx.Rewards[0].ID
+}
+
+// An event's data is the resource as the operation left it, as the
+// engine answers it.
+func TestEventDataIsTheResource(t *testing.T) {
+	ctx := context.Background()
+	eng, _ := newEngine(t, percentProgram(commission.Affiliate, "30"))
+	affiliateSetup(t, eng)
+	var cursor int64
+	newEvents(t, eng, &cursor)
+	tx, err := eng.CreateTransaction(ctx, sale("s1", "customer_123", "100"))
+	require.NoError(t, err)
+	_, err = eng.RefundTransaction(ctx, "s1", commission.RefundInput{Key: "rf1", Amount: decp("40")})
+	require.NoError(t, err)
+	events := newEvents(t, eng, &cursor)
+	require.Len(t, events, 3)
+	answered, err := json.Marshal(tx)
+	require.NoError(t, err)
+	require.JSONEq(t, string(answered), string(events[0].Data), "transaction.created")
+	var reward, refunded map[string]any
+	require.NoError(t, json.Unmarshal(events[1].Data, &reward))
+	require.Equal(t, tx.Rewards[0].ID, reward["id"])
+	require.NoError(t, json.Unmarshal(events[2].Data, &refunded))
+	require.Equal(t, "s1", refunded["key"])
+	require.EqualValues(t, 40, refunded["refunded"], "transaction.updated shows the refund")
+}
+
+// An engine WithoutEvents writes none; its changes are stored as ever.
+func TestWithoutEvents(t *testing.T) {
+	ctx := context.Background()
+	store := memstoreNew()
+	eng, err := commission.New(store, percentProgram(commission.Affiliate, "30"), commission.WithoutEvents())
+	require.NoError(t, err)
+	affiliateSetup(t, eng)
+	_, err = eng.CreateTransaction(ctx, sale("s1", "customer_123", "100"))
+	require.NoError(t, err)
+	events, err := eng.Events(ctx, 0, 0)
+	require.NoError(t, err)
+	require.Empty(t, events)
+	_, err = eng.Events(ctx, -1, 0)
+	requireFields(t, err, "after")
+}
