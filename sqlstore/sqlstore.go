@@ -31,10 +31,10 @@
 // made while the tables were empty scans them whole until statistics are
 // refreshed, so each sale would cost more as the program grows. A sale
 // there is four round trips: BEGIN, its buyer read with the buyer's
-// counters locked, its rows written with its counter additions, COMMIT.
-// Counter additions are sent with the next statement of their Update
-// (whichever it is, so that every read sees them); one that fails fails
-// the Update with its own error.
+// counters locked, its rows written with its counter additions and its
+// events, COMMIT. Counter additions and events are sent with the next
+// statement of their Update (whichever it is, so that every read sees
+// them); one that fails fails the Update with its own error.
 //
 // On MySQL, a DSN that starts sessions at READ COMMITTED
 // (tx_isolation='READ-COMMITTED' on MariaDB before 11.1,
