@@ -8,15 +8,19 @@ import (
 )
 
 // CustomerStatus is a customer's standing. A suspended customer's sales are
-// recorded but earn no rewards.
+// recorded but earn no rewards; a deleted customer's (Engine.DeleteCustomer)
+// are refused.
 type CustomerStatus string
 
-// Customer statuses.
+// Customer statuses. No status is set to or from deleted but by
+// DeleteCustomer, for good.
 const (
 	CustomerActive    CustomerStatus = "active"
 	CustomerSuspended CustomerStatus = "suspended"
+	CustomerDeleted   CustomerStatus = "deleted"
 )
 
+// valid reports a status a customer may be set to.
 func (s CustomerStatus) valid() bool { return s == CustomerActive || s == CustomerSuspended }
 
 // Customer is a buyer. In an affiliate program it is attributed to one
@@ -188,24 +192,72 @@ func customerNotFound(err error, ref CustomerRef) error {
 	return err
 }
 
-// SetCustomerStatus suspends a customer (later sales earn nothing) or
-// approves it again. ErrNotFound if there is no such customer.
+// SetCustomerStatus suspends a customer (later sales earn nothing; event
+// customer.suspended) or approves it again (active; event
+// customer.updated). A customer is deleted with DeleteCustomer, not with a
+// status. ErrNotFound if there is no such customer; ErrAlreadyDeleted if
+// it is deleted.
 func (e *Engine) SetCustomerStatus(ctx context.Context, ref CustomerRef, status CustomerStatus) (_ *Customer, err error) {
 	defer e.logOp(ctx, "SetCustomerStatus", &err, "customer", ref, "status", status)
-	if !status.valid() {
+	switch {
+	case status == CustomerDeleted:
+		return nil, fieldError("status", "a customer is deleted with DeleteCustomer")
+	case !status.valid():
 		return nil, fieldError("status", fmt.Sprintf("unknown customer status %q", brief(string(status))))
 	}
 	ref = ref.folded()
 	if err := checkRef(ref.ID, ref.Key, ref.Email); err != nil {
 		return nil, err
 	}
-	c, err := amend(ctx, e, func(tx StoreTx) (*Customer, error) { return tx.Customer(ctx, ref) },
-		func(tx StoreTx, c *Customer) error {
-			c.Status = status
-			record(tx, customerStatusEvent(status), c)
-			return tx.SetCustomerStatus(ctx, c.ID, status)
-		})
-	return c, customerNotFound(err, ref)
+	return e.amendCustomer(ctx, ref, func(tx StoreTx, c *Customer) error {
+		c.Status = status
+		record(tx, customerStatusEvent(status), c)
+		return tx.SetCustomerStatus(ctx, c.ID, status)
+	})
+}
+
+// amendCustomer reads the customer ref names in an Update, locked, lets
+// change modify a copy of it and store the change, and returns the copy.
+// ErrNotFound if there is no such customer; ErrAlreadyDeleted if it is
+// deleted: a deleted customer never changes again.
+func (e *Engine) amendCustomer(ctx context.Context, ref CustomerRef, change func(StoreTx, *Customer) error) (*Customer, error) {
+	c, err := amend(ctx, e, func(tx StoreTx) (*Customer, error) {
+		c, err := tx.LockCustomer(ctx, ref)
+		if err == nil && c.Status == CustomerDeleted {
+			return nil, fmt.Errorf("%w: customer %s", ErrAlreadyDeleted, describeRef(ref.ID, ref.Key, ref.Email))
+		}
+		return c, err
+	}, change)
+	if err != nil {
+		return nil, customerNotFound(err, ref)
+	}
+	return c, nil
+}
+
+// UpdateCustomer changes the customer ref names: the fields in sets, the
+// others (its attribution among them) left as they are. Emails are unique
+// in the program and kept in lower case. It writes customer.updated with
+// the customer after it, unless nothing changes, when it writes nothing.
+// Errors: *ValidationError naming each bad field (email, name, surname,
+// tags[i]); ErrNotFound if there is no such customer; ErrDuplicateKey if
+// the email is another customer's; ErrAlreadyDeleted if the customer is
+// deleted.
+func (e *Engine) UpdateCustomer(ctx context.Context, ref CustomerRef, in CustomerUpdate) (_ *Customer, err error) {
+	defer e.logOp(ctx, "UpdateCustomer", &err, "customer", ref)
+	if err := in.validated(); err != nil {
+		return nil, err
+	}
+	ref = ref.folded()
+	if err := checkRef(ref.ID, ref.Key, ref.Email); err != nil {
+		return nil, err
+	}
+	return e.amendCustomer(ctx, ref, func(tx StoreTx, c *Customer) error {
+		if !setPersonal(&c.Email, &c.Name, &c.Surname, &c.Tags, in.Email, in.Name, in.Surname, in.Tags) {
+			return nil // nothing changes: nothing is written
+		}
+		record(tx, EventCustomerUpdated, c)
+		return emailTaken(tx.UpdateCustomer(ctx, c), "customer", c.Email)
+	})
 }
 
 // customerErr words a customer that a request names and the store does

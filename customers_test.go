@@ -81,3 +81,47 @@ func TestCustomerEmailsIgnoreCase(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "bob", tx.CustomerKey)
 }
+
+// A customer's update changes the fields it gives and only them (its
+// attribution stays), keeps the email in lower case and unique, and names
+// every bad field by its JSON path.
+func TestUpdateCustomer(t *testing.T) {
+	ctx := context.Background()
+	eng, _ := newEngine(t, percentProgram(commission.Affiliate, "30"))
+	affiliateSetup(t, eng)
+	_, err := eng.CreateCustomer(ctx, commission.CustomerInput{Key: "c2", Email: "c2@example.com", Name: "Two",
+		Partner: &commission.PartnerRef{Key: "partner_123"}, ReferralURL: "https://shop.test/?aff=partner_123"})
+	require.NoError(t, err)
+	ref := commission.CustomerRef{Email: "C2@example.com"}
+
+	tags := []string{"vip"}
+	c, err := eng.UpdateCustomer(ctx, ref, commission.CustomerUpdate{Email: strp("Renamed@Example.com"), Surname: strp("Doe"), Tags: &tags})
+	require.NoError(t, err)
+	require.Equal(t, "renamed@example.com", c.Email)
+	require.Equal(t, "Two", c.Name)
+	require.Equal(t, "Doe", c.Surname)
+	require.Equal(t, []string{"vip"}, c.Tags)
+	require.Equal(t, "partner_123", c.PartnerKey, "the attribution stays")
+	require.Equal(t, "https://shop.test/?aff=partner_123", c.ReferralURL)
+	got, err := eng.Customer(ctx, commission.CustomerRef{Email: "renamed@example.com"})
+	require.NoError(t, err)
+	require.Equal(t, "c2", got.Key)
+	_, err = eng.Customer(ctx, ref)
+	require.ErrorIs(t, err, commission.ErrNotFound)
+
+	_, err = eng.CreateCustomer(ctx, commission.CustomerInput{Key: "c3", Email: "c3@example.com", Partner: &commission.PartnerRef{Key: "partner_123"}})
+	require.NoError(t, err)
+	_, err = eng.UpdateCustomer(ctx, commission.CustomerRef{Key: "c2"}, commission.CustomerUpdate{Email: strp("C3@example.com")})
+	require.ErrorIs(t, err, commission.ErrDuplicateKey)
+	got, err = eng.Customer(ctx, commission.CustomerRef{Key: "c2"})
+	require.NoError(t, err)
+	require.Equal(t, "renamed@example.com", got.Email, "nothing changed")
+
+	bad := []string{""}
+	_, err = eng.UpdateCustomer(ctx, commission.CustomerRef{Key: "c2"}, commission.CustomerUpdate{Email: strp("@"), Name: strp("\xff"), Tags: &bad})
+	requireFields(t, err, "email", "name", "tags[0]")
+	_, err = eng.UpdateCustomer(ctx, commission.CustomerRef{Key: "nobody"}, commission.CustomerUpdate{Name: strp("x")})
+	require.ErrorIs(t, err, commission.ErrNotFound)
+	_, err = eng.UpdateCustomer(ctx, commission.CustomerRef{}, commission.CustomerUpdate{})
+	require.ErrorIs(t, err, commission.ErrNotFound, "a reference naming nobody")
+}

@@ -13,7 +13,10 @@
 //     computed (the reference of every setting, with an example each, is
 //     docs/rules.md in the repository).
 //   - PartnerInput and CustomerInput create the people (Engine.CreatePartner,
-//     Engine.CreateCustomer); TransactionInput is a sale to record
+//     Engine.CreateCustomer); Partners and Customers list them,
+//     UpdatePartner and UpdateCustomer change them, and DeletePartner and
+//     DeleteCustomer erase them for privacy, keeping their money;
+//     TransactionInput is a sale to record
 //     (Engine.CreateTransaction, CreateTransactions for a bulk, Preview for
 //     a dry run). The inputs decode the published API's request bodies with
 //     encoding/json as they are.
@@ -102,7 +105,7 @@
 // the Engine's, so every store behaves the same, and the storetest package
 // proves it. Only a store's author needs the rest of the contract: Store
 // and StoreTx, and the values they exchange with the engine, Buyer,
-// TransactionQuery and Position (listing), CustomerHistory, CounterKey
-// and CounterDelta (the counters that keep the rules' aggregates), and
-// Event (the log).
+// TransactionQuery, Position, PartnerQuery and CustomerQuery (listing),
+// CustomerHistory, CounterKey and CounterDelta (the counters that keep
+// the rules' aggregates), and Event (the log).
 package commission

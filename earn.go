@@ -392,7 +392,8 @@ func (e *Engine) paid(r *Reward, st *step, base decimal.Decimal) {
 // rewardTo is a reward of t to its beneficiary (the buyer's partner, or
 // its referring customer), with no amount or units, held for review when
 // the program has a review period; false when the beneficiary cannot
-// earn: none, an archived partner, or a referring customer not active.
+// earn: none, an archived or deleted partner, or a referring customer not
+// active.
 func (e *Engine) rewardTo(t *Transaction, b *Buyer) (Reward, bool) {
 	r := Reward{
 		TransactionKey: t.Key, Action: t.Action,
@@ -402,7 +403,7 @@ func (e *Engine) rewardTo(t *Transaction, b *Buyer) (Reward, bool) {
 	switch e.prog.Kind {
 	case Affiliate:
 		p := b.Partner
-		if p == nil || p.Status == PartnerArchived {
+		if p == nil || !p.Status.earns() {
 			return r, false
 		}
 		r.PartnerID, r.PartnerKey = p.ID, p.Key
@@ -447,11 +448,11 @@ func (e *Engine) uplines(ctx context.Context, tx StoreTx, p *Partner) ([]*Partne
 }
 
 // rewardLevels appends one reward per level for the partners above the
-// selling one, each a commission on the sale's amount. An archived
-// partner's level pays nothing; the levels above it still do.
+// selling one, each a commission on the sale's amount. An archived or
+// deleted partner's level pays nothing; the levels above it still do.
 func (e *Engine) rewardLevels(t *Transaction, tmpl *Reward, uplines []*Partner, amount decimal.Decimal) {
 	for i, up := range uplines {
-		if up.Status == PartnerArchived {
+		if !up.Status.earns() {
 			continue
 		}
 		st := &e.rules.levels[i]

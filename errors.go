@@ -35,8 +35,10 @@ var (
 	// ErrAlreadyDeleted reports deleting, archiving, restoring or making
 	// rewardable a transaction that is deleted: a retried delete whose
 	// first attempt committed gets it, where a key never used gets
-	// ErrNotFound.
-	ErrAlreadyDeleted = errors.New("commission: transaction already deleted")
+	// ErrNotFound. It reports as well deleting, updating or setting the
+	// status of a partner or customer that is deleted (DeletePartner,
+	// DeleteCustomer), and a sale by a deleted customer.
+	ErrAlreadyDeleted = errors.New("commission: already deleted")
 
 	// ErrNotArchived reports restoring a transaction that is not archived.
 	ErrNotArchived = errors.New("commission: transaction not archived")

@@ -114,6 +114,38 @@ func TestEachOperationWritesItsEvents(t *testing.T) {
 			_, err := eng.SetCustomerStatus(ctx, commission.CustomerRef{Key: "customer_123"}, commission.CustomerActive)
 			return err
 		}, []commission.EventType{commission.EventCustomerUpdated}},
+		{"partner restored", func() error {
+			_, err := eng.SetPartnerStatus(ctx, partner, commission.PartnerActive)
+			return err
+		}, []commission.EventType{commission.EventPartnerUpdated}},
+		{"partner updated", func() error {
+			_, err := eng.UpdatePartner(ctx, partner, commission.PartnerUpdate{Name: strp("Ana")})
+			return err
+		}, []commission.EventType{commission.EventPartnerUpdated}},
+		{"partner update refused", func() error {
+			_, err := eng.UpdatePartner(ctx, partner, commission.PartnerUpdate{Email: strp("bad")})
+			return err
+		}, nil},
+		{"customer updated", func() error {
+			_, err := eng.UpdateCustomer(ctx, commission.CustomerRef{Key: "customer_123"}, commission.CustomerUpdate{Name: strp("Bob")})
+			return err
+		}, []commission.EventType{commission.EventCustomerUpdated}},
+		{"customer deleted", func() error {
+			_, err := eng.DeleteCustomer(ctx, commission.CustomerRef{Key: "customer_123"})
+			return err
+		}, []commission.EventType{commission.EventCustomerDeleted}},
+		{"customer deleted again", func() error {
+			_, err := eng.DeleteCustomer(ctx, commission.CustomerRef{Key: "customer_123"})
+			return err
+		}, nil},
+		{"partner deleted", func() error {
+			_, err := eng.DeletePartner(ctx, partner)
+			return err
+		}, []commission.EventType{commission.EventPartnerDeleted}},
+		{"partner deleted again", func() error {
+			_, err := eng.DeletePartner(ctx, partner)
+			return err
+		}, nil},
 	}
 	for _, st := range steps {
 		err := st.run()
@@ -179,4 +211,35 @@ func TestWithoutEvents(t *testing.T) {
 	require.Empty(t, events)
 	_, err = eng.Events(ctx, -1, 0)
 	requireFields(t, err, "after")
+}
+
+// An update that changes nothing writes nothing; one that changes
+// something writes the resource after it, as the engine answers it.
+func TestPeopleUpdateEvents(t *testing.T) {
+	ctx := context.Background()
+	eng, _ := newEngine(t, percentProgram(commission.Affiliate, "30"))
+	affiliateSetup(t, eng)
+	var cursor int64
+	newEvents(t, eng, &cursor)
+	partner := commission.PartnerRef{Key: "partner_123"}
+	_, err := eng.UpdatePartner(ctx, partner, commission.PartnerUpdate{})
+	require.NoError(t, err)
+	_, err = eng.UpdatePartner(ctx, partner, commission.PartnerUpdate{Email: strp("PARTNER@example.com")})
+	require.NoError(t, err, "its own email, in another case")
+	_, err = eng.UpdateCustomer(ctx, commission.CustomerRef{Key: "customer_123"}, commission.CustomerUpdate{Tags: &[]string{}})
+	require.NoError(t, err)
+	require.Empty(t, newEvents(t, eng, &cursor), "nothing changed")
+
+	p, err := eng.UpdatePartner(ctx, partner, commission.PartnerUpdate{Tags: &[]string{"gold"}})
+	require.NoError(t, err)
+	c, err := eng.UpdateCustomer(ctx, commission.CustomerRef{Key: "customer_123"}, commission.CustomerUpdate{Surname: strp("Doe")})
+	require.NoError(t, err)
+	events := newEvents(t, eng, &cursor)
+	require.Equal(t, []commission.EventType{commission.EventPartnerUpdated, commission.EventCustomerUpdated}, eventTypes(events))
+	answered, err := json.Marshal(p)
+	require.NoError(t, err)
+	require.JSONEq(t, string(answered), string(events[0].Data))
+	answered, err = json.Marshal(c)
+	require.NoError(t, err)
+	require.JSONEq(t, string(answered), string(events[1].Data))
 }

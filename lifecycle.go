@@ -98,7 +98,7 @@ func canMakeRewardable(t *Transaction) error {
 	key := t.Key
 	switch {
 	case t.State == TransactionDeleted:
-		return fmt.Errorf("%w: %q", ErrAlreadyDeleted, key)
+		return fmt.Errorf("%w: transaction %q", ErrAlreadyDeleted, key)
 	case t.State == TransactionArchived:
 		return fmt.Errorf("%w: restore %q first", ErrAlreadyArchived, key)
 	case t.Rewarded:
@@ -168,7 +168,7 @@ func (e *Engine) changeState(ctx context.Context, key string, next func(*Transac
 			return err
 		}
 		if t.State == TransactionDeleted {
-			return fmt.Errorf("%w: %q", ErrAlreadyDeleted, key)
+			return fmt.Errorf("%w: transaction %q", ErrAlreadyDeleted, key)
 		}
 		state, at, err := next(t, now)
 		if err != nil {

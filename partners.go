@@ -12,16 +12,25 @@ import (
 // PartnerStatus is a partner's standing in a program.
 type PartnerStatus string
 
-// Partner statuses. An archived partner earns nothing on later sales.
+// Partner statuses. An archived partner earns nothing on later sales. A
+// deleted partner (Engine.DeletePartner) earns nothing either, and its
+// personal fields are erased; no status is set to or from deleted but by
+// DeletePartner, for good.
 const (
 	PartnerActive   PartnerStatus = "active"
 	PartnerPending  PartnerStatus = "pending"
 	PartnerArchived PartnerStatus = "archived"
+	PartnerDeleted  PartnerStatus = "deleted"
 )
 
+// valid reports a status a partner may be created with or set to.
 func (s PartnerStatus) valid() bool {
 	return s == PartnerActive || s == PartnerPending || s == PartnerArchived
 }
+
+// earns reports whether a partner in status s earns on later sales: not
+// when archived or deleted.
+func (s PartnerStatus) earns() bool { return s != PartnerArchived && s != PartnerDeleted }
 
 // Partner is someone who refers customers in an affiliate program and earns
 // rewards on their sales.
@@ -169,28 +178,52 @@ func partnerNotFound(err error, ref PartnerRef) error {
 	return err
 }
 
-// SetPartnerStatus changes a partner's status; an archived partner earns
-// nothing on later sales. ErrNotFound if there is no such partner.
+// SetPartnerStatus changes a partner's status: archiving it (an archived
+// partner earns nothing on later sales; event partner.archived) or
+// restoring it to active or pending (event partner.updated). A partner is
+// deleted with DeletePartner, not with a status. ErrNotFound if there is
+// no such partner; ErrAlreadyDeleted if it is deleted.
 func (e *Engine) SetPartnerStatus(ctx context.Context, ref PartnerRef, status PartnerStatus) (_ *Partner, err error) {
 	defer e.logOp(ctx, "SetPartnerStatus", &err, "partner", ref, "status", status)
-	if !status.valid() {
+	switch {
+	case status == PartnerDeleted:
+		return nil, fieldError("status", "a partner is deleted with DeletePartner")
+	case !status.valid():
 		return nil, fieldError("status", fmt.Sprintf("unknown partner status %q", brief(string(status))))
 	}
 	ref = ref.folded()
 	if err := checkRef(ref.ID, ref.Key, ref.Email); err != nil {
 		return nil, err
 	}
-	p, err := amend(ctx, e, func(tx StoreTx) (*Partner, error) { return tx.Partner(ctx, ref) },
-		func(tx StoreTx, p *Partner) error {
-			p.Status = status
-			record(tx, partnerStatusEvent(status), p)
-			return tx.SetPartnerStatus(ctx, p.ID, status)
-		})
-	return p, partnerNotFound(err, ref)
+	return e.amendPartner(ctx, ref, func(tx StoreTx, p *Partner) error {
+		p.Status = status
+		record(tx, partnerStatusEvent(status), p)
+		return tx.SetPartnerStatus(ctx, p.ID, status)
+	})
+}
+
+// amendPartner reads the partner ref names in an Update, locked, lets
+// change modify a copy of it and store the change, and returns the copy.
+// ErrNotFound if there is no such partner; ErrAlreadyDeleted if it is
+// deleted: a deleted partner never changes again.
+func (e *Engine) amendPartner(ctx context.Context, ref PartnerRef, change func(StoreTx, *Partner) error) (*Partner, error) {
+	p, err := amend(ctx, e, func(tx StoreTx) (*Partner, error) {
+		p, err := tx.LockPartner(ctx, ref)
+		if err == nil && p.Status == PartnerDeleted {
+			return nil, fmt.Errorf("%w: partner %s", ErrAlreadyDeleted, describeRef(ref.ID, ref.Key, ref.Email))
+		}
+		return p, err
+	}, change)
+	if err != nil {
+		return nil, partnerNotFound(err, ref)
+	}
+	return p, nil
 }
 
 // SetPartnerCommission sets a partner's custom commission, or with nil
 // removes it. Later sales use it; stored rewards never change.
+// ErrNotFound if there is no such partner; ErrAlreadyDeleted if it is
+// deleted.
 func (e *Engine) SetPartnerCommission(ctx context.Context, ref PartnerRef, c *Commission) (_ *Partner, err error) {
 	defer e.logOp(ctx, "SetPartnerCommission", &err, "partner", ref)
 	if c != nil {
@@ -204,19 +237,17 @@ func (e *Engine) SetPartnerCommission(ctx context.Context, ref PartnerRef, c *Co
 	if err := checkRef(ref.ID, ref.Key, ref.Email); err != nil {
 		return nil, err
 	}
-	p, err := amend(ctx, e, func(tx StoreTx) (*Partner, error) { return tx.Partner(ctx, ref) },
-		func(tx StoreTx, p *Partner) error {
-			p.Commission = c.clone()
-			record(tx, EventPartnerUpdated, p)
-			return tx.SetPartnerCommission(ctx, p.ID, p.Commission)
-		})
-	return p, partnerNotFound(err, ref)
+	return e.amendPartner(ctx, ref, func(tx StoreTx, p *Partner) error {
+		p.Commission = c.clone()
+		record(tx, EventPartnerUpdated, p)
+		return tx.SetPartnerCommission(ctx, p.ID, p.Commission)
+	})
 }
 
 // SetPartnerPayoutMinimum sets the least a payout to the partner may pay
 // in the program currency, replacing the program's Rules.Payouts.Minimum
 // for it, or with nil removes it. ErrNotFound if there is no such
-// partner.
+// partner; ErrAlreadyDeleted if it is deleted.
 func (e *Engine) SetPartnerPayoutMinimum(ctx context.Context, ref PartnerRef, minimum *decimal.Decimal) (_ *Partner, err error) {
 	defer e.logOp(ctx, "SetPartnerPayoutMinimum", &err, "partner", ref)
 	if minimum != nil {
@@ -230,13 +261,36 @@ func (e *Engine) SetPartnerPayoutMinimum(ctx context.Context, ref PartnerRef, mi
 	if err := checkRef(ref.ID, ref.Key, ref.Email); err != nil {
 		return nil, err
 	}
-	p, err := amend(ctx, e, func(tx StoreTx) (*Partner, error) { return tx.Partner(ctx, ref) },
-		func(tx StoreTx, p *Partner) error {
-			p.PayoutMinimum = copyDecimal(minimum)
-			record(tx, EventPartnerUpdated, p)
-			return tx.SetPartnerPayoutMinimum(ctx, p.ID, p.PayoutMinimum)
-		})
-	return p, partnerNotFound(err, ref)
+	return e.amendPartner(ctx, ref, func(tx StoreTx, p *Partner) error {
+		p.PayoutMinimum = copyDecimal(minimum)
+		record(tx, EventPartnerUpdated, p)
+		return tx.SetPartnerPayoutMinimum(ctx, p.ID, p.PayoutMinimum)
+	})
+}
+
+// UpdatePartner changes the partner ref names: the fields in sets, the
+// others left as they are. Emails are unique in the program and kept in
+// lower case. It writes partner.updated with the partner after it, unless
+// nothing changes, when it writes nothing. Errors: *ValidationError naming
+// each bad field (email, name, surname, tags[i]); ErrNotFound if there is
+// no such partner; ErrDuplicateKey if the email is another partner's;
+// ErrAlreadyDeleted if the partner is deleted.
+func (e *Engine) UpdatePartner(ctx context.Context, ref PartnerRef, in PartnerUpdate) (_ *Partner, err error) {
+	defer e.logOp(ctx, "UpdatePartner", &err, "partner", ref)
+	if err := in.validated(); err != nil {
+		return nil, err
+	}
+	ref = ref.folded()
+	if err := checkRef(ref.ID, ref.Key, ref.Email); err != nil {
+		return nil, err
+	}
+	return e.amendPartner(ctx, ref, func(tx StoreTx, p *Partner) error {
+		if !setPersonal(&p.Email, &p.Name, &p.Surname, &p.Tags, in.Email, in.Name, in.Surname, in.Tags) {
+			return nil // nothing changes: nothing is written
+		}
+		record(tx, EventPartnerUpdated, p)
+		return emailTaken(tx.UpdatePartner(ctx, p), "partner", p.Email)
+	})
 }
 
 // partnerErr words a partner that attribution names and the store does

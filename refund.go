@@ -164,7 +164,7 @@ func validateRefundAmount(v *validator, path string, d decimal.Decimal) {
 func refundable(t *Transaction) error {
 	switch t.State {
 	case TransactionDeleted:
-		return fmt.Errorf("%w: %q", ErrAlreadyDeleted, brief(t.Key))
+		return fmt.Errorf("%w: transaction %q", ErrAlreadyDeleted, brief(t.Key))
 	case TransactionArchived:
 		return fmt.Errorf("%w: restore %q first", ErrAlreadyArchived, brief(t.Key))
 	}

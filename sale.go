@@ -10,7 +10,8 @@ import (
 // CreateTransaction records a sale and the rewards it earns, atomically.
 //
 // Errors: *ValidationError (every bad field), ErrCustomerNotFound,
-// ErrPartnerNotFound, and *DuplicateError (ErrDuplicateKey) when the key
+// ErrPartnerNotFound, ErrAlreadyDeleted when the customer is deleted
+// (DeleteCustomer), and *DuplicateError (ErrDuplicateKey) when the key
 // was ever used in the program, deleted transactions included; it carries
 // the stored transaction and whether the input is identical to it.
 func (e *Engine) CreateTransaction(ctx context.Context, in TransactionInput) (_ *Transaction, err error) {
@@ -296,6 +297,8 @@ func (e *Engine) buyer(ctx context.Context, w *work, in *TransactionInput) (*Buy
 		return nil, customerErr(err, "customer", ref)
 	case err != nil:
 		return nil, err
+	case b.Customer.Status == CustomerDeleted:
+		return nil, deletedBuyer(b.Customer)
 	}
 	w.knowBuyer(ref, b)
 	return b, nil

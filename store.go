@@ -55,6 +55,21 @@ type StoreTx interface {
 	// SetPartnerPayoutMinimum changes a partner's own payout minimum
 	// (nil: the program's). ErrNotFound if unknown.
 	SetPartnerPayoutMinimum(ctx context.Context, partnerID string, min *decimal.Decimal) error
+	// LockPartner returns the partner named by ref, as Partner does, and
+	// in an Update locks it until the unit of work ends, so that no other
+	// unit of work changes it between this one's read and its write: the
+	// engine reads the partner it changes with it. ErrNotFound if there is
+	// none.
+	LockPartner(ctx context.Context, ref PartnerRef) (*Partner, error)
+	// UpdatePartner stores a partner's Email, Name, Surname, Tags and
+	// Status, found by its ID; its other fields are left as they are.
+	// ErrNotFound if the ID is unknown; ErrDuplicateKey if the (non-empty)
+	// Email is another partner's, and then nothing is changed, so that the
+	// unit of work may go on.
+	UpdatePartner(ctx context.Context, p *Partner) error
+	// Partners lists partners newest first by (CreatedAt, ID), IDs
+	// compared byte by byte, filtered and paged by q.
+	Partners(ctx context.Context, q PartnerQuery) ([]*Partner, error)
 
 	// Customer returns the customer named by ref: by ID if set, else by
 	// Key, else by Email. ErrNotFound if there is none.
@@ -72,6 +87,22 @@ type StoreTx interface {
 	InsertCustomer(ctx context.Context, c *Customer) error
 	// SetCustomerStatus changes a customer's status. ErrNotFound if unknown.
 	SetCustomerStatus(ctx context.Context, customerID string, status CustomerStatus) error
+	// LockCustomer returns the customer named by ref, as Customer does,
+	// and in an Update locks it until the unit of work ends, so that no
+	// other unit of work changes it between this one's read and its
+	// write: the engine reads the customer it changes with it. ErrNotFound
+	// if there is none.
+	LockCustomer(ctx context.Context, ref CustomerRef) (*Customer, error)
+	// UpdateCustomer stores a customer's Email, Name, Surname, Tags,
+	// Status and ReferralURL, found by its ID; its other fields (its
+	// attribution among them) are left as they are. ErrNotFound if the ID
+	// is unknown; ErrDuplicateKey if the (non-empty) Email is another
+	// customer's, and then nothing is changed, so that the unit of work may
+	// go on.
+	UpdateCustomer(ctx context.Context, c *Customer) error
+	// Customers lists customers newest first by (CreatedAt, ID), IDs
+	// compared byte by byte, filtered and paged by q.
+	Customers(ctx context.Context, q CustomerQuery) ([]*Customer, error)
 
 	// Transaction returns the transaction with key, in any state, deleted
 	// included, with its rewards in the order they were stored.
@@ -302,6 +333,45 @@ type PayoutQuery struct {
 	// newest-first order (by CreatedAt, then ID).
 	After *RewardPosition
 	Limit int
+}
+
+// PartnerQuery selects a page of partners for StoreTx.Partners. It is part
+// of the Store contract; applications list with PartnerListOptions.
+type PartnerQuery struct {
+	// Statuses keeps the partners in one of these statuses; every status
+	// when empty.
+	Statuses []PartnerStatus
+	// Tag, when non-empty, keeps the partners with this tag among their
+	// Tags, compared byte by byte.
+	Tag string
+	// Email, when non-empty, keeps the partner with this Email (as
+	// stored: the engine passes it in lower case).
+	Email string
+	// After, when set, starts the page strictly after that place
+	// (CreatedAt, then ID) in the newest-first order (cursor paging);
+	// Offset is then zero.
+	After *RewardPosition
+	// Offset rows are skipped, then at most Limit are returned.
+	Offset int
+	Limit  int
+}
+
+// CustomerQuery selects a page of customers for StoreTx.Customers. It is
+// part of the Store contract; applications list with CustomerListOptions.
+type CustomerQuery struct {
+	// PartnerID, when non-empty, keeps the customers attributed to that
+	// partner (Customer.PartnerID).
+	PartnerID string
+	// Statuses keeps the customers in one of these statuses; every status
+	// when empty.
+	Statuses []CustomerStatus
+	// After, when set, starts the page strictly after that place
+	// (CreatedAt, then ID) in the newest-first order (cursor paging);
+	// Offset is then zero.
+	After *RewardPosition
+	// Offset rows are skipped, then at most Limit are returned.
+	Offset int
+	Limit  int
 }
 
 // Position is a transaction's place in the newest-first listing order. It

@@ -62,8 +62,8 @@ func (s *Store) program(id string) *program {
 	p, ok := s.programs[id]
 	if !ok {
 		p = &program{
-			partners:   newPeople((*commission.Partner).Clone),
-			customers:  newPeople((*commission.Customer).Clone),
+			partners:   newPeople((*commission.Partner).Clone, partnerFields),
+			customers:  newPeople((*commission.Customer).Clone, customerFields),
 			txs:        make(map[string]int32),
 			byCustomer: make(map[string][]int32),
 			byPartner:  make(map[string][]int32),

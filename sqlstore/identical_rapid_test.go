@@ -311,6 +311,10 @@ var historyOps = func() []historyOp {
 		{"partner_status", 1, (*rapidWorld).opPartnerStatus},
 		{"partner_commission", 1, (*rapidWorld).opPartnerCommission},
 		{"customer_status", 1, (*rapidWorld).opCustomerStatus},
+		{"partner_update", 1, (*rapidWorld).opPartnerUpdate},
+		{"customer_update", 1, (*rapidWorld).opCustomerUpdate},
+		{"delete_person", 1, (*rapidWorld).opDeletePerson},
+		{"list_people", 1, (*rapidWorld).opListPeople},
 		{"read", 1, (*rapidWorld).opRead},
 		{"list", 1, (*rapidWorld).opList},
 		{"preview", 1, (*rapidWorld).opPreview},
@@ -476,6 +480,83 @@ func (w *rapidWorld) opCustomerStatus() {
 	w.do("SetCustomerStatus "+rapidJSON(w.t, ref)+" "+string(status), func(e *commission.Engine) (any, error) {
 		return e.SetCustomerStatus(w.ctx, ref, status)
 	})
+}
+
+// genPersonal draws the personal fields an update sets: each, or not.
+func (w *rapidWorld) genPersonal(label string) (email, name, surname *string, tags *[]string) {
+	pick := func(what string, from []string) *string {
+		if !rapid.Bool().Draw(w.t, label+"_sets_"+what) {
+			return nil
+		}
+		v := rapid.SampledFrom(from).Draw(w.t, label+"_"+what)
+		return &v
+	}
+	email = pick("email", append([]string{""}, rapidEmails...))
+	name, surname = pick("name", rapidNames), pick("surname", rapidNames)
+	if rapid.Bool().Draw(w.t, label+"_sets_tags") {
+		t := rapidgen.Tags(rapidgen.PartnerTags).Draw(w.t, label+"_tags")
+		tags = &t
+	}
+	return email, name, surname, tags
+}
+
+func (w *rapidWorld) opPartnerUpdate() {
+	ref := w.genPartnerRef("update_partner")
+	var in commission.PartnerUpdate
+	in.Email, in.Name, in.Surname, in.Tags = w.genPersonal("partner_update")
+	w.do("UpdatePartner "+rapidJSON(w.t, ref)+" "+rapidJSON(w.t, in), func(e *commission.Engine) (any, error) {
+		return e.UpdatePartner(w.ctx, ref, in)
+	})
+}
+
+func (w *rapidWorld) opCustomerUpdate() {
+	ref := w.genCustomerRef("update_customer")
+	var in commission.CustomerUpdate
+	in.Email, in.Name, in.Surname, in.Tags = w.genPersonal("customer_update")
+	w.do("UpdateCustomer "+rapidJSON(w.t, ref)+" "+rapidJSON(w.t, in), func(e *commission.Engine) (any, error) {
+		return e.UpdateCustomer(w.ctx, ref, in)
+	})
+}
+
+func (w *rapidWorld) opDeletePerson() {
+	if rapid.Bool().Draw(w.t, "delete_partner") {
+		ref := w.genPartnerRef("deleted_partner")
+		w.do("DeletePartner "+rapidJSON(w.t, ref), func(e *commission.Engine) (any, error) { return e.DeletePartner(w.ctx, ref) })
+		return
+	}
+	ref := w.genCustomerRef("deleted_customer")
+	w.do("DeleteCustomer "+rapidJSON(w.t, ref), func(e *commission.Engine) (any, error) { return e.DeleteCustomer(w.ctx, ref) })
+}
+
+// opListPeople lists partners or customers: their cursors hold a time
+// and an id, the same on every store, so pages compare as they are.
+func (w *rapidWorld) opListPeople() {
+	limit := rapid.SampledFrom([]int{0, 1, 2, 5}).Draw(w.t, "people_limit")
+	page := rapid.IntRange(0, 3).Draw(w.t, "people_page")
+	if rapid.Bool().Draw(w.t, "list_partners") {
+		opts := commission.PartnerListOptions{Limit: limit, Page: page}
+		switch rapid.IntRange(0, 3).Draw(w.t, "partners_filter") {
+		case 1:
+			opts.Statuses = []commission.PartnerStatus{rapid.SampledFrom([]commission.PartnerStatus{
+				commission.PartnerActive, commission.PartnerPending, commission.PartnerArchived, commission.PartnerDeleted}).Draw(w.t, "partners_status")}
+		case 2:
+			opts.Tag = rapid.SampledFrom(rapidgen.PartnerTags).Draw(w.t, "partners_tag")
+		case 3:
+			opts.Email = rapid.SampledFrom(rapidEmails).Draw(w.t, "partners_email")
+		}
+		w.do("Partners "+rapidJSON(w.t, opts), func(e *commission.Engine) (any, error) { return e.Partners(w.ctx, opts) })
+		return
+	}
+	opts := commission.CustomerListOptions{Limit: limit, Page: page}
+	if rapid.Bool().Draw(w.t, "customers_by_partner") {
+		ref := w.genPartnerRef("customers_partner")
+		opts.Partner = &ref
+	}
+	if rapid.Bool().Draw(w.t, "customers_by_status") {
+		opts.Statuses = []commission.CustomerStatus{rapid.SampledFrom([]commission.CustomerStatus{
+			commission.CustomerActive, commission.CustomerSuspended, commission.CustomerDeleted}).Draw(w.t, "customers_status")}
+	}
+	w.do("Customers "+rapidJSON(w.t, opts), func(e *commission.Engine) (any, error) { return e.Customers(w.ctx, opts) })
 }
 
 func (w *rapidWorld) opRead() {
@@ -797,6 +878,12 @@ func (w *rapidWorld) compareEverything() {
 		ref := commission.PartnerRef{Key: k}
 		w.do("Partner "+rapidJSON(w.t, ref), func(e *commission.Engine) (any, error) { return e.Partner(w.ctx, ref) })
 	}
+	every := commission.PartnerListOptions{Limit: commission.MaxLimit, Statuses: []commission.PartnerStatus{
+		commission.PartnerActive, commission.PartnerPending, commission.PartnerArchived, commission.PartnerDeleted}}
+	w.do("Partners "+rapidJSON(w.t, every), func(e *commission.Engine) (any, error) { return e.Partners(w.ctx, every) })
+	everyC := commission.CustomerListOptions{Limit: commission.MaxLimit, Statuses: []commission.CustomerStatus{
+		commission.CustomerActive, commission.CustomerSuspended, commission.CustomerDeleted}}
+	w.do("Customers "+rapidJSON(w.t, everyC), func(e *commission.Engine) (any, error) { return e.Customers(w.ctx, everyC) })
 	for _, k := range rapidCustomerKeys {
 		ref := commission.CustomerRef{Key: k}
 		w.do("Customer "+rapidJSON(w.t, ref), func(e *commission.Engine) (any, error) { return e.Customer(w.ctx, ref) })

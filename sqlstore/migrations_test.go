@@ -87,7 +87,7 @@ func TestExportedMigrationsAreTheSchema(t *testing.T) {
 			// histories.
 			Checks: 5,
 			Groups: []string{"rollback", "duplicates", "values", "references", "rewards", "listing", "history", "counters",
-				"engine", "money values", "entries", "refunds", "balances", "payouts", "money listing", "money rollback", "events", "webhooks"},
+				"engine", "money values", "entries", "refunds", "balances", "payouts", "money listing", "money rollback", "events", "webhooks", "people"},
 		})
 	})
 }

@@ -40,6 +40,7 @@ type queries struct {
 	money                 moneyQueries   // entries, refunds, payouts; see moneyqueries.go
 	events                eventQueries   // the event log; see events.go
 	webhooks              webhookQueries // endpoints and deliveries; see webhooks.go
+	people                peopleQueries  // changing partners and customers; see people.go
 	transactionSelectList string
 	rewardSelectList      string
 }
@@ -77,6 +78,7 @@ func newQueries(d Dialect) *queries {
 	q.money = q.moneyQueries()
 	q.events = newEventQueries(d)
 	q.webhooks = newWebhookQueries(d)
+	q.people = newPeopleQueries(q)
 	if d != Postgres { // see pgcounters.go
 		q.counters = newCounterQueries(d)
 	}

@@ -15,7 +15,7 @@
 // rewards, view, listing, history, counters, isolation, concurrency,
 // context, engine, hostile, and the money lifecycle's: money values,
 // entries, refunds, balances, payouts, money listing, money rollback,
-// money isolation; events and webhooks); every subtest starts from a fresh store made by
+// money isolation; events, webhooks and people); every subtest starts from a fresh store made by
 // Harness.New. The property-based subtests run 20 rapid checks (4 with
 // -short) unless -rapid.checks or RAPID_CHECKS is given, so that a store
 // on a database still runs the suite in seconds.
@@ -93,6 +93,7 @@ func Run(t *testing.T, h Harness) {
 		{"money isolation", moneyIsolationTests()},
 		{"events", eventTests()},
 		{"webhooks", webhookTests()},
+		{"people", peopleTests()},
 	}
 	for _, g := range groups {
 		if len(h.Groups) > 0 && !slices.Contains(h.Groups, g.name) {
