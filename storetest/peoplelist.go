@@ -165,64 +165,34 @@ func testPeoplePaging(t *testing.T, h Harness) {
 		{Statuses: []commission.PartnerStatus{commission.PartnerActive}, Limit: 100},
 		{Tag: "t", Statuses: []commission.PartnerStatus{commission.PartnerArchived}, Limit: 100},
 	} {
-		whole := listPartners(t, s, "a", q)
-		for _, size := range []int{1, 4, 7} {
-			var walked, byOffset []string
-			cursor := q
-			cursor.Limit = size
-			for {
-				page := listPartners(t, s, "a", cursor)
-				walked = append(walked, partnerIDs(page)...)
-				if len(page) < size {
-					break
-				}
-				last := page[len(page)-1]
-				cursor.After = &commission.RewardPosition{CreatedAt: last.CreatedAt, ID: last.ID}
-			}
-			for offset := 0; ; offset += size {
+		requirePaged(t, fmt.Sprintf("partners %+v", q), partnerIDs(listPartners(t, s, "a", q)),
+			func(after *commission.RewardPosition, offset, limit int) ([]string, *commission.RewardPosition) {
 				page := q
-				page.Offset, page.Limit = offset, size
-				ids := partnerIDsOf(t, s, "a", page)
-				byOffset = append(byOffset, ids...)
-				if len(ids) < size {
-					break
+				page.After, page.Offset, page.Limit = after, offset, limit
+				ps := listPartners(t, s, "a", page)
+				if len(ps) == 0 {
+					return nil, nil
 				}
-			}
-			require.Equal(t, partnerIDs(whole), walked, "partners by cursor, %d a page, %+v", size, q)
-			require.Equal(t, partnerIDs(whole), byOffset, "partners by offset, %d a page, %+v", size, q)
-		}
+				last := ps[len(ps)-1]
+				return partnerIDs(ps), &commission.RewardPosition{CreatedAt: last.CreatedAt, ID: last.ID}
+			})
 	}
 	for _, q := range []commission.CustomerQuery{
 		{Limit: 100},
 		{PartnerID: "p1", Limit: 100},
 		{PartnerID: "p2", Statuses: []commission.CustomerStatus{commission.CustomerActive}, Limit: 100},
 	} {
-		whole := listCustomers(t, s, "a", q)
-		for _, size := range []int{1, 4, 7} {
-			var walked, byOffset []string
-			cursor := q
-			cursor.Limit = size
-			for {
-				page := listCustomers(t, s, "a", cursor)
-				walked = append(walked, customerIDs(page)...)
-				if len(page) < size {
-					break
-				}
-				last := page[len(page)-1]
-				cursor.After = &commission.RewardPosition{CreatedAt: last.CreatedAt, ID: last.ID}
-			}
-			for offset := 0; ; offset += size {
+		requirePaged(t, fmt.Sprintf("customers %+v", q), customerIDs(listCustomers(t, s, "a", q)),
+			func(after *commission.RewardPosition, offset, limit int) ([]string, *commission.RewardPosition) {
 				page := q
-				page.Offset, page.Limit = offset, size
-				ids := customerIDsOf(t, s, "a", page)
-				byOffset = append(byOffset, ids...)
-				if len(ids) < size {
-					break
+				page.After, page.Offset, page.Limit = after, offset, limit
+				cs := listCustomers(t, s, "a", page)
+				if len(cs) == 0 {
+					return nil, nil
 				}
-			}
-			require.Equal(t, customerIDs(whole), walked, "customers by cursor, %d a page, %+v", size, q)
-			require.Equal(t, customerIDs(whole), byOffset, "customers by offset, %d a page, %+v", size, q)
-		}
+				last := cs[len(cs)-1]
+				return customerIDs(cs), &commission.RewardPosition{CreatedAt: last.CreatedAt, ID: last.ID}
+			})
 	}
 
 	// A cursor at a place no row holds continues after it; one past the
@@ -239,4 +209,33 @@ func testPeoplePaging(t *testing.T, h Harness) {
 	require.Equal(t, want, got)
 	require.Empty(t, partnerIDsOf(t, s, "a", commission.PartnerQuery{After: &commission.RewardPosition{CreatedAt: t0.Add(-time.Hour), ID: "z"}, Limit: 100}))
 	require.Empty(t, customerIDsOf(t, s, "a", commission.CustomerQuery{PartnerID: "p1", After: &commission.RewardPosition{CreatedAt: t0, ID: ""}, Limit: 100}))
+}
+
+// requirePaged walks a listing by cursor and by offset, pages of 1, 4 and
+// 7, with read (a page after a cursor, or at an offset, and its last
+// row's place), and requires both walks to give whole.
+func requirePaged(t *testing.T, what string, whole []string,
+	read func(after *commission.RewardPosition, offset, limit int) ([]string, *commission.RewardPosition)) {
+	t.Helper()
+	for _, size := range []int{1, 4, 7} {
+		var walked, byOffset []string
+		var after *commission.RewardPosition
+		for {
+			ids, last := read(after, 0, size)
+			walked = append(walked, ids...)
+			if len(ids) < size {
+				break
+			}
+			after = last
+		}
+		for offset := 0; ; offset += size {
+			ids, _ := read(nil, offset, size)
+			byOffset = append(byOffset, ids...)
+			if len(ids) < size {
+				break
+			}
+		}
+		require.Equal(t, whole, walked, "%s by cursor, %d a page", what, size)
+		require.Equal(t, whole, byOffset, "%s by offset, %d a page", what, size)
+	}
 }
