@@ -131,6 +131,12 @@ type StoreTx interface {
 	// Transactions lists transactions newest first by (CreatedAt, Seq),
 	// filtered and paged by q.
 	Transactions(ctx context.Context, q TransactionQuery) ([]*Transaction, error)
+	// Recorded lists transactions in the order they were stored, by Seq
+	// (oldest first), those with a Seq above after, at most limit, with
+	// their rewards; every state, deleted included. Its cost per page must
+	// not grow with the program's history: Engine.Simulate walks the whole
+	// history with it.
+	Recorded(ctx context.Context, after int64, limit int) ([]*Transaction, error)
 
 	// Reward returns the reward with id. ErrNotFound if unknown. It need
 	// not lock: a reward changes only with its transaction, which the

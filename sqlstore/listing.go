@@ -11,9 +11,15 @@ import (
 
 func (t *tx) Transactions(ctx context.Context, q commission.TransactionQuery) ([]*commission.Transaction, error) {
 	query, args := t.listQuery(q)
+	return t.queryTransactions(ctx, "list transactions", query, args...)
+}
+
+// queryTransactions runs a query of transactionSelectList rows and
+// returns its transactions with their rewards; what names it in errors.
+func (t *tx) queryTransactions(ctx context.Context, what, query string, args ...any) ([]*commission.Transaction, error) {
 	rows, err := t.q.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("sqlstore: list transactions: %w", err)
+		return nil, fmt.Errorf("sqlstore: %s: %w", what, err)
 	}
 	var out []*commission.Transaction
 	for rows.Next() {

@@ -94,6 +94,7 @@ func Run(t *testing.T, h Harness) {
 		{"events", eventTests()},
 		{"webhooks", webhookTests()},
 		{"people", peopleTests()},
+		{"simulate", simulateTests()},
 	}
 	for _, g := range groups {
 		if len(h.Groups) > 0 && !slices.Contains(h.Groups, g.name) {

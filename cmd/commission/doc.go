@@ -8,6 +8,7 @@
 //	commission export     a partner's rewards or earnings over dates, as CSV
 //	commission balance    what a partner is owed, and where it sits
 //	commission payout     pay out what a partner is owed
+//	commission simulate   replay the stored sales under other rules; compare rewards
 //
 // Without -program, the program is id "default", an affiliate program in
 // USD paying 30% of every sale. serve takes its API keys from

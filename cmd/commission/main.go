@@ -53,7 +53,7 @@ type command struct {
 var commands []*command
 
 func init() {
-	commands = []*command{serveCmd, migrateCmd, importCmd, exportCmd, balanceCmd, payoutCmd}
+	commands = []*command{serveCmd, migrateCmd, importCmd, exportCmd, balanceCmd, payoutCmd, simulateCmd}
 }
 
 func lookup(name string) *command {
