@@ -15,10 +15,19 @@
 // rewards, view, listing, history, counters, isolation, concurrency,
 // context, engine, hostile, and the money lifecycle's: money values,
 // entries, refunds, balances, payouts, money listing, money rollback,
-// money isolation; events, webhooks and people); every subtest starts from a fresh store made by
-// Harness.New. The property-based subtests run 20 rapid checks (4 with
-// -short) unless -rapid.checks or RAPID_CHECKS is given, so that a store
-// on a database still runs the suite in seconds.
+// money isolation; events, webhooks, people and simulate); every subtest
+// starts from a fresh store made by Harness.New. The property-based
+// subtests run 20 rapid checks (4 with -short) unless -rapid.checks or
+// RAPID_CHECKS is given, so that a store on a database still runs the
+// suite in seconds.
+//
+// Like net/http/httptest, storetest is for tests: import it from _test.go
+// files only. It uses testify and rapid, which a program importing the
+// engine, its stores, its service or its command never links, since none
+// of them imports storetest (the root package's
+// TestNoTestingLibraryInBuilds checks this); a module importing
+// commission gets neither in its build list unless it imports storetest
+// or commissiontest itself.
 package storetest
 
 import (
