@@ -207,6 +207,13 @@ func (e *Engine) reward(s *earning) {
 		tmpl.AmountUnits, tmpl.IsCurrency = e.prog.Currency, true
 	}
 	amount := converted(s.rate, t.Amount)
+	// Room for a reward per line, the levels and the friend's at once: a
+	// Reward is large, and growing the slice reward by reward copies them.
+	room := max(len(t.Products), 1) + len(s.uplines)
+	if len(e.rules.friend) > 0 {
+		room++
+	}
+	t.Rewards = make([]Reward, 0, room)
 	if t.Reward != nil {
 		e.rewardSet(t, &tmpl, converted(s.rate, *t.Reward), amount)
 	} else {
@@ -234,6 +241,9 @@ func (e *Engine) reward(s *earning) {
 		}
 	}
 	t.Qualified = len(t.Rewards) > 0
+	if !t.Qualified {
+		t.Rewards = nil // as when nothing was made room for
+	}
 }
 
 // converted is an amount in the program currency at rate, when there is

@@ -93,22 +93,7 @@ func (r *replay) run(ctx context.Context, tx commission.StoreTx) error {
 	for _, c := range ppl.customers {
 		r.byID[c.ID] = c
 	}
-	var after int64
-	for {
-		page, err := tx.Recorded(ctx, after, pageSize)
-		if err != nil {
-			return fmt.Errorf("simulate: reading sales: %w", err)
-		}
-		for _, t := range page {
-			if err := r.sale(ctx, tx, t); err != nil {
-				return err
-			}
-		}
-		if len(page) < pageSize {
-			return nil
-		}
-		after = page[len(page)-1].Seq
-	}
+	return r.replayHistory(ctx, tx)
 }
 
 // addPartners stores the program's partners in the private store, as
@@ -125,7 +110,8 @@ func (r *replay) addPartners(ctx context.Context, partners []*commission.Partner
 }
 
 // sale replays one stored transaction, after what happened before it.
-func (r *replay) sale(ctx context.Context, tx commission.StoreTx, t *commission.Transaction) error {
+func (r *replay) sale(ctx context.Context, s stored) error {
+	t := s.t
 	// A backdated sale was recorded after the sales before it.
 	at := later(t.CreatedAt, r.at)
 	r.at = at
@@ -136,10 +122,7 @@ func (r *replay) sale(ctx context.Context, tx commission.StoreTx, t *commission.
 	if err != nil {
 		return err
 	}
-	acts, err := r.later(ctx, tx, t)
-	if err != nil {
-		return err
-	}
+	acts := r.later(s)
 	r.replayed++
 	if r.inRange(t) {
 		r.reported++
@@ -183,22 +166,15 @@ func (r *replay) catchUp(ctx context.Context, at time.Time) error {
 	}
 }
 
-// later reads what was done to t after it was recorded, and queues it.
-func (r *replay) later(ctx context.Context, tx commission.StoreTx, t *commission.Transaction) ([]action, error) {
-	var refunds []*commission.Refund
-	if t.Refunded.Sign() > 0 {
-		var err error
-		if refunds, err = tx.Refunds(ctx, t.Key); err != nil {
-			return nil, fmt.Errorf("simulate: reading the refunds of %q: %w", t.Key, err)
-		}
-	}
-	acts := storedActions(refunds, t)
+// later queues what was done to a sale after it was recorded.
+func (r *replay) later(s stored) []action {
+	acts := storedActions(s.refunds, s.t)
 	for i := range acts {
 		r.orders++
 		acts[i].order = r.orders
 		heap.Push(&r.actions, acts[i])
 	}
-	return acts, nil
+	return acts
 }
 
 // finish replays the actions left and creates the customers left, in

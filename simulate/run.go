@@ -13,14 +13,22 @@ import (
 //
 // Errors: a *commission.ValidationError naming the bad fields of
 // opts.Rules (under "rules."), the store's errors, a sale the candidate
-// rules refuse (wrapped, naming it), and what opts.Each returns.
+// rules refuse (wrapped, naming it), and what opts.Each returns. Run
+// reads the history in one read of the store (a snapshot on the SQL
+// stores); should the store run that read again, Each and Progress see
+// the sales again from the first.
 func Run(ctx context.Context, store commission.Store, program commission.Program, opts Options) (*Report, error) {
-	r, err := newReplay(program, opts)
-	if err != nil {
+	if _, err := newReplay(program, opts); err != nil { // the rules, checked before anything is read
 		return nil, err
 	}
 	var rep *Report
-	err = store.View(ctx, program.ID, func(tx commission.StoreTx) error {
+	err := store.View(ctx, program.ID, func(tx commission.StoreTx) error {
+		// A store may run a read again (after a serialization failure):
+		// each run replays from the start.
+		r, err := newReplay(program, opts)
+		if err != nil {
+			return err
+		}
 		if err := r.run(ctx, tx); err != nil {
 			return err
 		}

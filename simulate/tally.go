@@ -51,25 +51,55 @@ func (t *tally) add(stored, simulated *commission.Transaction, order int64) {
 		tot.Old = tot.Old.Add(d)
 		tot.OldRewards++
 	})
-	var new map[string]decimal.Decimal
+	var sim unitSums
 	if simulated != nil {
-		new = t.sum(simulated, func(tot *Total, d decimal.Decimal) {
+		sim = t.sum(simulated, func(tot *Total, d decimal.Decimal) {
 			tot.New = tot.New.Add(d)
 			tot.NewRewards++
 		})
 	}
-	t.change(stored, old, new, order)
+	t.change(stored, old, sim, order)
+}
+
+// unitSums are what one sale's rewards pay per unit: a sale's rewards
+// are in one or two units, so a list, not a map.
+type unitSums []unitSum
+
+type unitSum struct {
+	units string
+	sum   decimal.Decimal
+}
+
+// add adds d in units.
+func (u unitSums) add(units string, d decimal.Decimal) unitSums {
+	for i := range u {
+		if u[i].units == units {
+			u[i].sum = u[i].sum.Add(d)
+			return u
+		}
+	}
+	return append(u, unitSum{units, d})
+}
+
+// of is the sum in units, and whether there is one.
+func (u unitSums) of(units string) (decimal.Decimal, bool) {
+	for _, s := range u {
+		if s.units == units {
+			return s.sum, true
+		}
+	}
+	return decimal.Zero, false
 }
 
 // sum adds each reward of tr to its total with add, and returns what tr
 // pays per unit.
-func (t *tally) sum(tr *commission.Transaction, add func(*Total, decimal.Decimal)) map[string]decimal.Decimal {
-	byUnit := make(map[string]decimal.Decimal, 1)
+func (t *tally) sum(tr *commission.Transaction, add func(*Total, decimal.Decimal)) unitSums {
+	var byUnit unitSums
 	for i := range tr.Rewards {
 		r := &tr.Rewards[i]
 		d := pays(r)
 		add(t.total(r), d)
-		byUnit[r.AmountUnits] = byUnit[r.AmountUnits].Add(d)
+		byUnit = byUnit.add(r.AmountUnits, d)
 	}
 	return byUnit
 }
@@ -91,27 +121,28 @@ func (t *tally) total(r *commission.Reward) *Total {
 }
 
 // change keeps the sale's change in each unit among the largest.
-func (t *tally) change(stored *commission.Transaction, old, new map[string]decimal.Decimal, order int64) {
+func (t *tally) change(stored *commission.Transaction, old, sim unitSums, order int64) {
 	if t.top == 0 {
 		return
 	}
-	for units, o := range old {
-		t.keep(stored, units, o, new[units], order)
+	for _, o := range old {
+		n, _ := sim.of(o.units)
+		t.keep(stored, o.units, o.sum, n, order)
 	}
-	for units, n := range new {
-		if _, seen := old[units]; !seen {
-			t.keep(stored, units, decimal.Zero, n, order)
+	for _, n := range sim {
+		if _, seen := old.of(n.units); !seen {
+			t.keep(stored, n.units, decimal.Zero, n.sum, order)
 		}
 	}
 }
 
-func (t *tally) keep(stored *commission.Transaction, units string, old, new decimal.Decimal, order int64) {
-	diff := new.Sub(old)
+func (t *tally) keep(stored *commission.Transaction, units string, old, sim decimal.Decimal, order int64) {
+	diff := sim.Sub(old)
 	if diff.IsZero() {
 		return
 	}
 	c := ranked{SaleChange: SaleChange{TransactionKey: stored.Key, CreatedAt: stored.CreatedAt, Units: units,
-		Old: old, New: new, Difference: diff}, size: diff.Abs(), order: order}
+		Old: old, New: sim, Difference: diff}, size: diff.Abs(), order: order}
 	if len(t.changes) < t.top {
 		heap.Push(&t.changes, c)
 		return

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strconv"
 	"strings"
@@ -21,23 +22,28 @@ func (t *tx) queryTransactions(ctx context.Context, what, query string, args ...
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: %s: %w", what, err)
 	}
-	var out []*commission.Transaction
-	for rows.Next() {
-		tr, err := scanTransaction(rows)
-		if err != nil {
-			rows.Close()
-			return nil, err
-		}
-		out = append(out, tr)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	out, err := scanTransactions(rows)
+	if err != nil {
 		return nil, err
 	}
 	if err := t.attachRewards(ctx, out); err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// scanTransactions reads rows of transactionSelectList, and closes them.
+func scanTransactions(rows *sql.Rows) ([]*commission.Transaction, error) {
+	defer rows.Close()
+	var out []*commission.Transaction
+	for rows.Next() {
+		tr, err := scanTransaction(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, tr)
+	}
+	return out, rows.Err()
 }
 
 // listQuery is the statement, and its arguments, selecting the page q of
@@ -124,10 +130,8 @@ func (t *tx) attachRewards(ctx context.Context, txs []*commission.Transaction) e
 	if len(txs) == 0 {
 		return nil
 	}
-	byKey := make(map[string]*commission.Transaction, len(txs))
 	args := []any{t.program}
 	for _, tr := range txs {
-		byKey[tr.Key] = tr
 		args = append(args, tr.Key)
 	}
 	query := "SELECT " + t.s.q.rewardSelectList + " FROM commission_rewards WHERE program_id = ? AND tx_key IN " +
@@ -136,13 +140,29 @@ func (t *tx) attachRewards(ctx context.Context, txs []*commission.Transaction) e
 	if err != nil {
 		return fmt.Errorf("sqlstore: rewards: %w", err)
 	}
+	return attachRows(rows, txs)
+}
+
+// attachRows appends each reward of rows (rewardSelectList, in position
+// order within a transaction) to its transaction among txs, and closes
+// rows.
+func attachRows(rows *sql.Rows, txs []*commission.Transaction) error {
 	defer rows.Close()
+	byKey := make(map[string]*commission.Transaction, len(txs))
+	for _, tr := range txs {
+		byKey[tr.Key] = tr
+	}
+	r := new(commission.Reward) // scanned into, row after row
 	for rows.Next() {
-		r, err := scanReward(rows)
-		if err != nil {
+		if err := scanRewardInto(rows, r); err != nil {
 			return err
 		}
-		tr := byKey[r.TransactionKey]
+		tr, ok := byKey[r.TransactionKey]
+		if !ok {
+			// Recorded's range of seq: a transaction that committed
+			// between its two queries, not on the page.
+			continue
+		}
 		tr.Rewards = append(tr.Rewards, *r)
 	}
 	return rows.Err()

@@ -24,6 +24,16 @@ func (t *tx) Reward(ctx context.Context, id string) (*commission.Reward, error) 
 // scanReward reads the columns of rewardSelectList.
 func scanReward(row scanner) (*commission.Reward, error) {
 	var r commission.Reward
+	if err := scanRewardInto(row, &r); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// scanRewardInto reads the columns of rewardSelectList into r, which it
+// overwrites.
+func scanRewardInto(row scanner, r *commission.Reward) error {
+	*r = commission.Reward{}
 	var reviewEnds, decided, deleted sql.NullInt64
 	var amount, explanation, reversed string
 	var created int64
@@ -32,20 +42,20 @@ func scanReward(row scanner) (*commission.Reward, error) {
 		&amount, &r.AmountUnits, &r.IsCurrency, &r.Credit, &r.ProductID, &r.ProductType, &created, &deleted, &explanation,
 		&r.Line, &reversed, &r.PayoutID)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if r.Amount, err = parseMoney(amount); err != nil {
-		return nil, err
+		return err
 	}
 	if r.Reversed, err = parseMoney(reversed); err != nil {
-		return nil, err
+		return err
 	}
 	if err := json.Unmarshal([]byte(explanation), &r.Explanation); err != nil {
-		return nil, fmt.Errorf("sqlstore: explanation of reward %q: %w", r.ID, err)
+		return fmt.Errorf("sqlstore: explanation of reward %q: %w", r.ID, err)
 	}
 	r.ReviewEndsAt, r.DecidedAt, r.DeletedAt = fromNullMicros(reviewEnds), fromNullMicros(decided), fromNullMicros(deleted)
 	r.CreatedAt = fromMicros(created)
-	return &r, nil
+	return nil
 }
 
 func (t *tx) SetRewardStatus(ctx context.Context, id string, status commission.RewardStatus, reason string, at time.Time) error {

@@ -61,8 +61,11 @@ func scanTransaction(row scanner) (*commission.Transaction, error) {
 	if tr.Rate, err = parseNullMoney(rate); err != nil {
 		return nil, err
 	}
-	if err := json.Unmarshal([]byte(products), &tr.Products); err != nil {
-		return nil, fmt.Errorf("sqlstore: products of %q: %w", tr.Key, err)
+	// Most sales have no lines, stored as null: no decoding needed.
+	if products != "null" {
+		if err := json.Unmarshal([]byte(products), &tr.Products); err != nil {
+			return nil, fmt.Errorf("sqlstore: products of %q: %w", tr.Key, err)
+		}
 	}
 	tr.CreatedAt, tr.DeletedAt = fromMicros(created), fromNullMicros(deleted)
 	return &tr, nil

@@ -131,14 +131,17 @@ func (h *simHistory) newCustomer(t *rapid.T) commission.CustomerInput {
 	return in
 }
 
+// sale records one to three sales, one after the other.
 func (h *simHistory) sale(t *rapid.T) {
-	h.tick()
-	in := h.saleInput(t)
-	if _, err := h.eng.CreateTransaction(ctx, in); err == nil {
-		h.sales = append(h.sales, in.Key)
-		h.recorded(in)
-	} else {
-		h.requireRefusal(t, err)
+	for range rapid.IntRange(1, 3).Draw(t, "sales") {
+		h.tick()
+		in := h.saleInput(t)
+		if _, err := h.eng.CreateTransaction(ctx, in); err == nil {
+			h.sales = append(h.sales, in.Key)
+			h.recorded(in)
+		} else {
+			h.requireRefusal(t, err)
+		}
 	}
 }
 
@@ -229,6 +232,13 @@ func (h *simHistory) refund(t *rapid.T) {
 	require.NoError(t, err)
 	left := sale.Amount.Sub(sale.Refunded)
 	in := commission.RefundInput{Key: h.key("r")}
+	if len(sale.Products) > 0 && rapid.Bool().Draw(t, "by_line") {
+		l := rapid.SampledFrom(sale.Products).Draw(t, "line")
+		part := l.ProductPrice.Div(decimal.NewFromInt(2)).RoundDown(2)
+		in.Products = []commission.RefundLine{{ProductID: l.ProductID, Amount: &part}}
+		h.refunded(t, key, in)
+		return
+	}
 	if left.IsPositive() && !rapid.Bool().Draw(t, "full") {
 		part := left.Div(decimal.NewFromInt(int64(rapid.IntRange(2, 5).Draw(t, "part")))).RoundDown(2)
 		if part.IsPositive() {
@@ -236,7 +246,12 @@ func (h *simHistory) refund(t *rapid.T) {
 		}
 	}
 	in.Amount = &left
-	if _, err = h.eng.RefundTransaction(ctx, key, in); err != nil {
+	h.refunded(t, key, in)
+}
+
+// refunded refunds a sale, or accepts why the engine would not.
+func (h *simHistory) refunded(t *rapid.T, key string, in commission.RefundInput) {
+	if _, err := h.eng.RefundTransaction(ctx, key, in); err != nil {
 		h.requireRefusal(t, err)
 	}
 	h.changed = true
@@ -288,7 +303,33 @@ func (h *simHistory) requireSimulatedEqual(t *rapid.T, s commission.Store) {
 	require.NoError(t, err)
 	if len(all.Transactions) < commission.MaxLimit {
 		require.Len(t, all.Transactions, reported, "every stored transaction is reported")
+		h.requireRange(t, s, all.Transactions)
 	}
+}
+
+// requireRange simulates the sales of a random range of the history:
+// those created within it are reported, every one, and no other.
+func (h *simHistory) requireRange(t *rapid.T, s commission.Store, all []*commission.Transaction) {
+	span := h.clock.Now().Sub(t0)
+	from := t0.Add(time.Duration(rapid.Int64Range(0, int64(span)).Draw(t, "from")))
+	to := from.Add(time.Duration(rapid.Int64Range(1, int64(span)+1).Draw(t, "length")))
+	want := map[string]bool{}
+	for _, tr := range all {
+		if !tr.CreatedAt.Before(from) && tr.CreatedAt.Before(to) {
+			want[tr.Key] = true
+		}
+	}
+	got := map[string]bool{}
+	rep, err := simulate.Run(ctx, s, h.eng.Program(), simulate.Options{Rules: h.prog.Rules, From: from, To: to,
+		Each: func(stored, simulated *commission.Transaction) error {
+			got[stored.Key] = true
+			requireSameRewards(t, stored, simulated)
+			return nil
+		}})
+	require.NoError(t, err)
+	require.Equal(t, want, got)
+	require.EqualValues(t, len(want), rep.Sales)
+	require.EqualValues(t, len(all), rep.Replayed)
 }
 
 // requireSameRewards requires a simulated sale to earn what the stored
