@@ -15,6 +15,11 @@ import (
 type batch struct {
 	buyers map[CustomerRef]*Buyer
 	sales  map[string][]batchSale // by customer id
+	// built are the transactions built and not stored yet, the signups
+	// of the customers the bulk creates among its sales, in the order
+	// their rewards were computed: the order they are stored in, which
+	// StoreTx.Recorded gives back.
+	built []*Transaction
 	// values are the counters the batch has read, with what it added
 	// since; pending is what it has added and not written yet.
 	values  map[CounterKey]decimal.Decimal

@@ -12,6 +12,7 @@ import (
 
 	"github.com/commissionkit/commission"
 	"github.com/commissionkit/commission/internal/rapidgen"
+	"github.com/commissionkit/commission/memstore"
 	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/require"
 	"pgregory.net/rapid"
@@ -313,4 +314,37 @@ func requireBulkEqualsSingles(rt *rapid.T, engA, engB *commission.Engine, ins []
 	for i := range la {
 		propRequireSameTx(rt, "listed "+la[i].Key, la[i], lb[i])
 	}
+}
+
+// A bulk stores the signups of the customers it creates among its sales
+// in the order their rewards were computed, so that the order the store
+// records them in (StoreTx.Recorded, which simulations replay) is the
+// order the engine decided them in.
+func TestBulkStoresSignupsInTurn(t *testing.T) {
+	ctx := context.Background()
+	store := memstore.New()
+	p := rafProgram(commission.RuleSet{Trigger: commission.TriggerSignup, Default: commission.Flat(dec("10"))})
+	eng, err := commission.New(store, p, commission.WithClock(newClock(t0).Now), commission.WithIDGenerator(seqIDs()))
+	require.NoError(t, err)
+	_, err = eng.CreateCustomer(ctx, commission.CustomerInput{Key: "referrer"})
+	require.NoError(t, err)
+	_, err = eng.CreateCustomer(ctx, commission.CustomerInput{Key: "old", ReferringCustomer: &commission.CustomerRef{Key: "referrer"}})
+	require.NoError(t, err)
+	friend := sale("s-new", "new", "20")
+	friend.Options.CreateCustomer = true
+	friend.Customer.ReferringCustomer = &commission.CustomerRef{Key: "referrer"}
+	out, err := eng.CreateTransactions(ctx, []commission.TransactionInput{sale("s-old", "old", "10"), friend})
+	require.NoError(t, err)
+
+	var keys []string
+	require.NoError(t, store.View(ctx, p.ID, func(tx commission.StoreTx) error {
+		page, err := tx.Recorded(ctx, 0, 10)
+		for _, tr := range page {
+			keys = append(keys, tr.Key)
+		}
+		return err
+	}))
+	newID := out[1].CustomerID
+	require.Len(t, keys, 4)
+	require.Equal(t, []string{"s-old", "signup:" + newID, "s-new"}, keys[1:])
 }

@@ -161,7 +161,9 @@ func (e *Engine) prepareBulk(ctx context.Context, ins []TransactionInput, now ti
 }
 
 // storeBulk builds every sale of a bulk in w's batch, then writes the
-// counters they add and the sales, in as few calls as the store can.
+// counters they add and the sales, with the signups of the customers
+// they create in the order they were built, in as few calls as the store
+// can.
 func (e *Engine) storeBulk(ctx context.Context, w *work, ins []TransactionInput) ([]*Transaction, error) {
 	out := make([]*Transaction, len(ins))
 	for i := range ins {
@@ -170,6 +172,7 @@ func (e *Engine) storeBulk(ctx context.Context, w *work, ins []TransactionInput)
 			return nil, e.bulkItemErr(ctx, w.tx, ins[:i], i, err)
 		}
 		out[i] = t
+		w.batch.built = append(w.batch.built, t)
 	}
 	if err := w.flush(ctx); err != nil {
 		return nil, err
@@ -177,7 +180,7 @@ func (e *Engine) storeBulk(ctx context.Context, w *work, ins []TransactionInput)
 	for _, t := range out {
 		recordSale(w.tx, t)
 	}
-	if err := w.tx.InsertTransactions(ctx, out); err != nil {
+	if err := w.tx.InsertTransactions(ctx, w.batch.built); err != nil {
 		if errors.Is(err, ErrDuplicateKey) {
 			return nil, &keyTakenError{index: -1, err: err}
 		}

@@ -58,7 +58,11 @@ func (e *Engine) signedUp(ctx context.Context, w *work, b *Buyer) error {
 	if err := e.earn(ctx, w, &earning{t: t, b: b}); err != nil {
 		return err
 	}
-	if len(t.Rewards) == 0 || w.dry {
+	switch {
+	case len(t.Rewards) == 0 || w.dry:
+		return nil
+	case w.batch != nil: // stored with the bulk's sales, in turn
+		w.batch.built = append(w.batch.built, t)
 		return nil
 	}
 	return w.tx.InsertTransaction(ctx, t)

@@ -52,9 +52,11 @@
 //     creation, if later), so that a refund, deletion or new customer
 //     made between the two is replayed after it;
 //   - changes made at the same microsecond are replayed in this order:
-//     customers, refunds and deletions, then the sale; customers created
-//     at one instant (by one bulk) are created in the order of their
-//     ids, which decides which of them reaches a goal on signups.
+//     customers, refunds and deletions, then the sale. A customer created
+//     at a sale's very instant is created when its own first sale or
+//     signup is replayed: in a bulk, after the bulk's sales before it,
+//     as the engine created it; created on its own, after another
+//     caller's sales of that microsecond too.
 //
 // Sales recorded by engines writing at once are stored in the order of
 // their Seq, which may differ from the order they committed in.

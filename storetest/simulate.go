@@ -37,9 +37,8 @@ type simHistory struct {
 	// backdated sale was recorded, so simulate replays it right after the
 	// sale recorded before it, and a history that simulate can replay
 	// exactly backdates no sale in between.
-	changed    bool
-	newAllowed bool // a sale may create its customer
-	n          int
+	changed bool
+	n       int
 }
 
 // testSimulateEqualsReality draws a program and a history of partners,
@@ -68,7 +67,7 @@ func testSimulateEqualsReality(t *testing.T, h Harness) {
 func newHistory(t *rapid.T, s commission.Store) *simHistory {
 	p := rapidgen.Program().Draw(t, "program")
 	p.ID = newProgramID("sim")
-	h := &simHistory{prog: p, clock: &clock{now: t0}, ended: map[string]bool{}, newAllowed: true}
+	h := &simHistory{prog: p, clock: &clock{now: t0}, ended: map[string]bool{}}
 	rates := modelRates{"EUR": dec("1.0837"), "GBP": rapidgen.Decimal(2, 6).Draw(t, "gbp")}
 	if rates["GBP"].IsZero() {
 		rates["GBP"] = dec("0.5")
@@ -147,16 +146,10 @@ func (h *simHistory) sale(t *rapid.T) {
 
 func (h *simHistory) bulk(t *rapid.T) {
 	h.tick()
-	// One new customer at the most: customers created at one instant
-	// are replayed in the order of their ids.
 	ins := make([]commission.TransactionInput, rapid.IntRange(2, 4).Draw(t, "bulk"))
 	for i := range ins {
 		ins[i] = h.saleInput(t)
-		if ins[i].Options.CreateCustomer {
-			h.newAllowed = false
-		}
 	}
-	h.newAllowed = true
 	if _, err := h.eng.CreateTransactions(ctx, ins); err == nil {
 		for _, in := range ins {
 			h.sales = append(h.sales, in.Key)
@@ -194,7 +187,7 @@ func (h *simHistory) requireRefusal(t *rapid.T, err error) {
 // or product lines, now or backdated.
 func (h *simHistory) saleInput(t *rapid.T) commission.TransactionInput {
 	in := commission.TransactionInput{Key: h.key("s")}
-	if len(h.customers) == 0 || h.newAllowed && rapidgen.OneIn(t, "new_customer", 5) {
+	if len(h.customers) == 0 || rapidgen.OneIn(t, "new_customer", 5) {
 		in.Customer = h.newCustomer(t)
 		in.Options.CreateCustomer = true
 	} else {
