@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -50,7 +49,7 @@ func scanRewardInto(row scanner, r *commission.Reward) error {
 	if r.Reversed, err = parseMoney(reversed); err != nil {
 		return err
 	}
-	if err := json.Unmarshal([]byte(explanation), &r.Explanation); err != nil {
+	if err := decodeExplanation(explanation, &r.Explanation); err != nil {
 		return fmt.Errorf("sqlstore: explanation of reward %q: %w", r.ID, err)
 	}
 	r.ReviewEndsAt, r.DecidedAt, r.DeletedAt = fromNullMicros(reviewEnds), fromNullMicros(decided), fromNullMicros(deleted)
