@@ -19,8 +19,9 @@ const (
 //     (checked where no part was capped or dropped for paying 0).
 //   - RefundsNetToZero: a reward of a sale refunded in full, deleted or
 //     archived pays nothing (Amount - Reversed is 0); after a partial
-//     refund, an uncapped reward pays round(exact × left ÷ sold) by its
-//     own rounding, never more than Amount; no reward pays less than 0.
+//     refund, a reward pays round(exact × left ÷ sold) by its own
+//     rounding (exact is its amount before rounding, or the amount a cap
+//     lowered it to), never more than Amount; no reward pays less than 0.
 //   - BalancesEqualTheEntries: Pending + NotPaid + InPayout + Paid -
 //     Clawback is what the earner's rewards in the unit pay (rejected
 //     ones left out); Pending is what its rewards in review pay; Paid what

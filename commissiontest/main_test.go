@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// TestMain bounds the time rapid shrinks a failure for, 30 s by default,
+// TestMain bounds the time rapid shrinks a failure for, 15 s by default,
 // to keep the planted-bug tests quick under the race detector, unless
 // -rapid.shrinktime or RAPID_SHRINKTIME says otherwise.
 func TestMain(m *testing.M) {

@@ -40,8 +40,6 @@ func checkRewardRefund(t *commission.Transaction, r *commission.Reward, lines []
 			return fmt.Errorf("%s still pays %s", what(), net)
 		}
 		return nil
-	case len(r.Explanation.Caps) > 0:
-		return nil // its share is of the capped amount, which the docs leave out
 	}
 	left, sold := t.Amount.Sub(t.Refunded), t.Amount
 	if lines != nil && r.Line > 0 && r.Line <= len(t.Products) {
@@ -51,8 +49,8 @@ func checkRewardRefund(t *commission.Transaction, r *commission.Reward, lines []
 	if sold.IsZero() || left.Equal(sold) {
 		return nil
 	}
-	exact := r.Amount
-	if r.Explanation.Exact != nil {
+	exact := r.Amount // the amount a cap lowered it to, when one did
+	if r.Explanation.Exact != nil && len(r.Explanation.Caps) == 0 {
 		exact = *r.Explanation.Exact
 	}
 	want := decimal.Min(roundingOf(r.Explanation.Rounding).share(exact, left, sold), r.Amount)
