@@ -243,3 +243,47 @@ func TestPeopleUpdateEvents(t *testing.T) {
 	require.NoError(t, err)
 	require.JSONEq(t, string(answered), string(events[1].Data))
 }
+
+// A signup that earns writes its transaction's and rewards' events, after
+// its customer's, alone or in a bulk, where they come in turn with the
+// bulk's sales.
+func TestSignupRewardsWriteEvents(t *testing.T) {
+	ctx := context.Background()
+	eng, _ := newEngine(t, rafProgram(commission.RuleSet{
+		Trigger: commission.TriggerSignup,
+		Default: commission.Flat(dec("10")),
+		Friend:  &commission.FriendReward{Commission: commission.Flat(dec("5"))},
+	}))
+	_, err := eng.CreateCustomer(ctx, commission.CustomerInput{Key: "referrer"})
+	require.NoError(t, err)
+	var cursor int64
+	newEvents(t, eng, &cursor)
+	referrer := &commission.CustomerRef{Key: "referrer"}
+
+	_, err = eng.CreateCustomer(ctx, commission.CustomerInput{Key: "f1", ReferringCustomer: referrer})
+	require.NoError(t, err)
+	events := newEvents(t, eng, &cursor)
+	require.Equal(t, []commission.EventType{commission.EventCustomerCreated, commission.EventTransactionCreated,
+		commission.EventRewardCreated, commission.EventRewardCreated}, eventTypes(events))
+	signup, err := eng.Transaction(ctx, "signup:"+eventResourceID(t, events[0]))
+	require.NoError(t, err)
+	require.Equal(t, signup.Rewards[0].ID, eventResourceID(t, events[2]))
+
+	friend := sale("s2", "f2", "20")
+	friend.Options.CreateCustomer = true
+	friend.Customer.ReferringCustomer = referrer
+	_, err = eng.CreateTransactions(ctx, []commission.TransactionInput{sale("s1", "f1", "10"), friend})
+	require.NoError(t, err)
+	// f2's customer, s1, f2's signup and its two rewards, s2.
+	require.Equal(t, []commission.EventType{commission.EventCustomerCreated, commission.EventTransactionCreated,
+		commission.EventTransactionCreated, commission.EventRewardCreated, commission.EventRewardCreated,
+		commission.EventTransactionCreated}, eventTypes(newEvents(t, eng, &cursor)))
+}
+
+// eventResourceID is the id in an event's data.
+func eventResourceID(t *testing.T, e commission.Event) string {
+	t.Helper()
+	var data struct{ ID string }
+	require.NoError(t, json.Unmarshal(e.Data, &data))
+	return data.ID
+}

@@ -177,7 +177,7 @@ func (e *Engine) storeBulk(ctx context.Context, w *work, ins []TransactionInput)
 	if err := w.flush(ctx); err != nil {
 		return nil, err
 	}
-	for _, t := range out {
+	for _, t := range w.batch.built {
 		recordSale(w.tx, t)
 	}
 	if err := w.tx.InsertTransactions(ctx, w.batch.built); err != nil {

@@ -39,7 +39,8 @@ func triggerMatches(trigger string, t *Transaction) bool {
 
 // signedUp counts a new customer towards its beneficiary's signups and,
 // when the rules reward signups (a signup trigger or goal), records the
-// signup as a transaction with the rewards it earns, if any.
+// signup as a transaction with the rewards it earns, if any, and their
+// events, as a sale's.
 func (e *Engine) signedUp(ctx context.Context, w *work, b *Buyer) error {
 	c := b.Customer
 	who := e.beneficiary(c.PartnerID, c.ReferringCustomerID)
@@ -61,10 +62,11 @@ func (e *Engine) signedUp(ctx context.Context, w *work, b *Buyer) error {
 	switch {
 	case len(t.Rewards) == 0 || w.dry:
 		return nil
-	case w.batch != nil: // stored with the bulk's sales, in turn
+	case w.batch != nil: // stored, with its events, with the bulk's sales, in turn
 		w.batch.built = append(w.batch.built, t)
 		return nil
 	}
+	recordSale(w.tx, t)
 	return w.tx.InsertTransaction(ctx, t)
 }
 
