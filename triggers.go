@@ -51,7 +51,7 @@ func (e *Engine) signedUp(ctx context.Context, w *work, b *Buyer) error {
 		return w.addCounters(ctx, signupDeltas(who, c))
 	}
 	t := &Transaction{
-		Key: signupKey(c.ID), Action: TriggerSignup, AmountUnits: e.prog.Currency, IsCurrency: true, Credit: e.prog.Rules.Credit,
+		Key: SignupKey(c.ID), Action: TriggerSignup, AmountUnits: e.prog.Currency, IsCurrency: true, Credit: e.prog.Rules.Credit,
 		Rewardable: true, CustomerID: c.ID, CustomerKey: c.Key, PartnerID: c.PartnerID, PartnerKey: c.PartnerKey,
 		ReferringCustomerID: c.ReferringCustomerID, ReferringCustomerKey: c.ReferringCustomerKey,
 		CreatedAt: c.CreatedAt, State: TransactionActive, Kind: e.prog.Kind,
@@ -78,9 +78,11 @@ func signupDeltas(who string, c *Customer) []CounterDelta {
 	}
 }
 
-// signupKey is the key of the transaction recording customerID's signup;
-// an id too long for a key is hashed.
-func signupKey(customerID string) string {
+// SignupKey is the key of the transaction the engine records for the
+// signup of the customer with customerID, when the rules reward signups
+// (a signup trigger or a goal on signups): "signup:" and the id, or its
+// SHA-256 in hex when the id is too long for a key.
+func SignupKey(customerID string) string {
 	if len(signupKeyPrefix)+len(customerID) <= maxKeyLen {
 		return signupKeyPrefix + customerID
 	}

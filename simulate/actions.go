@@ -12,6 +12,7 @@ type action struct {
 	at     time.Time
 	order  int64 // ties keep the order they were found in
 	key    string
+	signup bool                        // of a signup transaction, which the candidate rules may not record
 	refund *commission.Refund          // a refund, or
 	state  commission.TransactionState // the state the sale was put in
 }
@@ -26,7 +27,7 @@ func storedActions(refunds []*commission.Refund, t *commission.Transaction) []ac
 		out = append(out, action{at: r.CreatedAt, key: t.Key, refund: r})
 	}
 	if t.State != commission.TransactionActive && t.DeletedAt != nil {
-		out = append(out, action{at: *t.DeletedAt, key: t.Key, state: t.State})
+		out = append(out, action{at: *t.DeletedAt, key: t.Key, signup: isSignup(t), state: t.State})
 	}
 	return out
 }

@@ -34,6 +34,11 @@
 // so that a reported sale's rewards are compared with all that has
 // happened to it.
 //
+// A signup is stored as a transaction only when the rules it was made
+// under reward it. A signup that the candidate rules reward and the
+// stored ones did not is reported too, after the whole history, against
+// a stored transaction without rewards (and without Seq).
+//
 // Simulating the rules the stored rewards were computed under gives them
 // back exactly (the package's tests check this on every store), with
 // these exceptions, where the stored history does not say what happened:
@@ -51,12 +56,12 @@
 //     replayed after the sale recorded before it (or its customer's
 //     creation, if later), so that a refund, deletion or new customer
 //     made between the two is replayed after it;
-//   - changes made at the same microsecond are replayed in this order:
-//     customers, refunds and deletions, then the sale. A customer created
-//     at a sale's very instant is created when its own first sale or
-//     signup is replayed: in a bulk, after the bulk's sales before it,
-//     as the engine created it; created on its own, after another
-//     caller's sales of that microsecond too.
+//   - a change made at the very microsecond of a sale is replayed after
+//     it: customers created then (customers first), refunds and
+//     deletions. A customer is created earlier when the sale is its own
+//     or its signup: so a bulk's new customer is created after the
+//     bulk's sales before it, as the engine created it, and one created
+//     on its own at that microsecond after another caller's sale.
 //
 // Sales recorded by engines writing at once are stored in the order of
 // their Seq, which may differ from the order they committed in.

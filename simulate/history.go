@@ -48,23 +48,28 @@ func readHistory(ctx context.Context, tx commission.StoreTx, out chan<- []stored
 	}
 }
 
-// replayHistory replays what readHistory reads, as it reads it.
-func (r *replay) replayHistory(ctx context.Context, tx commission.StoreTx) error {
+// replayHistory replays what readHistory reads, as it reads it. However
+// it ends (an error, a panic in Options.Each), it stops the reader and
+// waits for it: tx is not used after the store's read ends.
+func (r *replay) replayHistory(ctx context.Context, tx commission.StoreTx) (err error) {
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	pages := make(chan []stored, 2)
 	read := make(chan error, 1)
 	go func() { read <- readHistory(ctx, tx, pages) }()
+	defer func() {
+		cancel()
+		for range pages { // let the reader end
+		}
+		if rerr := <-read; err == nil {
+			err = rerr
+		}
+	}()
 	for page := range pages {
 		for _, s := range page {
 			if err := r.sale(ctx, s); err != nil {
-				cancel()
-				for range pages { // let the reader end
-				}
-				<-read
 				return err
 			}
 		}
 	}
-	return <-read
+	return nil
 }

@@ -28,7 +28,9 @@ type Options struct {
 	// Each, when set, is called with every reported sale as stored and
 	// as simulated (nil when the candidate rules record no such
 	// transaction), once the simulated one is final: its refunds and its
-	// deletion replayed. An error from it ends Run with that error. The
+	// deletion replayed. A signup only the candidate rules reward comes
+	// with a stored transaction without rewards (see the package
+	// documentation). An error from it ends Run with that error. The
 	// transactions are Run's: Each may keep them.
 	Each func(stored, simulated *commission.Transaction) error
 }

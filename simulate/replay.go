@@ -31,12 +31,14 @@ type replay struct {
 	next      int             // customers[:next] are created
 	created   map[string]bool // customer ids created
 
-	actions  actionHeap
-	orders   int64
-	waiting  map[string]*waiting // reported sales with actions to come
-	tally    *tally
-	replayed int64
-	reported int64
+	actions     actionHeap
+	orders      int64
+	waiting     map[string]*waiting // reported sales with actions to come
+	signups     []*newSignup        // signups the private engine recorded
+	signupByKey map[string]*newSignup
+	tally       *tally
+	replayed    int64
+	reported    int64
 }
 
 // waiting is a reported sale whose refunds or deletion are still to be
@@ -49,7 +51,7 @@ type waiting struct {
 
 func newReplay(p commission.Program, opts Options) (*replay, error) {
 	r := &replay{opts: opts, scratch: memstore.New(), program: p.ID, created: make(map[string]bool),
-		waiting: make(map[string]*waiting), tally: newTally(opts.Top)}
+		waiting: make(map[string]*waiting), signupByKey: make(map[string]*newSignup), tally: newTally(opts.Top)}
 	candidate := p
 	candidate.Rules = opts.Rules
 	eng, err := commission.New(r.scratch, candidate, commission.WithClock(func() time.Time { return r.now }),
@@ -181,6 +183,9 @@ func (r *replay) later(s stored) []action {
 // time order, and reports.
 func (r *replay) finish(ctx context.Context) (*Report, error) {
 	if err := r.catchUp(ctx, endOfTime); err != nil {
+		return nil, err
+	}
+	if err := r.reportNewSignups(ctx); err != nil {
 		return nil, err
 	}
 	r.progress(true)

@@ -14,8 +14,9 @@ type Report struct {
 	RuleVersion string    `json:"rule_version,omitempty"`
 	From        time.Time `json:"from"`
 	To          time.Time `json:"to"`
-	// Replayed counts the stored sales replayed; Sales, those of them
-	// reported (created within From and To).
+	// Replayed counts the stored sales replayed; Sales, the sales
+	// reported (created within From and To), with the signups only the
+	// candidate rules reward.
 	Replayed int64 `json:"replayed"`
 	Sales    int64 `json:"sales"`
 	// Totals are, for each beneficiary and unit, what the reported sales'

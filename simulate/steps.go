@@ -57,7 +57,7 @@ func (r *replay) createCustomer(ctx context.Context, c *commission.Customer) err
 			return fmt.Errorf("simulate: customer %q: %w", c.Key, err)
 		}
 	}
-	return nil
+	return r.signedUp(ctx, c)
 }
 
 // later is the later of two times.
@@ -86,8 +86,10 @@ func (r *replay) record(ctx context.Context, t *commission.Transaction) (*commis
 		if err := r.createCustomer(ctx, c); err != nil {
 			return nil, err
 		}
+		r.at = later(r.at, c.CreatedAt) // a sale backdated before its customer
 	}
-	if t.Action == commission.TriggerSignup && t.Key == "signup:"+t.CustomerID {
+	if isSignup(t) {
+		r.storedSignup(t.Key)
 		return r.simulated(ctx, t.Key)
 	}
 	r.now, r.rate = r.at, t.Rate
@@ -134,7 +136,7 @@ func (r *replay) act(ctx context.Context, a action) error {
 	case a.state == commission.TransactionArchived:
 		err = r.eng.ArchiveTransaction(ctx, a.key)
 	}
-	if err != nil && !(errors.Is(err, commission.ErrNotFound) && signupKey(a.key)) {
+	if err != nil && !(errors.Is(err, commission.ErrNotFound) && a.signup) {
 		return fmt.Errorf("simulate: replaying a change of %q at %s: %w", a.key, a.at.Format(commission.TimeFormat), err)
 	}
 	w, ok := r.waiting[a.key]
@@ -150,12 +152,6 @@ func (r *replay) act(ctx context.Context, a action) error {
 		return err
 	}
 	return r.report(w.stored, sim, w.order)
-}
-
-// signupKey reports a signup transaction's key, which the candidate
-// rules may not record.
-func signupKey(key string) bool {
-	return len(key) > len("signup:") && key[:len("signup:")] == "signup:"
 }
 
 // refundInput is the input that makes refund r again.
