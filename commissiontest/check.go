@@ -15,8 +15,8 @@ import (
 // Config says how Check and Run draw histories.
 type Config struct {
 	// Store returns the store of a history, called once per rapid run;
-	// nil gives each a new memstore.New(). Each run uses the program's ID
-	// (or "prog"), so each must have a store without that program's data.
+	// nil gives each a new memstore.New(). Each run uses the program's ID,
+	// so each must have a store without that program's data.
 	Store func() commission.Store
 	// Steps is the most steps a history has; DefaultSteps when 0.
 	Steps int
@@ -65,9 +65,6 @@ func property(p commission.Program, cfg Config, props []Property, last **Failure
 	steps := cfg.Steps
 	if steps <= 0 {
 		steps = DefaultSteps
-	}
-	if p.ID == "" {
-		p.ID = "prog"
 	}
 	ran, failed, first := 0, false, ""
 	return func(t *rapid.T) {

@@ -3,6 +3,7 @@ package commissiontest
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/shopspring/decimal"
 
@@ -37,7 +38,7 @@ func checkGoals(v *View) error {
 func paidGoal(paid map[string]bool, earner, goal string) bool {
 	prefix := earner + " " + goal + " "
 	for k := range paid {
-		if len(k) > len(prefix) && k[:len(prefix)] == prefix {
+		if strings.HasPrefix(k, prefix) {
 			return true
 		}
 	}

@@ -15,13 +15,12 @@ import (
 // its own draws.
 type Machine struct {
 	r      *runner
-	cfg    Config
 	nextTx int // numbers new sale and refund keys
 }
 
 // NewMachine starts a history of p on a store of cfg's (a new memory
-// store when cfg.Store is nil), on a fake clock at 2025-01-01 00:00 UTC, with ids made
-// from p.ID. An invalid program is an error.
+// store when cfg.Store is nil), on a fake clock at 2025-01-01 00:00 UTC,
+// with ids made from p.ID. An invalid program is an error.
 func NewMachine(p commission.Program, cfg Config, props ...Property) (*Machine, error) {
 	var store commission.Store = memstore.New()
 	if cfg.Store != nil {
@@ -31,7 +30,7 @@ func NewMachine(p commission.Program, cfg Config, props ...Property) (*Machine, 
 	if err != nil {
 		return nil, err
 	}
-	return &Machine{r: r, cfg: cfg}, nil
+	return &Machine{r: r}, nil
 }
 
 // View is what the properties saw after the last step (nil before the

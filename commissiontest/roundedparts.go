@@ -58,7 +58,7 @@ func checkGroup(v *View, t *commission.Transaction, parts []*commission.Reward) 
 	}
 	if want := roundingOf(parts[0].Explanation.Rounding).round(exact); !sum.Equal(want) {
 		return fmt.Errorf("sale %s: the %d rounded rewards of %s pay %s in all, but their exact sum %s rounds (%s) to %s",
-			t.Key, len(parts), earnerKeyOf(parts[0]), sum, exact, parts[0].Explanation.Rounding, want)
+			t.Key, len(parts), EarnerKey(parts[0]), sum, exact, parts[0].Explanation.Rounding, want)
 	}
 	return nil
 }
@@ -78,5 +78,3 @@ func wholeGroup(v *View, t *commission.Transaction, lines map[int]bool) bool {
 	}
 	return true
 }
-
-func earnerKeyOf(r *commission.Reward) string { return EarnerKey(r) }

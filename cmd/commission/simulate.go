@@ -36,9 +36,10 @@ its schema, updated as by every command unless -migrate=false).
 or a whole program file (see 'commission help program'), of which only the
 rules are used: its id, kind and currency, where it has them, must be
 those of the program simulated (-program, or the built-in default). Bad
-JSON, an unknown field and invalid rules are refused (exit status 1),
-invalid rules with every bad setting named by its JSON path
-(rules.default.value).
+JSON, an unknown field of the rule set itself ("defualt") and invalid
+rules are refused (exit status 1), invalid rules with every bad setting
+named by its JSON path (rules.default.value). A misspelt field within a
+setting (a tier's "comission") is not caught: check the report's totals.
 
 -from and -to are dates (2025-01-01, midnight UTC) or RFC 3339 times; -to
 is excluded. Without -from the report starts at the first sale, without
